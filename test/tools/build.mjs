@@ -1,0 +1,74 @@
+// Bundles the CLI (one file plus lazily-loaded chunks), the Electron main process,
+// the preload bridge and the renderer page into dist/.
+import { build } from 'esbuild';
+import { cp, mkdir, rm, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const exists = (p) => stat(new URL(p, `file://${root}`)).then(() => true, () => false);
+
+// Native or heavy modules stay in node_modules and load at run time, only where used.
+const external = ['electron', 'keytar', '@kubernetes/client-node'];
+// CommonJS dependencies inside an ESM bundle need a real `require` for Node built-ins.
+const requireShim = "import { createRequire as __kjCreateRequire } from 'node:module'; const require = __kjCreateRequire(import.meta.url);";
+
+await rm(`${root}dist`, { recursive: true, force: true });
+await mkdir(`${root}dist`, { recursive: true });
+
+const common = { absWorkingDir: root, bundle: true, sourcemap: false, legalComments: 'none', logLevel: 'warning' };
+
+await build({
+  ...common,
+  entryPoints: { cli: 'agent/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external,
+  banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+  minifyWhitespace: true,
+  minifySyntax: true,
+});
+
+if (await exists('main/main.ts')) {
+  await build({
+    ...common,
+    entryPoints: { main: 'main/main.ts' },
+    outdir: 'dist/main',
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external,
+  });
+}
+if (await exists('main/preload.ts')) {
+  await build({
+    ...common,
+    entryPoints: { preload: 'main/preload.ts' },
+    outdir: 'dist/main',
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['electron'],
+  });
+}
+if (await exists('renderer/index.ts')) {
+  await build({
+    ...common,
+    entryPoints: { app: 'renderer/index.ts' },
+    outdir: 'dist/renderer',
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    minify: true,
+  });
+  for (const f of ['index.html', 'style.css']) {
+    if (await exists(`renderer/${f}`)) await cp(`${root}renderer/${f}`, `${root}dist/renderer/${f}`);
+  }
+}
