@@ -1,0 +1,92 @@
+import type { JoinRequest } from './options.js';
+import { STORE_KINDS } from './options.js';
+
+// Pure checks shared by the engine's `validate` phase and the UI's validation-as-you-type.
+// Messages never echo a token secret.
+
+export interface FieldProblem {
+  field: keyof JoinRequest;
+  message: string;
+}
+
+const TOKEN = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
+const PIN = /^sha256:[0-9a-f]{64}$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function tokenProblem(value: string): string | undefined {
+  if (value === '') return 'a bootstrap token is required';
+  if (!TOKEN.test(value)) {
+    return 'the token is malformed: it must match [a-z0-9]{6}.[a-z0-9]{16} (6 lower-case letters or digits, a dot, 16 more)';
+  }
+  return undefined;
+}
+
+export function pinProblem(value: string): string | undefined {
+  const v = value.trim().toLowerCase();
+  if (PIN.test(v)) return undefined;
+  if (!v.includes(':')) return `invalid CA cert hash "${value}": it has no "sha256:" prefix`;
+  const [kind, hex = ''] = v.split(':', 2);
+  if (kind !== 'sha256') return `invalid CA cert hash "${value}": the hash type "${kind}" is not supported (only sha256)`;
+  if (!/^[0-9a-f]*$/.test(hex)) return `invalid CA cert hash "${value}": the hash is not hexadecimal`;
+  return `invalid CA cert hash "${value}": the hash has ${hex.length / 2} bytes, sha256 has 32`;
+}
+
+/** host:port with a port 1-65535; IPv6 hosts in brackets. */
+export function endpointProblem(value: string): string | undefined {
+  const v = value.trim();
+  if (v === '') return 'an API server endpoint (host:port) is required';
+  if (/^[a-z]+:\/\//i.test(v)) return `the endpoint "${v}" must be host:port without a scheme (e.g. 10.0.0.1:6443)`;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s/]+):(\d{1,5})$/.exec(v);
+  if (!m) {
+    return v.split(':').length > 2 && !v.startsWith('[')
+      ? `the endpoint "${v}" looks like an IPv6 address: put it in brackets, e.g. [fd00::1]:6443`
+      : `the endpoint "${v}" must be host:port, e.g. 10.0.0.1:6443`;
+  }
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return `the endpoint "${v}" has an invalid port ${m[2]} (1-65535)`;
+  return undefined;
+}
+
+/** A DNS-1123 subdomain: lower case, at most 253 characters, dot-separated labels. */
+export function nodeNameProblem(value: string): string | undefined {
+  if (value === '') return 'the node name is empty';
+  if (value.length > 253) return `the node name is ${value.length} characters long; at most 253 are allowed`;
+  if (!value.split('.').every((l) => l.length <= 63 && DNS1123_LABEL.test(l))) {
+    return `the node name "${value}" is not a valid DNS-1123 subdomain: use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit`;
+  }
+  return undefined;
+}
+
+/** Every problem with a join request, before any network traffic. */
+export function joinRequestProblems(req: JoinRequest): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const add = (field: keyof JoinRequest, message: string | undefined): void => {
+    if (message !== undefined) problems.push({ field, message });
+  };
+  const pins = req.caCertHashes ?? [];
+  if (req.discoveryFile) {
+    if (req.token === undefined && req.tlsBootstrapToken === undefined) {
+      add('tlsBootstrapToken', 'with a discovery file, a TLS bootstrap token is required (--tls-bootstrap-token or --token)');
+    }
+  } else {
+    add('endpoint', endpointProblem(req.endpoint ?? ''));
+    add('token', tokenProblem(req.token ?? ''));
+    if (pins.length === 0 && !req.unsafeSkipCaVerification) {
+      add(
+        'caCertHashes',
+        'no CA cert hash given: pass --discovery-token-ca-cert-hash sha256:<hex> (or, insecurely, --discovery-token-unsafe-skip-ca-verification)',
+      );
+    }
+  }
+  if (req.token !== undefined && req.discoveryFile) add('token', tokenProblem(req.token));
+  if (req.tlsBootstrapToken !== undefined) add('tlsBootstrapToken', tokenProblem(req.tlsBootstrapToken));
+  for (const pin of pins) add('caCertHashes', pinProblem(pin));
+  if (req.nodeName !== undefined) add('nodeName', nodeNameProblem(req.nodeName));
+  if (req.store !== undefined && !STORE_KINDS.includes(req.store)) {
+    add('store', `unknown store "${String(req.store)}": use auto, keychain or file`);
+  }
+  for (const [field, v] of [['discoveryTimeoutMs', req.discoveryTimeoutMs], ['timeoutMs', req.timeoutMs]] as const) {
+    if (v !== undefined && (!Number.isFinite(v) || v <= 0)) add(field, `${field} must be a positive duration`);
+  }
+  return problems;
+}

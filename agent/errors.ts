@@ -1,0 +1,42 @@
+import { EXIT_CODES, type ErrorCategory, type ErrorInfo } from './contract/index.js';
+
+/**
+ * A failure with a category (hence an exit code), a message a person understands and,
+ * where there is one, the next step. Messages never contain a token secret or a key.
+ */
+export class KubejoinError extends Error {
+  readonly category: ErrorCategory;
+  readonly hint: string | undefined;
+
+  constructor(category: ErrorCategory, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KubejoinError';
+    this.category = category;
+    this.hint = options.hint;
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.category];
+  }
+
+  toInfo(): ErrorInfo {
+    const info: ErrorInfo = { category: this.category, exitCode: EXIT_CODES[this.category], message: this.message };
+    if (this.hint !== undefined) info.hint = this.hint;
+    return info;
+  }
+}
+
+/** An operator mistake in flags, files or values: exit 2, printed without a stack. */
+export class UsageError extends KubejoinError {
+  constructor(message: string, hint?: string) {
+    super('invalid-input', message, hint === undefined ? {} : { hint });
+    this.name = 'UsageError';
+  }
+}
+
+/** Any thrown value as boundary-safe ErrorInfo; unknown errors become `internal`. */
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof KubejoinError) return err.toInfo();
+  const message = err instanceof Error ? err.message : String(err);
+  return { category: 'internal', exitCode: EXIT_CODES.internal, message: `internal error: ${message}` };
+}

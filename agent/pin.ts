@@ -1,0 +1,64 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import { UsageError } from './errors.js';
+
+// SPEC.md section 3.5: pin = "sha256:" + hex(SHA-256(SubjectPublicKeyInfo DER)).
+
+const PIN_PATTERN = /^sha256:([0-9a-f]{64})$/;
+
+/** The pin of one certificate (PEM, DER or parsed). */
+export function pinOf(cert: X509Certificate | string | Buffer): string {
+  const x509 = cert instanceof X509Certificate ? cert : new X509Certificate(cert);
+  const spki = x509.publicKey.export({ type: 'spki', format: 'der' });
+  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+}
+
+/** Splits a PEM bundle into its certificates. */
+export function certificatesOf(pemBundle: string): X509Certificate[] {
+  const blocks = pemBundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((b) => new X509Certificate(b));
+}
+
+/** Normalises one pin or throws a UsageError that says which formats are accepted. */
+export function parsePin(value: string): string {
+  const normal = value.trim().toLowerCase();
+  if (PIN_PATTERN.test(normal)) return normal;
+  const [kind, hex] = normal.includes(':') ? normal.split(':', 2) : ['', normal];
+  const why =
+    kind === ''
+      ? 'it has no "sha256:" prefix'
+      : kind !== 'sha256'
+        ? `the hash type "${kind}" is not supported (only sha256)`
+        : !/^[0-9a-f]*$/.test(hex ?? '')
+          ? 'the hash is not hexadecimal'
+          : `the hash has ${(hex ?? '').length / 2} bytes, sha256 has 32`;
+  throw new UsageError(
+    `invalid CA cert hash ${JSON.stringify(value)}: ${why}`,
+    'Give it as sha256:<64 hex digits>, as printed by "kubeadm token create --print-join-command" or "kubejoin ca-hash".',
+  );
+}
+
+/** A set of allowed CA public-key pins (kubeadm's pubkeypin.Set). */
+export class PinSet {
+  private readonly pins = new Set<string>();
+
+  constructor(pins: Iterable<string> = []) {
+    for (const p of pins) this.allow(p);
+  }
+
+  allow(pin: string): void {
+    this.pins.add(parsePin(pin));
+  }
+
+  get size(): number {
+    return this.pins.size;
+  }
+
+  has(pin: string): boolean {
+    return this.pins.has(pin);
+  }
+
+  /** The first certificate of `certs` whose pin is allowed, or undefined. */
+  matchAny(certs: readonly X509Certificate[]): X509Certificate | undefined {
+    return certs.find((c) => this.pins.has(pinOf(c)));
+  }
+}
