@@ -1,0 +1,99 @@
+import { EXIT_CODES } from '../contract/index.js';
+import { KubejoinError, UsageError } from '../errors.js';
+import type { CliContext, Command } from './context.js';
+import { exitCodeTable } from './exit-codes.js';
+import { VERSION } from './version.js';
+
+// Each command is its own module, loaded only when it runs: `kubejoin --version` and
+// `kubejoin join` never pay for the admin client.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
+  join: { summary: 'Join this machine to a cluster with a bootstrap token', load: () => import('./commands/join.js') },
+  credential: {
+    summary: 'Print the stored credential as an ExecCredential (kubectl exec plugin)',
+    load: () => import('./commands/credential.js'),
+  },
+  token: { summary: 'Create, list, delete and prune bootstrap tokens', load: () => import('./commands/token.js') },
+  cluster: {
+    summary: 'Prepare a cluster for token joins and sign cluster-info',
+    load: () => import('./commands/cluster.js'),
+  },
+  'ca-hash': { summary: 'Print the sha256 pin(s) of a cluster CA', load: () => import('./commands/ca-hash.js') },
+};
+
+function usage(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n]!.summary}`);
+  return `kubejoin ${VERSION}: join machines to Kubernetes clusters with bootstrap tokens
+
+Usage: kubejoin <command> [flags]
+
+Commands:
+${lines.join('\n')}
+
+Run "kubejoin <command> --help" for a command's flags.
+
+${exitCodeTable()}`;
+}
+
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    ctx.stdout.write(usage());
+    return name === undefined ? EXIT_CODES['invalid-input'] : 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    ctx.stdout.write(`kubejoin ${VERSION}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    ctx.stderr.write(`error: unknown command "${name}"\n\n${usage()}`);
+    return EXIT_CODES['invalid-input'];
+  }
+  try {
+    const command = (await entry.load()).default;
+    if (rest[0] === '--help' || rest[0] === '-h') {
+      ctx.stdout.write(command.help);
+      return 0;
+    }
+    return await command.run(rest, ctx);
+  } catch (err) {
+    return reportError(err, ctx);
+  }
+}
+
+/** Operator errors print without a stack; everything else is an internal error (exit 1). */
+export function reportError(err: unknown, ctx: CliContext): number {
+  if (err instanceof KubejoinError) {
+    ctx.stderr.write(`error: ${err.message}\n`);
+    if (err.hint) ctx.stderr.write(`  ${err.hint}\n`);
+    if (err instanceof UsageError) ctx.stderr.write('  Run with --help for usage.\n');
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  ctx.stderr.write(`error: internal error: ${message}\n`);
+  if (ctx.env.KUBEJOIN_DEBUG && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
+  return EXIT_CODES.internal;
+}
+
+async function main(): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new KubejoinError('internal', 'interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const code = await runCli(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    signal: controller.signal,
+  });
+  process.exitCode = code;
+}
+
+// Run only when executed as the CLI, not when imported by tests.
+const invokedAs = process.argv[1] ?? '';
+if (/(?:^|[\\/])(?:cli\.mjs|kubejoin|main\.ts)$/.test(invokedAs)) {
+  void main();
+}

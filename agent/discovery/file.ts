@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import https from 'node:https';
+import { KubejoinError } from '../errors.js';
+import { createAgent, isTlsVerificationError, request, TransportError } from '../http.js';
+import { clusterOf, type ClusterEntry } from '../kubeconfig.js';
+
+// File discovery (--discovery-file): a kubeconfig supplies server and CA. A path is read
+// from disk; an https URL is fetched with the system's trust store. No JWS check.
+
+export async function loadDiscoveryFile(source: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ClusterEntry> {
+  if (/^https:\/\//i.test(source)) {
+    let text: string;
+    try {
+      const res = await request({ url: source, agent: https.globalAgent, timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+      if (res.status !== 200) throw new KubejoinError('invalid-input', `the discovery file ${source} answered HTTP ${res.status}`);
+      text = res.body;
+    } catch (err) {
+      if (err instanceof TransportError) {
+        throw new KubejoinError('timeout', `cannot fetch the discovery file ${source}: ${err.message}`);
+      }
+      throw err;
+    }
+    return clusterOf(text, `the discovery file ${source}`);
+  }
+  if (/^[a-z]+:\/\//i.test(source)) {
+    throw new KubejoinError('invalid-input', `the discovery file "${source}" must be a local path or an https:// URL`);
+  }
+  let text: string;
+  try {
+    text = await readFile(source, 'utf8');
+  } catch (err) {
+    throw new KubejoinError('invalid-input', `cannot read the discovery file ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const base = dirname(resolve(source));
+  return clusterOf(text, `the discovery file ${source}`, (p) => readFileSync(resolve(base, p), 'utf8'));
+}
+
+/** Proves the server answers over TLS verified by the discovered CA (GET /version). */
+export async function verifyServer(server: string, caPem: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+  const agent = createAgent({ ca: caPem });
+  try {
+    const res = await request({ url: `${server}/version`, agent, timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (res.status >= 500) throw new KubejoinError('timeout', `the API server ${server} answered HTTP ${res.status}`);
+  } catch (err) {
+    if (err instanceof TransportError) {
+      throw isTlsVerificationError(err)
+        ? new KubejoinError('untrusted-cluster', `the API server ${server} could not be verified with the CA of the discovery file: ${err.message}`)
+        : new KubejoinError('timeout', `cannot reach the API server ${server}: ${err.message}`);
+    }
+    throw err;
+  } finally {
+    agent.destroy();
+  }
+}

@@ -1,0 +1,200 @@
+import type https from 'node:https';
+import type { X509Certificate } from 'node:crypto';
+import { KubejoinError } from '../errors.js';
+import { isTlsVerificationError, request, TransportError, type Response } from '../http.js';
+import { verifyDetached } from '../jws.js';
+import { clusterOf, type ClusterEntry } from '../kubeconfig.js';
+import { certificatesOf, pinOf, type PinSet } from '../pin.js';
+import type { BootstrapToken } from '../token.js';
+
+// Token discovery, SPEC.md section 3, top to bottom: insecure fetch (waiting for our
+// signature), JWS check, CA pin, verified re-fetch, byte-equal compare.
+
+const CLUSTER_INFO_PATH = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
+const KUBECONFIG_KEY = 'kubeconfig';
+const JWS_KEY_PREFIX = 'jws-kubeconfig-';
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface ClusterInfo {
+  /** The `kubeconfig` string exactly as served. */
+  kubeconfig: string;
+  /** The detached JWS for our token id. */
+  signature: string;
+}
+
+export interface PollOptions {
+  agent: https.Agent;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Told about each wait: why, and which attempt comes next. */
+  onRetry?: (reason: string, attempt: number) => void;
+  /** Delay before attempt n (n >= 2). kubeadm waits 5 s; we start faster and back off to 5 s. */
+  delayMs?: (attempt: number) => number;
+  /** A transport error that must end the wait at once (a TLS verification failure). */
+  fatal?: (err: TransportError) => KubejoinError | undefined;
+}
+
+export function clusterInfoUrl(endpoint: string): string {
+  return `https://${endpoint}${CLUSTER_INFO_PATH}`;
+}
+
+const defaultDelay = (attempt: number): number => Math.min(5000, 250 * 2 ** (attempt - 2));
+
+type Attempt = { done: true; info: ClusterInfo } | { done: false; reason: string; kind: 'unreachable' | 'unprepared' | 'unsigned' };
+
+function readAttempt(res: Response, tokenId: string): Attempt {
+  if (res.status === 404 || res.status === 403 || res.status === 401) {
+    return {
+      done: false,
+      kind: 'unprepared',
+      reason:
+        res.status === 404
+          ? 'the ConfigMap kube-public/cluster-info does not exist'
+          : `anonymous read of kube-public/cluster-info is not allowed (HTTP ${res.status})`,
+    };
+  }
+  if (res.status !== 200) return { done: false, kind: 'unreachable', reason: `the server answered HTTP ${res.status}` };
+  let data: Record<string, string> | undefined;
+  try {
+    data = (JSON.parse(res.body) as { data?: Record<string, string> }).data;
+  } catch {
+    return { done: false, kind: 'unreachable', reason: 'the server answered with something that is not JSON' };
+  }
+  const kubeconfig = data?.[KUBECONFIG_KEY];
+  if (typeof kubeconfig !== 'string') {
+    return { done: false, kind: 'unprepared', reason: `kube-public/cluster-info has no "${KUBECONFIG_KEY}" key` };
+  }
+  const signature = data?.[`${JWS_KEY_PREFIX}${tokenId}`];
+  if (typeof signature !== 'string') {
+    return { done: false, kind: 'unsigned', reason: `no JWS signature for token id "${tokenId}" in cluster-info yet` };
+  }
+  return { done: true, info: { kubeconfig, signature } };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * GETs cluster-info from `endpoint` until it carries a signature for `tokenId` or the
+ * discovery timeout ends; the timeout error says why it kept waiting (the last reason).
+ */
+export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, opts: PollOptions): Promise<ClusterInfo> {
+  const deadline = Date.now() + opts.timeoutMs;
+  const delay = opts.delayMs ?? defaultDelay;
+  let last: Exclude<Attempt, { done: true }> | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const remaining = deadline - Date.now();
+    try {
+      const res = await request({
+        url: clusterInfoUrl(endpoint),
+        agent: opts.agent,
+        timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, remaining)),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      const result = readAttempt(res, tokenId);
+      if (result.done) return result.info;
+      last = result;
+    } catch (err) {
+      if (!(err instanceof TransportError)) throw err;
+      const fatal = opts.fatal?.(err);
+      if (fatal) throw fatal;
+      last = { done: false, kind: 'unreachable', reason: `cannot reach https://${endpoint}: ${err.message}` };
+    }
+    const wait = delay(attempt + 1);
+    if (Date.now() + wait >= deadline) throw discoveryTimeout(endpoint, tokenId, last, opts.timeoutMs);
+    opts.onRetry?.(last.reason, attempt + 1);
+    await sleep(wait, opts.signal);
+  }
+}
+
+function discoveryTimeout(endpoint: string, tokenId: string, last: Exclude<Attempt, { done: true }>, timeoutMs: number): KubejoinError {
+  const after = `after ${Math.round(timeoutMs / 1000)} s of discovery`;
+  switch (last.kind) {
+    case 'unsigned':
+      return new KubejoinError('token-refused', `token id "${tokenId}" is invalid for this cluster or it has expired (${after}, cluster-info still has no signature for it)`, {
+        hint: 'Create a new token with "kubejoin token create" (or "kubeadm token create") on the control plane, with the signing usage.',
+      });
+    case 'unprepared':
+      return new KubejoinError('untrusted-cluster', `the API server at ${endpoint} is not set up for token bootstrapping: ${last.reason}`, {
+        hint: 'Run "kubejoin cluster prepare" and "kubejoin cluster sign" (or kubeadm\'s bootstrap-token phase) against the cluster, then join again.',
+      });
+    case 'unreachable':
+      return new KubejoinError('timeout', `gave up ${after}: ${last.reason}`, {
+        hint: 'Check the endpoint, the network path and that the API server is running; raise --discovery-timeout for slow networks.',
+      });
+  }
+}
+
+/** SPEC.md 2/3.3: recompute the detached JWS over the exact served string. */
+export function validateClusterInfoSignature(info: ClusterInfo, token: BootstrapToken): void {
+  if (!verifyDetached(info.kubeconfig, info.signature, token.id, token.secret)) {
+    throw new KubejoinError(
+      'untrusted-cluster',
+      `the JWS signature of cluster-info does not match token id "${token.id}": the server cannot be trusted (or the token secret is wrong)`,
+      { hint: 'Check that the token is exactly the one printed by "kubejoin token create"; if it is, someone may be intercepting the connection.' },
+    );
+  }
+}
+
+export interface PinnedCluster extends ClusterEntry {
+  /** The CA certificates of the bundle. */
+  certs: X509Certificate[];
+  /** The pin that matched, or undefined when pinning was skipped. */
+  matchedPin: string | undefined;
+}
+
+/** SPEC.md 3.4-3.5: parse the kubeconfig and require one CA of the bundle to match a pin. */
+export function validateClusterCA(kubeconfig: string, pins: PinSet, unsafeSkip: boolean): PinnedCluster {
+  const cluster = clusterOf(kubeconfig, 'the cluster-info kubeconfig');
+  let certs: X509Certificate[];
+  try {
+    certs = certificatesOf(cluster.caPem);
+  } catch (err) {
+    throw new KubejoinError('untrusted-cluster', `the CA in cluster-info cannot be parsed: ${(err as Error).message}`);
+  }
+  if (certs.length === 0) throw new KubejoinError('untrusted-cluster', 'cluster-info holds no CA certificate');
+  if (pins.size === 0) {
+    if (!unsafeSkip) throw new KubejoinError('invalid-input', 'no CA cert hash given and CA verification was not explicitly skipped');
+    return { ...cluster, certs, matchedPin: undefined };
+  }
+  const match = pins.matchAny(certs);
+  if (!match) {
+    const seen = certs.map((c) => pinOf(c)).join(', ');
+    throw new KubejoinError('untrusted-cluster', `none of the CA certificates of this cluster matches the given --discovery-token-ca-cert-hash (the cluster's CA hashes: ${seen})`, {
+      hint: 'Check the hash on the control plane with "kubejoin ca-hash"; if it differs from the one you were given, do not trust this server.',
+    });
+  }
+  return { ...cluster, certs, matchedPin: pinOf(match) };
+}
+
+/**
+ * SPEC.md 3.6: fetch again over TLS verified against the pinned CA (normal host checks)
+ * and require the kubeconfig string to be byte-equal.
+ */
+export async function refetchVerified(endpoint: string, tokenId: string, first: ClusterInfo, opts: PollOptions): Promise<void> {
+  const second = await fetchSignedClusterInfo(endpoint, tokenId, {
+    ...opts,
+    fatal: (err) =>
+      isTlsVerificationError(err)
+        ? new KubejoinError('untrusted-cluster', `the server at ${endpoint} could not be verified with the pinned CA: ${err.message}`, {
+            hint: 'The server certificate must be issued by the pinned CA and name the endpoint (IP or DNS name) you gave. If it is not, do not trust this server.',
+          })
+        : undefined,
+  });
+  if (second.kubeconfig !== first.kubeconfig) {
+    throw new KubejoinError('untrusted-cluster', 'cluster-info changed between the unverified and the verified fetch: the server cannot be trusted');
+  }
+}
+

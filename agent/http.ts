@@ -1,0 +1,146 @@
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+
+// The only HTTP client on the join path: node:https with one keep-alive agent per
+// trust context (unverified discovery, pinned CA + token, pinned CA + client cert).
+
+export interface Trust {
+  /** PEM CA bundle to verify the server with. Absent with `insecure`. */
+  ca?: string;
+  /** Skip server verification (only for the anonymous first cluster-info fetch). */
+  insecure?: boolean;
+  /** Client certificate and key (PEM) for mTLS. */
+  cert?: string;
+  key?: string;
+}
+
+export function createAgent(trust: Trust): https.Agent {
+  return new https.Agent({
+    keepAlive: true,
+    maxSockets: 4,
+    ca: trust.ca,
+    cert: trust.cert,
+    key: trust.key,
+    rejectUnauthorized: !trust.insecure,
+  });
+}
+
+export interface Request {
+  url: string;
+  agent: https.Agent;
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Bearer token. Never sent on an unverified connection (checked here). */
+  bearer?: string;
+  body?: unknown;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface Response {
+  status: number;
+  body: string;
+}
+
+/** A transport failure (no HTTP answer): connection refused, TLS error, timeout. */
+export class TransportError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code: string | undefined, cause: unknown) {
+    super(message, { cause });
+    this.name = 'TransportError';
+    this.code = code;
+  }
+}
+
+function open(req: Request): Promise<IncomingMessage> {
+  const insecure = (req.agent.options as { rejectUnauthorized?: boolean }).rejectUnauthorized === false;
+  if (insecure && req.bearer !== undefined) {
+    // SPEC.md section 3.1: nothing secret on an unverified connection.
+    throw new Error('refusing to send a token over an unverified connection');
+  }
+  const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+  const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'kubejoin' };
+  if (payload) {
+    headers['Content-Type'] = 'application/json';
+    headers['Content-Length'] = String(payload.length);
+  }
+  if (req.bearer !== undefined) headers.Authorization = `Bearer ${req.bearer}`;
+  return new Promise((resolve, reject) => {
+    const r = https.request(req.url, { method: req.method ?? 'GET', agent: req.agent, headers, signal: req.signal });
+    r.setTimeout(req.timeoutMs, () => r.destroy(Object.assign(new Error(`no answer within ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    r.on('response', resolve);
+    r.on('error', (err: NodeJS.ErrnoException) => {
+      if (req.signal?.aborted) reject(req.signal.reason);
+      else reject(new TransportError(describeTransportError(err), err.code, err));
+    });
+    r.end(payload);
+  });
+}
+
+export function describeTransportError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    case 'ETIMEDOUT':
+      return err.message;
+    case 'ECONNRESET':
+      return 'connection reset by the server';
+    default:
+      return err.code ? `${err.code}: ${err.message}` : err.message;
+  }
+}
+
+/** One request, whole body as text. */
+export async function request(req: Request): Promise<Response> {
+  const res = await open(req);
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') };
+}
+
+/**
+ * A streaming request (a Kubernetes watch): yields each JSON line. Ends when the server
+ * closes the stream. A non-200 answer is returned as `{status, body}` in the first item.
+ */
+export async function* stream(req: Request): AsyncGenerator<{ status: number; line?: string; body?: string }> {
+  const res = await open(req);
+  if (res.statusCode !== 200) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    yield { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') };
+    return;
+  }
+  let buffered = '';
+  try {
+    for await (const chunk of res) {
+      buffered += (chunk as Buffer).toString('utf8');
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) yield { status: 200, line };
+      }
+    }
+  } catch {
+    if (req.signal?.aborted) throw req.signal.reason;
+    // A dropped watch is not an error: the caller re-watches.
+  }
+  if (buffered.trim()) yield { status: 200, line: buffered.trim() };
+}
+
+/** The `message` of a Kubernetes Status body, if it is one. */
+export function statusMessage(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { kind?: string; message?: string };
+    return parsed.kind === 'Status' && typeof parsed.message === 'string' ? parsed.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Node's codes for a server certificate that failed verification. */
+export function isTlsVerificationError(err: TransportError): boolean {
+  return /CERT|SIGNATURE|ALTNAME|SELF_SIGNED|ISSUER|ERR_TLS/.test(err.code ?? '');
+}
