@@ -55,7 +55,9 @@ export async function probeKeychain(env: NodeJS.ProcessEnv): Promise<string | un
   } catch (err) {
     const message = (err as Error).message.split('\n')[0] ?? '';
     if (process.platform === 'linux') {
-      if (/D-Bus|DBUS|dbus/.test(message)) return `no D-Bus session bus is reachable for the Secret Service (${message})`;
+      if (/D-Bus|DBUS|dbus|Could not connect|autolaunch/.test(message)) {
+        return `no D-Bus session bus is reachable for the Secret Service (DBUS_SESSION_BUS_ADDRESS=${env.DBUS_SESSION_BUS_ADDRESS ?? 'unset'}: ${message})`;
+      }
       if (/org\.freedesktop\.secrets|ServiceUnknown/.test(message)) return `no Secret Service (gnome-keyring or KWallet) is running on the session bus (${message})`;
     }
     return `the keychain is not usable: ${message}`;
