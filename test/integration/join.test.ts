@@ -256,6 +256,17 @@ describe('kubejoin join against the real control plane', () => {
     assert.equal((await whoami(join(dir, 'kubelet.conf'))).username, `system:node:${node}`);
   });
 
+  it('invalid: a certificate never approved is exit 6 at --timeout; the key stays for a re-run', async (t) => {
+    const dir = await workdir(t);
+    const token = await signedToken({ groups: [MANUAL_GROUP] });
+    const r = await kubejoin(['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('slow'), '--timeout', '3s', ...fileStoreFlags(dir)]);
+    assertNoSecret(r, token);
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(r.stderr, /did not finish within 3 s .*\n.*kubectl certificate approve/s);
+    assert.match(r.stderr, /in phase await-approval/);
+    assert.deepEqual(await filesUnder(dir), ['pki/kubelet-client.key.tmp', 'token'], 'only the pending key, kept so a re-run reuses the CSR');
+  });
+
   it('valid: --output json is NDJSON through every phase; token from stdin and from KUBEJOIN_TOKEN', async (t) => {
     const dir = await workdir(t);
     const token = await signedToken();

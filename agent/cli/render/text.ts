@@ -59,7 +59,8 @@ export class TextRenderer {
           `  certificate: valid until ${r.certificate.notAfter} (${r.csrName})\n` +
           `  stored in:   ${r.store.kind}: ${r.store.location}\n` +
           `               ${r.store.reason}\n` +
-          `  kubeconfig:  ${r.store.kubeconfigPath}\n`,
+          `  kubeconfig:  ${r.store.kubeconfigPath}\n` +
+          (r.device ? `  device:      ${r.device.hostname}, ${r.device.os} ${r.device.arch}, ${r.device.cores} cores, ${Math.round(r.device.memoryBytes / 2 ** 30)} GiB${r.device.primaryIp ? `, ${r.device.primaryIp}` : ''}${r.device.primaryMac ? ` (${r.device.primaryMac})` : ''}\n` : ''),
       );
       return;
     }
