@@ -34,7 +34,10 @@ export interface JoinOptions {
   env?: NodeJS.ProcessEnv;
   /** What kubectl runs for the keychain store's exec plugin (default: `kubejoin`). */
   credentialCommand?: { command: string; args: string[] };
-  /** Collect device facts for the result (default true). */
+  /**
+   * Add device facts (systeminformation) to the result (default true). They are read
+   * after the last network phase, so they never slow the join's own phases.
+   */
   deviceFacts?: boolean;
   /** Delay before discovery attempt n (tests shorten it). */
   discoveryDelayMs?: (attempt: number) => number;
@@ -61,11 +64,10 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
   const timeoutMs = req.timeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-  const device: Promise<DeviceFacts | undefined> = options.deviceFacts === false ? Promise.resolve(undefined) : getDeviceFacts().catch(() => undefined);
   let store: CredentialStore | undefined;
 
   const finish = async (result: JoinResult): Promise<JoinResult> => {
-    const facts = await device;
+    const facts: DeviceFacts | undefined = options.deviceFacts === false ? undefined : await getDeviceFacts().catch(() => undefined);
     const withDevice = facts ? { ...result, device: facts } : result;
     emit({ type: 'result', result: withDevice, at: clock.at() });
     return withDevice;

@@ -111,7 +111,8 @@ const command: Command = {
     }
     for (const w of warnings) ctx.stderr.write(`${w}\n`);
     const renderer = output === 'json' ? new JsonRenderer(ctx) : new TextRenderer(ctx);
-    const events = join(request, { signal: ctx.signal, env: ctx.env, credentialCommand: credentialCommand() });
+    // Device facts are for machines reading JSON; the text summary does without them.
+    const events = join(request, { signal: ctx.signal, env: ctx.env, credentialCommand: credentialCommand(), deviceFacts: output === 'json' });
     let result: JoinResult | undefined;
     for await (const event of events) {
       renderer.event(event);
