@@ -140,7 +140,11 @@ export function statusMessage(body: string): string | undefined {
   }
 }
 
-/** Node's codes for a server certificate that failed verification. */
+/** Node's (OpenSSL's) error codes for a server certificate that failed verification. */
+export function isTlsVerificationCode(code: string | undefined): boolean {
+  return /CERT|SIGNATURE|ALTNAME|SELF_SIGNED|ISSUER|ERR_TLS|ERR_SSL_/.test(code ?? '');
+}
+
 export function isTlsVerificationError(err: TransportError): boolean {
-  return /CERT|SIGNATURE|ALTNAME|SELF_SIGNED|ISSUER|ERR_TLS/.test(err.code ?? '');
+  return isTlsVerificationCode(err.code);
 }

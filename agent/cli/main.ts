@@ -1,12 +1,13 @@
 import { EXIT_CODES } from '../contract/index.js';
 import { KubejoinError, UsageError } from '../errors.js';
-import type { CliContext, Command } from './context.js';
+import type { CliContext } from './context.js';
+import type { Subcommand } from './group.js';
 import { exitCodeTable } from './exit-codes.js';
 import { VERSION } from './version.js';
 
 // Each command is its own module, loaded only when it runs: `kubejoin --version` and
 // `kubejoin join` never pay for the admin client.
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
+const COMMANDS: Record<string, Subcommand> = {
   join: { summary: 'Join this machine to a cluster with a bootstrap token', load: () => import('./commands/join.js') },
   credential: {
     summary: 'Print the stored credential as an ExecCredential (kubectl exec plugin)',

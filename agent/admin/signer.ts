@@ -1,0 +1,204 @@
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { KubejoinError } from '../errors.js';
+import { signDetached } from '../jws.js';
+import type { AdminClient } from './client.js';
+import { CLUSTER_INFO_NAME, CLUSTER_INFO_NAMESPACE, JWS_KEY_PREFIX, KUBECONFIG_KEY } from './cluster-info.js';
+import { expiryOf, signingTokenOf, type SecretLike } from './token-secret.js';
+
+// `cluster sign`: the BootstrapSigner's job (kube-controller-manager, pkg/controller/bootstrap),
+// for clusters that do not run it. Same rules: sign the `kubeconfig` string as stored, for every
+// token Secret valid for signing; drop every other `jws-kubeconfig-*` key; write only if
+// something changed. The plan is pure; `signOnce` and `watchAndSign` apply it.
+
+export interface SigningPlan {
+  /** False when cluster-info has no kubeconfig key (the controller then does nothing). */
+  hasKubeconfig: boolean;
+  changed: boolean;
+  /** The ConfigMap data to write (all non-signature keys kept as they are). */
+  data: Record<string, string>;
+  added: string[];
+  updated: string[];
+  removed: string[];
+  unchanged: string[];
+}
+
+export function planSigning(data: Readonly<Record<string, string>> | undefined, secrets: readonly SecretLike[], nowMs: number): SigningPlan {
+  const plan: SigningPlan = { hasKubeconfig: false, changed: false, data: { ...(data ?? {}) }, added: [], updated: [], removed: [], unchanged: [] };
+  const content = data?.[KUBECONFIG_KEY];
+  if (content === undefined) return plan;
+  plan.hasKubeconfig = true;
+  const old = new Map<string, string>();
+  for (const key of Object.keys(plan.data)) {
+    if (!key.startsWith(JWS_KEY_PREFIX)) continue;
+    old.set(key.slice(JWS_KEY_PREFIX.length), plan.data[key]!);
+    delete plan.data[key];
+  }
+  const tokens = new Map<string, string>();
+  for (const s of secrets) {
+    const t = signingTokenOf(s, nowMs);
+    if (t !== undefined && !tokens.has(t.id)) tokens.set(t.id, t.secret);
+  }
+  for (const [id, secret] of [...tokens].sort(([a], [b]) => a.localeCompare(b))) {
+    const sig = signDetached(content, id, secret);
+    const before = old.get(id);
+    if (before === undefined) plan.added.push(id);
+    else if (before !== sig) plan.updated.push(id);
+    else plan.unchanged.push(id);
+    old.delete(id);
+    plan.data[`${JWS_KEY_PREFIX}${id}`] = sig;
+  }
+  plan.removed = [...old.keys()].sort();
+  plan.changed = plan.added.length + plan.updated.length + plan.removed.length > 0;
+  return plan;
+}
+
+/** When the next signing token expires (its signature must then go), if any does. */
+export function nextExpiryMs(secrets: readonly SecretLike[], nowMs: number): number | undefined {
+  let next: number | undefined;
+  for (const s of secrets) {
+    if (signingTokenOf(s, nowMs) === undefined) continue;
+    const { remainingMs } = expiryOf(s, nowMs);
+    if (remainingMs !== undefined && (next === undefined || remainingMs < next)) next = remainingMs;
+  }
+  return next === undefined ? undefined : nowMs + next;
+}
+
+export type SignApi = Pick<AdminClient, 'getConfigMap' | 'replaceConfigMap' | 'listTokenSecrets'>;
+
+export interface SignResult extends SigningPlan {
+  written: boolean;
+  /** Earliest expiry among the tokens signed, for the watcher's next pass. */
+  nextExpiryMs?: number;
+}
+
+/** One pass: read cluster-info and the token Secrets, write cluster-info if it must change. */
+export async function signOnce(api: SignApi, now: () => number, dryRun = false): Promise<SignResult> {
+  for (let attempt = 1; ; attempt++) {
+    const cm: V1ConfigMap | undefined = await api.getConfigMap(CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_NAME);
+    if (cm === undefined) {
+      throw new KubejoinError('invalid-input', `the cluster has no ${CLUSTER_INFO_NAMESPACE}/${CLUSTER_INFO_NAME} ConfigMap, so there is nothing to sign`, {
+        hint: 'Run "kubejoin cluster prepare" first.',
+      });
+    }
+    const secrets = await api.listTokenSecrets();
+    const nowMs = now();
+    const plan = planSigning(cm.data, secrets, nowMs);
+    const next = nextExpiryMs(secrets, nowMs);
+    const result: SignResult = { ...plan, written: false, ...(next === undefined ? {} : { nextExpiryMs: next }) };
+    if (!plan.changed || dryRun) return result;
+    const body: V1ConfigMap = { ...cm, data: plan.data };
+    if ((await api.replaceConfigMap(body)) !== undefined) return { ...result, written: true };
+    // Someone wrote cluster-info since we read it (the controller ignores conflicts and is
+    // poked again; we re-read and retry).
+    if (attempt >= 5) throw new KubejoinError('internal', `${CLUSTER_INFO_NAMESPACE}/${CLUSTER_INFO_NAME} kept changing while it was being signed`);
+  }
+}
+
+export interface WatchOptions {
+  signal: AbortSignal;
+  now: () => number;
+  /** Called after each pass (written or not). */
+  onPass: (result: SignResult) => void;
+  /** A watch or pass failed; the watcher retries. */
+  onError: (err: KubejoinError) => void;
+  /** Full resync interval (ms) besides events and expiries. Default 5 minutes. */
+  resyncMs?: number;
+  /** Quiet period after an event before a pass (ms). Default 200. */
+  debounceMs?: number;
+}
+
+type WatchApi = SignApi & Pick<AdminClient, 'watch'>;
+
+/**
+ * `cluster sign --watch`: a pass now, then one after every change of a token Secret or of
+ * cluster-info, when a signed token expires, and every resync interval, until `signal` aborts.
+ */
+export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<void> {
+  const resyncMs = opts.resyncMs ?? 5 * 60_000;
+  const debounceMs = opts.debounceMs ?? 200;
+  let timer: NodeJS.Timeout | undefined;
+  let expiryTimer: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
+  const watches = new Set<AbortController>();
+
+  const pass = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        try {
+          const result = await signOnce(api, opts.now);
+          opts.onPass(result);
+          clearTimeout(expiryTimer);
+          if (result.nextExpiryMs !== undefined) {
+            // setTimeout holds at most ~24.8 days; a resync comes long before that anyway.
+            const wait = Math.min(Math.max(0, result.nextExpiryMs - opts.now()) + 1000, resyncMs);
+            expiryTimer = setTimeout(() => void pass(), wait);
+          }
+        } catch (err) {
+          opts.onError(err instanceof KubejoinError ? err : new KubejoinError('internal', (err as Error).message));
+        }
+      } while (again && !opts.signal.aborted);
+    } finally {
+      running = false;
+    }
+  };
+  const poke = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void pass(), debounceMs);
+  };
+
+  const watchLoop = async (path: string, query: Record<string, string>, op: Parameters<WatchApi['watch']>[2]): Promise<void> => {
+    let backoff = 1000;
+    while (!opts.signal.aborted) {
+      let controller: AbortController | undefined;
+      const ended = new Promise<KubejoinError | undefined>((resolve) => {
+        void api
+          .watch(path, query, op, () => poke(), resolve)
+          .then((c) => {
+            controller = c;
+            watches.add(c);
+            if (opts.signal.aborted) c.abort();
+          }, (e: unknown) => resolve(e instanceof KubejoinError ? e : new KubejoinError('internal', String((e as Error)?.message ?? e))));
+      });
+      const started = Date.now();
+      const err = await ended;
+      if (controller) watches.delete(controller);
+      if (opts.signal.aborted) return;
+      if (err) opts.onError(err);
+      poke(); // events may have been missed while the stream was down
+      backoff = Date.now() - started > 30_000 ? 1000 : Math.min(backoff * 2, 30_000);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, backoff);
+        opts.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          r();
+        }, { once: true });
+      });
+    }
+  };
+
+  const stopAll = (): void => {
+    clearTimeout(timer);
+    clearTimeout(expiryTimer);
+    clearInterval(resync);
+    for (const w of watches) w.abort();
+  };
+  const resync = setInterval(() => void pass(), resyncMs);
+  opts.signal.addEventListener('abort', stopAll, { once: true });
+  await pass();
+  await Promise.all([
+    watchLoop(`/api/v1/namespaces/kube-system/secrets`, { fieldSelector: 'type=bootstrap.kubernetes.io/token' }, { verb: 'watch', resource: 'secrets', namespace: 'kube-system' }),
+    watchLoop(`/api/v1/namespaces/${CLUSTER_INFO_NAMESPACE}/configmaps`, { fieldSelector: `metadata.name=${CLUSTER_INFO_NAME}` }, {
+      verb: 'watch',
+      resource: 'configmaps',
+      namespace: CLUSTER_INFO_NAMESPACE,
+    }),
+  ]);
+  stopAll();
+}

@@ -1,0 +1,75 @@
+import { stringify } from 'yaml';
+import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, noPositionals, parseFlags } from '../../admin/cli-flags.js';
+import { AdminClient } from '../../admin/client.js';
+import { endpointOf, pinsOf } from '../../admin/join-command.js';
+import { loadAdminKubeconfig } from '../../admin/kubeconfig.js';
+import { prepareCluster, printable, type PlannedObject } from '../../admin/prepare.js';
+import type { CliContext, Command } from '../context.js';
+
+const help = `Usage: kubejoin cluster prepare [--dry-run] [flags]
+
+Create or update, idempotently, what kubeadm's bootstrap-token phase creates:
+  ClusterRoleBinding kubeadm:kubelet-bootstrap                     (token group -> system:node-bootstrapper)
+  ClusterRoleBinding kubeadm:node-autoapprove-bootstrap            (token group -> CSR nodeclient auto-approval)
+  ClusterRoleBinding kubeadm:node-autoapprove-certificate-rotation (system:nodes -> selfnodeclient)
+  ConfigMap kube-public/cluster-info  (server and CA of the admin kubeconfig, kubeadm's exact shape)
+  Role and RoleBinding kube-public/kubeadm:bootstrap-signer-clusterinfo (anonymous get cluster-info)
+Only what differs is written; a second run changes nothing and says so. An existing
+cluster-info naming the same server and CA is left as it is (it is signed as stored).
+
+Flags:
+  --dry-run       Print the objects that would be written (YAML on stdout), write nothing
+  --server URL    Server URL to publish in cluster-info, if nodes must reach the API server at
+                  another address than the admin kubeconfig's (default: the kubeconfig's server)
+${KUBECONFIG_HELP}
+
+Afterwards: "kubejoin token create", and, if the controller-manager does not run the
+bootstrapsigner controller, "kubejoin cluster sign" (or "cluster sign --watch").
+`;
+
+function describe(p: PlannedObject): string {
+  const name = p.namespace === undefined ? p.name : `${p.namespace}/${p.name}`;
+  return `${p.kind} ${name}${p.note ? ` (${p.note})` : ''}`;
+}
+
+const prepare: Command = {
+  name: 'cluster prepare',
+  summary: 'Create the bootstrap-token objects',
+  help,
+  async run(argv: string[], ctx: CliContext): Promise<number> {
+    const { values, positionals } = parseFlags({
+      args: argv,
+      allowPositionals: true,
+      options: { ...HELP_OPTION, ...KUBECONFIG_OPTIONS, 'dry-run': { type: 'boolean' }, server: { type: 'string' } },
+    });
+    if (values.help) {
+      ctx.stdout.write(help);
+      return 0;
+    }
+    noPositionals(positionals, 'kubejoin cluster prepare [--dry-run]');
+    const target = await loadAdminKubeconfig({ kubeconfig: values.kubeconfig, context: values.context }, ctx.env);
+    const server = values.server ?? target.cluster.server;
+    endpointOf(server); // an https URL, or a UsageError
+    pinsOf(target.cluster.caBytes, `the kubeconfig's cluster ${JSON.stringify(target.cluster.name)}`); // at least one CA certificate
+    const dryRun = values['dry-run'] === true;
+    const client = await AdminClient.forTarget(target);
+    const plans = await prepareCluster(client, server, target.cluster.caBytes!, dryRun);
+    const changes = plans.filter((p) => p.action !== 'unchanged');
+    if (dryRun) {
+      for (const p of plans) ctx.stderr.write(`${p.action === 'unchanged' ? 'unchanged' : `would ${p.action}`} ${describe(p)}\n`);
+      ctx.stdout.write(changes.map((p) => `---\n${stringify(printable(p))}`).join(''));
+      ctx.stderr.write(changes.length === 0 ? 'Nothing to do: the cluster is already prepared.\n' : `${changes.length} object(s) would be written (dry run).\n`);
+      return 0;
+    }
+    const past = { create: 'created', update: 'updated', unchanged: 'unchanged' } as const;
+    for (const p of plans) ctx.stdout.write(`${past[p.action]} ${describe(p)}\n`);
+    ctx.stdout.write(
+      changes.length === 0
+        ? `Nothing changed: the cluster was already prepared (${plans.length} objects up to date).\n`
+        : `Cluster prepared: ${changes.filter((p) => p.action === 'create').length} created, ${changes.filter((p) => p.action === 'update').length} updated, ${plans.length - changes.length} unchanged.\n`,
+    );
+    return 0;
+  },
+};
+
+export default prepare;
