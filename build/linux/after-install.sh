@@ -1,0 +1,71 @@
+#!/bin/bash
+# kubejoin deb after-install: electron-builder's default after-install (the desktop app in
+# /usr/bin, the chrome-sandbox mode, the MIME and desktop databases, the AppArmor profile),
+# plus the CLI in /usr/bin and the kubejoin-join systemd unit.
+#
+# electron-builder fills in ${executable} and ${sanitizedProductName}; for that reason this
+# script writes its own variables as $name, never with braces.
+
+APP_DIR='/opt/${sanitizedProductName}'
+RESOURCES="$APP_DIR/resources"
+
+# ---- electron-builder's default (templates/linux/after-install.tpl) ----
+
+if type update-alternatives >/dev/null 2>&1; then
+    # Remove previous link if it doesn't use update-alternatives
+    if [ -L '/usr/bin/${executable}' -a -e '/usr/bin/${executable}' -a "`readlink '/usr/bin/${executable}'`" != '/etc/alternatives/${executable}' ]; then
+        rm -f '/usr/bin/${executable}'
+    fi
+    update-alternatives --install '/usr/bin/${executable}' '${executable}' "$APP_DIR/${executable}" 100 || ln -sf "$APP_DIR/${executable}" '/usr/bin/${executable}'
+else
+    ln -sf "$APP_DIR/${executable}" '/usr/bin/${executable}'
+fi
+
+# Check if user namespaces are supported by the kernel and working with a quick test:
+if ! { [[ -L /proc/self/ns/user ]] && unshare --user true; }; then
+    # Use SUID chrome-sandbox only on systems without user namespaces:
+    chmod 4755 "$APP_DIR/chrome-sandbox" || true
+else
+    chmod 0755 "$APP_DIR/chrome-sandbox" || true
+fi
+
+if hash update-mime-database 2>/dev/null; then
+    update-mime-database /usr/share/mime || true
+fi
+
+if hash update-desktop-database 2>/dev/null; then
+    update-desktop-database /usr/share/applications || true
+fi
+
+# AppArmor profile (Ubuntu 24+), only where the running AppArmor accepts it.
+if apparmor_status --enabled > /dev/null 2>&1; then
+  APPARMOR_PROFILE_SOURCE="$RESOURCES/apparmor-profile"
+  APPARMOR_PROFILE_TARGET='/etc/apparmor.d/${executable}'
+  if apparmor_parser --skip-kernel-load --debug "$APPARMOR_PROFILE_SOURCE" > /dev/null 2>&1; then
+    cp -f "$APPARMOR_PROFILE_SOURCE" "$APPARMOR_PROFILE_TARGET"
+    if ! { [ -x '/usr/bin/ischroot' ] && /usr/bin/ischroot; } && hash apparmor_parser 2>/dev/null; then
+      apparmor_parser --replace --write-cache --skip-read-cache "$APPARMOR_PROFILE_TARGET"
+    fi
+  else
+    echo "Skipping the installation of the AppArmor profile as this version of AppArmor does not seem to support the bundled profile"
+  fi
+fi
+
+# ---- kubejoin: the CLI and the headless join unit ----
+
+chmod 0755 "$RESOURCES/bin/kubejoin" || true
+ln -sf "$RESOURCES/bin/kubejoin" /usr/bin/kubejoin
+
+mkdir -p /etc/kubejoin
+chmod 0700 /etc/kubejoin
+
+UNIT=kubejoin-join.service
+install -m 0644 "$RESOURCES/systemd/$UNIT" "/lib/systemd/system/$UNIT"
+if [ -d /run/systemd/system ] && hash systemctl 2>/dev/null; then
+    systemctl daemon-reload || true
+    # Enabled at boot; it runs only once /etc/kubejoin/join.yaml exists (ConditionPathExists).
+    systemctl enable "$UNIT" || true
+elif hash systemctl 2>/dev/null; then
+    # No running systemd (a chroot or image build): enable offline.
+    systemctl --no-reload enable "$UNIT" 2>/dev/null || true
+fi

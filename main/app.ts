@@ -1,0 +1,146 @@
+// The desktop app, composed from an injected Electron API and the engine: single instance,
+// hardened contents and session, one window, IPC derived from the schema, kiosk mode,
+// and a window that reloads (and shows the join again) after a renderer crash.
+import {
+  createMainNotifiers,
+  type DeviceFacts,
+  type JoinRequest,
+  type KioskState,
+  type MainHandlers,
+} from '../agent/contract/index.js';
+import { APP_URL, registerAppScheme, serveApp } from './app-protocol.js';
+import type { ElectronApi, WindowLike } from './electron-api.js';
+import { registerIpcHandlers } from './ipc-handlers.js';
+import { JoinSession, type JoinFn } from './join-session.js';
+import { KioskController, kioskOptionsFromArgv, type KioskOptions } from './kiosk.js';
+import { toUiParsed, type EngineParsed } from './pasted-command.js';
+import { DEFAULT_RETRY_DELAY_SECONDS, defaultProvisionPath, loadProvision, type ProvisionResult } from './provision.js';
+import { hardenContents, hardenSession, openAllowlistedLink } from './security.js';
+import { ourWindowOnly } from './sender.js';
+import { createMainWindow, focusWindow } from './window.js';
+
+/** The engine's entry points (agent/index.ts), the same ones the CLI uses. */
+export interface Engine {
+  join: JoinFn;
+  parseJoinCommand(line: string): EngineParsed;
+  getDeviceFacts(): Promise<DeviceFacts>;
+}
+
+export interface AppConfig {
+  argv: readonly string[];
+  rendererDir: string;
+  preloadPath: string;
+  platform: NodeJS.Platform;
+  env: NodeJS.ProcessEnv;
+  fileExists(path: string): boolean;
+  log(line: string): void;
+  /** Paths and defaults main adds to every join (the window may not choose them). */
+  joinDefaults?: Partial<JoinRequest>;
+  loadProvision?(path: string): Promise<ProvisionResult>;
+  sleepSecond?(): Promise<void>;
+}
+
+export interface RunningApp {
+  /** False when another instance holds the lock (this one quits). */
+  primary: boolean;
+  kiosk: KioskOptions;
+  /** Resolves once the window exists. */
+  ready: Promise<void>;
+  window(): WindowLike | undefined;
+  session: JoinSession;
+  kioskController: KioskController | undefined;
+}
+
+const MAX_CRASH_RELOADS_PER_MINUTE = 3;
+
+export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): RunningApp {
+  const kiosk = kioskOptionsFromArgv(config.argv, defaultProvisionPath(config.platform, config.env), config.fileExists);
+  let window: WindowLike | undefined;
+  const session = new JoinSession(engine.join, (u) => notifiers.join.update(u), config.joinDefaults);
+  const notifiers = createMainNotifiers((channel, value) => {
+    if (window && !window.isDestroyed() && !window.webContents.isDestroyed()) window.webContents.send(channel, value);
+  });
+
+  if (!api.app.requestSingleInstanceLock()) {
+    config.log('kubejoin is already running: focusing its window');
+    api.app.quit();
+    return { primary: false, kiosk, ready: Promise.resolve(), window: () => undefined, session, kioskController: undefined };
+  }
+
+  const kioskController = kiosk.enabled
+    ? new KioskController({
+        provisionPath: kiosk.provisionPath,
+        load: config.loadProvision ?? ((p) => loadProvision(p)),
+        session,
+        notify: (state) => notifiers.kiosk.state(state),
+        sleepSecond: config.sleepSecond ?? (() => new Promise((r) => setTimeout(r, 1000))),
+        defaultRetrySeconds: DEFAULT_RETRY_DELAY_SECONDS,
+      })
+    : undefined;
+
+  const forbidDevTools = kiosk.enabled || api.app.isPackaged;
+  let quitting = false;
+  registerAppScheme(api.protocol);
+  api.app.on('web-contents-created', (_event, contents) =>
+    hardenContents(contents, {
+      forbidDevTools,
+      log: config.log,
+      ...(kiosk.enabled ? {} : { onExternalLink: (url: string) => openAllowlistedLink(api.shell, url, config.log) }),
+    }),
+  );
+  api.app.on('second-instance', () => focusWindow(window));
+  api.app.on('before-quit', () => {
+    quitting = true;
+    kioskController?.stop();
+  });
+  api.app.on('window-all-closed', () => api.app.quit());
+
+  const handlers: MainHandlers = {
+    join: {
+      start: (request) => {
+        if (kiosk.enabled) throw new Error('this is a kiosk: the join starts from the provisioning file');
+        return session.start(request);
+      },
+      cancel: () => session.cancel(),
+      getState: () => session.snapshot(),
+    },
+    device: { getFacts: () => engine.getDeviceFacts() },
+    command: { parse: (line) => toUiParsed(engine.parseJoinCommand(line)) },
+    kiosk: { getState: (): KioskState => kioskController?.state() ?? { phase: 'off' } },
+  };
+  registerIpcHandlers(api.ipcMain, handlers, ourWindowOnly(() => window), config.log);
+
+  const ready = api.app.whenReady().then(() => {
+    hardenSession(api.defaultSession());
+    serveApp(api.protocol, config.rendererDir);
+    if (kiosk.enabled || config.platform !== 'darwin') api.Menu.setApplicationMenu(null);
+    const win = createMainWindow(api, { preloadPath: config.preloadPath, kiosk: kiosk.enabled, devTools: !forbidDevTools }, APP_URL);
+    window = win;
+    win.on('close', (event) => {
+      if (kiosk.enabled && !quitting) event.preventDefault();
+    });
+    win.on('closed', () => {
+      if (window === win) window = undefined;
+    });
+    reloadAfterCrash(win, config.log);
+    if (kioskController) void kioskController.run();
+  });
+  return { primary: true, kiosk, ready, window: () => window, session, kioskController };
+}
+
+/** A crashed renderer is reloaded; the page then asks for the join's state and shows it again. */
+function reloadAfterCrash(win: WindowLike, log: (line: string) => void): void {
+  const crashes: number[] = [];
+  win.webContents.on('render-process-gone', (_event, details) => {
+    if (details.reason === 'clean-exit') return;
+    const now = Date.now();
+    crashes.push(now);
+    while (crashes.length > 0 && crashes[0]! < now - 60_000) crashes.shift();
+    if (crashes.length > MAX_CRASH_RELOADS_PER_MINUTE) {
+      log(`the window crashed ${crashes.length} times in a minute (${details.reason}): not reloading again`);
+      return;
+    }
+    log(`the window's renderer is gone (${details.reason}, exit code ${details.exitCode}): reloading`);
+    if (!win.isDestroyed() && !win.webContents.isDestroyed()) win.webContents.reload();
+  });
+}

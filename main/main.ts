@@ -1,0 +1,49 @@
+// Electron entry point: hands the real `electron` module and the engine to startApp.
+import { existsSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import { BrowserWindow, Menu, app, ipcMain, protocol, session, shell } from 'electron';
+import { getDeviceFacts, join, parseJoinCommand } from '../agent/index.js';
+import { startApp } from './app.js';
+import type { ElectronApi } from './electron-api.js';
+
+const electronApi: ElectronApi = {
+  app,
+  ipcMain,
+  protocol,
+  shell,
+  Menu,
+  defaultSession: () => session.defaultSession,
+  // Whatever app.ts asks for, the real window always gets the secure preferences.
+  createWindow: (options) =>
+    new BrowserWindow({
+      ...options,
+      webPreferences: {
+        ...options.webPreferences,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        experimentalFeatures: false,
+        webviewTag: false,
+        disableBlinkFeatures: 'Auxclick',
+      },
+    }),
+};
+
+// Bundled to dist/main/main.cjs: the page is in dist/renderer, the preload beside us.
+startApp(
+  electronApi,
+  { join, parseJoinCommand, getDeviceFacts },
+  {
+    argv: process.argv.slice(1),
+    rendererDir: joinPath(__dirname, '..', 'renderer'),
+    preloadPath: joinPath(__dirname, 'preload.cjs'),
+    platform: process.platform,
+    env: process.env,
+    fileExists: existsSync,
+    log: (line) => process.stderr.write(`kubejoin: ${line}\n`),
+  },
+);

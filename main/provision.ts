@@ -1,0 +1,138 @@
+// The kiosk's provisioning file: YAML or JSON, read at start and before every retry.
+//
+//   endpoint: 10.0.0.1:6443                 # API server host:port (required)
+//   token: abcdef.0123456789abcdef          # bootstrap token, or:
+//   tokenFile: /etc/kubejoin/token          #   a file holding it (relative to this file)
+//   caCertHashes: [sha256:<64 hex>]         # CA pin(s) (required; a single string is accepted)
+//   nodeName: kiosk-12                      # optional, defaults to the host name
+//   store: file                             # optional: auto | keychain | file
+//   retryDelaySeconds: 30                   # optional: first retry delay (doubles, at most 5 min)
+//
+// A malformed file yields every problem in it, each with its line, and never the token.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
+import { STORE_KINDS, joinRequestProblems, type JoinRequest, type StoreKind } from '../agent/contract/index.js';
+import { redactText, secretsOf } from './redact.js';
+
+/** Where the kiosk looks when no --provision is given. */
+export function defaultProvisionPath(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
+  if (env.KUBEJOIN_PROVISION) return env.KUBEJOIN_PROVISION;
+  if (platform === 'win32') return `${env.ProgramData ?? 'C:\\ProgramData'}\\kubejoin\\provision.yaml`;
+  if (platform === 'darwin') return '/Library/Application Support/kubejoin/provision.yaml';
+  return '/etc/kubejoin/provision.yaml';
+}
+
+export const DEFAULT_RETRY_DELAY_SECONDS = 30;
+
+export interface Provision {
+  request: JoinRequest;
+  retryDelaySeconds: number;
+}
+
+export type ProvisionResult =
+  | { ok: true; provision: Provision }
+  | { ok: false; missing: boolean; problems: string[] };
+
+const KEYS = ['endpoint', 'token', 'tokenFile', 'caCertHashes', 'nodeName', 'store', 'retryDelaySeconds'] as const;
+type Key = (typeof KEYS)[number];
+
+export async function loadProvision(path: string, read: (p: string) => Promise<string> = (p) => readFile(p, 'utf8')): Promise<ProvisionResult> {
+  let text: string;
+  try {
+    text = await read(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { ok: false, missing: true, problems: [`no provisioning file at ${path}`] };
+    return { ok: false, missing: false, problems: [`${path}: cannot read it (${code ?? String(err)})`] };
+  }
+  return parseProvision(text, path, async (tokenPath) => (await read(resolve(dirname(path), tokenPath))).trim());
+}
+
+export async function parseProvision(text: string, path: string, readTokenFile: (p: string) => Promise<string>): Promise<ProvisionResult> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const problems: string[] = [];
+  const at = (offset: number | undefined): string => (offset === undefined ? path : `${path}:${lines.linePos(offset).line}`);
+  // Messages are built from the parser's first line only (no code frame that could quote a token).
+  const say = (where: string, message: string): void => void problems.push(`${where}: ${message}`);
+
+  for (const err of doc.errors) say(at(err.pos[0]), err.message.split('\n')[0] ?? err.code);
+  if (problems.length > 0) return failed(problems);
+  if (!isMap(doc.contents)) return failed([`${path}: expected a mapping of keys (endpoint, token or tokenFile, caCertHashes, …)`]);
+
+  const values = new Map<Key, { value: unknown; line: string }>();
+  for (const pair of doc.contents.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+    const where = at(isScalar(pair.key) ? pair.key.range?.[0] : undefined);
+    if (!(KEYS as readonly string[]).includes(key)) {
+      say(where, `unknown key "${key.slice(0, 40)}" (known: ${KEYS.join(', ')})`);
+      continue;
+    }
+    const node = pair.value;
+    values.set(key as Key, { value: node && typeof node === 'object' && 'toJSON' in node ? node.toJSON() : node, line: where });
+  }
+  const lineOf = (k: Key): string => values.get(k)?.line ?? path;
+  const reported = new Set<Key>();
+  const sayKey = (k: Key, message: string): void => {
+    reported.add(k);
+    say(lineOf(k), message);
+  };
+  const str = (k: Key): string | undefined => {
+    const v = values.get(k)?.value;
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+    sayKey(k, `${k} must be a string`);
+    return undefined;
+  };
+
+  const request: JoinRequest = {};
+  const endpoint = str('endpoint');
+  if (endpoint !== undefined) request.endpoint = endpoint;
+  else if (!reported.has('endpoint')) sayKey('endpoint', 'endpoint is missing (host:port of the API server)');
+
+  const inlineToken = str('token');
+  const tokenFile = str('tokenFile');
+  if (inlineToken !== undefined && tokenFile !== undefined) sayKey('tokenFile', 'give either token or tokenFile, not both');
+  else if (inlineToken !== undefined) request.token = inlineToken.trim();
+  else if (tokenFile !== undefined) {
+    try {
+      request.token = await readTokenFile(tokenFile);
+    } catch (err) {
+      sayKey('tokenFile', `tokenFile "${tokenFile}": cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  } else if (!reported.has('token') && !reported.has('tokenFile')) sayKey('token', 'token or tokenFile is missing (the bootstrap token)');
+
+  const pins = values.get('caCertHashes')?.value;
+  if (pins === undefined || pins === null) sayKey('caCertHashes', 'caCertHashes is missing: pin the cluster CA with at least one sha256:<hex>');
+  else if (typeof pins === 'string') request.caCertHashes = [pins];
+  else if (Array.isArray(pins) && pins.length > 0 && pins.every((p) => typeof p === 'string')) request.caCertHashes = pins as string[];
+  else sayKey('caCertHashes', 'caCertHashes must be a list of sha256:<hex> strings');
+
+  const nodeName = str('nodeName');
+  if (nodeName !== undefined) request.nodeName = nodeName;
+  const store = str('store');
+  if (store !== undefined) {
+    if ((STORE_KINDS as readonly string[]).includes(store)) request.store = store as StoreKind;
+    else sayKey('store', `store "${store}" is not one of ${STORE_KINDS.join(', ')}`);
+  }
+  let retryDelaySeconds = DEFAULT_RETRY_DELAY_SECONDS;
+  const delay = values.get('retryDelaySeconds')?.value;
+  if (delay !== undefined) {
+    if (typeof delay === 'number' && Number.isFinite(delay) && delay >= 1 && delay <= 3600) retryDelaySeconds = delay;
+    else sayKey('retryDelaySeconds', 'retryDelaySeconds must be a number of seconds between 1 and 3600');
+  }
+
+  const fieldKey: Partial<Record<keyof JoinRequest, Key>> = { token: inlineToken !== undefined ? 'token' : 'tokenFile' };
+  for (const p of joinRequestProblems(request)) {
+    const key = fieldKey[p.field] ?? (p.field as Key);
+    const tokenSaid = p.field === 'token' && (reported.has('token') || reported.has('tokenFile'));
+    if (!reported.has(key) && !tokenSaid) say(lineOf(key), p.message);
+  }
+  if (problems.length > 0) return failed(problems.map((p) => redactText(p, secretsOf(request.token))));
+  return { ok: true, provision: { request, retryDelaySeconds } };
+}
+
+function failed(problems: string[]): ProvisionResult {
+  return { ok: false, missing: false, problems };
+}
