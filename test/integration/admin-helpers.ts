@@ -1,4 +1,8 @@
 // Runs kubejoin commands in-process (runCli with collected streams), for the admin tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
 import { PassThrough, Readable } from 'node:stream';
 import { runCli } from '../../agent/cli/main.js';
 
@@ -41,4 +45,16 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(200);
   }
+}
+
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed when the test file ends. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }

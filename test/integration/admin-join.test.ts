@@ -3,13 +3,12 @@
 // bare one that only kubejoin prepared.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { startCluster, testCluster, type ClusterHandle } from '../harness/index.js';
-import { eventually, kubejoin, type CliResult } from './admin-helpers.js';
+import { eventually, tempDir, kubejoin, type CliResult } from './admin-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli.mjs');
@@ -28,7 +27,7 @@ after(async () => bare?.stop());
 
 /** Runs the built `kubejoin join …` with a file store in a fresh directory. */
 function joinNode(args: string[], extra: string[] = []): Promise<CliResult & { dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kubejoin-admin-join-'));
+  const dir = tempDir('kubejoin-admin-join-');
   const node = `admin-join-${Math.random().toString(36).slice(2, 8)}`;
   const full = [CLI, ...args, '--store', 'file', '--cert-dir', join(dir, 'pki'), '--kubeconfig-out', join(dir, 'kubelet.conf'), '--node-name', node, ...extra];
   return new Promise((resolve) => {

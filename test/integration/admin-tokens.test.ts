@@ -1,14 +1,13 @@
 // Token administration against the real control plane (the shared, kubeadm-like cluster:
 // bootstrapsigner and tokencleaner running).
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { planSigning } from '../../agent/admin/signer.js';
 import { signDetached } from '../../agent/jws.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { eventually, kubejoin } from './admin-helpers.js';
+import { eventually, tempDir, kubejoin } from './admin-helpers.js';
 
 let c: ClusterHandle;
 let kc: string[];
@@ -110,7 +109,7 @@ test('token create: an existing id is an error, never an overwrite', async () =>
 });
 
 test('token create: every value is validated before the server is contacted (exit 2)', async () => {
-  const unreachable = join(mkdtempSync(join(tmpdir(), 'kubejoin-admin-')), 'unreachable.conf');
+  const unreachable = join(tempDir('kubejoin-admin-'), 'unreachable.conf');
   writeFileSync(unreachable, 'apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: u}}]\ncurrent-context: x\n');
   const cases: [string, string[], RegExp][] = [
     ['malformed token', ['abcdef.TOOSHORT'], /token is malformed/],
@@ -159,7 +158,7 @@ test('token list: malformed token Secrets are reported on stderr and skipped', a
 test('RBAC: a refusal names verb, resource, namespace and identity (exit 2)', async () => {
   const token = await c.createToken();
   const id = token.slice(0, 6);
-  const file = join(mkdtempSync(join(tmpdir(), 'kubejoin-admin-')), 'bootstrap.conf');
+  const file = join(tempDir('kubejoin-admin-'), 'bootstrap.conf');
   writeFileSync(
     file,
     `apiVersion: v1\nkind: Config\nclusters: [{name: k, cluster: {server: "${c.server}", certificate-authority-data: ${Buffer.from(c.caPem).toString('base64')}}}]\nusers: [{name: b, user: {token: ${token}}}]\ncontexts: [{name: b, context: {cluster: k, user: b}}]\ncurrent-context: b\n`,
@@ -169,7 +168,7 @@ test('RBAC: a refusal names verb, resource, namespace and identity (exit 2)', as
   assert.match(list.stderr, new RegExp(`^error: denied: list secrets in namespace kube-system as system:bootstrap:${id}\\n`));
   assert.ok(!list.stderr.includes(token.slice(7)), 'the secret is not echoed');
   // The same identity through an exec credential plugin (client-node runs it, like kubectl).
-  const plugin = join(mkdtempSync(join(tmpdir(), 'kubejoin-admin-')), 'cred.sh');
+  const plugin = join(tempDir('kubejoin-admin-'), 'cred.sh');
   writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${token}"}}'\n`, { mode: 0o755 });
   const execFile = `${file}.exec`;
   writeFileSync(

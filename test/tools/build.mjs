@@ -1,7 +1,7 @@
 // Bundles the CLI (one file plus lazily-loaded chunks), the Electron main process,
 // the preload bridge and the renderer page into dist/.
 import { build } from 'esbuild';
-import { cp, mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,6 +33,8 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
 });
+
+await chmod(`${root}dist/cli.mjs`, 0o755);
 
 if (await exists('main/main.ts')) {
   await build({
