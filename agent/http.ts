@@ -1,4 +1,5 @@
 import https from 'node:https';
+import tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 
 // The only HTTP client on the join path: node:https with one keep-alive agent per
@@ -14,15 +15,40 @@ export interface Trust {
   key?: string;
 }
 
+/** A private agent (client-certificate connections of one join); destroy it when done. */
 export function createAgent(trust: Trust): https.Agent {
   return new https.Agent({
     keepAlive: true,
-    maxSockets: 4,
-    ca: trust.ca,
-    cert: trust.cert,
-    key: trust.key,
+    secureContext: tls.createSecureContext({ ca: trust.ca, cert: trust.cert, key: trust.key }),
     rejectUnauthorized: !trust.insecure,
   });
+}
+
+const shared = new Map<string, https.Agent>();
+
+/**
+ * The process-wide keep-alive agent for a trust context without client credentials
+ * (unverified, or one CA bundle): every phase and every join in this process reuses its
+ * connections and its parsed CA (one TLS context). No socket cap: each waiting join holds
+ * a watch open. Idle sockets do not keep the process alive (Node unrefs them).
+ */
+export function sharedAgent(trust: { insecure: true } | { ca: string }): https.Agent {
+  const key = 'insecure' in trust ? 'insecure' : `ca:${trust.ca}`;
+  let agent = shared.get(key);
+  if (!agent) {
+    agent = new https.Agent({
+      keepAlive: true,
+      ...('insecure' in trust ? { rejectUnauthorized: false } : { secureContext: tls.createSecureContext({ ca: trust.ca }) }),
+    });
+    shared.set(key, agent);
+  }
+  return agent;
+}
+
+/** Closes every shared agent's connections (the CLI calls it before exiting). */
+export function closeSharedAgents(): void {
+  for (const agent of shared.values()) agent.destroy();
+  shared.clear();
 }
 
 export interface Request {

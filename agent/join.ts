@@ -17,9 +17,9 @@ import { requestCertificate } from './csr/request.js';
 import { waitForCertificate } from './csr/wait.js';
 import { getDeviceFacts } from './device.js';
 import { loadDiscoveryFile, verifyServer } from './discovery/file.js';
-import { fetchSignedClusterInfo, refetchVerified, validateClusterCA, validateClusterInfoSignature, type ClusterInfo } from './discovery/token.js';
+import { fetchSignedClusterInfo, refetchVerified, validateClusterCA, validateClusterInfoSignature } from './discovery/token.js';
 import { KubejoinError, UsageError, toErrorInfo } from './errors.js';
-import { createAgent } from './http.js';
+import { sharedAgent } from './http.js';
 import { certificatesOf, PinSet } from './pin.js';
 import { PhaseClock } from './phase-clock.js';
 import { chooseStore, openStore, type StoreChoice } from './store/select.js';
@@ -78,7 +78,7 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     const abortable = <T>(p: Promise<T>): Promise<T> => raceAbort(p, signal, timeoutMs, options.signal);
     const discoveryTimeoutMs = req.discoveryTimeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS;
     const discoveryDeadline = Date.now() + discoveryTimeoutMs;
-    const pollOptions = (progress: (m: string, a?: number) => void, agent: ReturnType<typeof createAgent>) => ({
+    const pollOptions = (progress: (m: string, a?: number) => void, agent: ReturnType<typeof sharedAgent>) => ({
       agent,
       signal,
       timeoutMs: Math.max(1, discoveryDeadline - Date.now()),
@@ -90,25 +90,16 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     let cluster: { server: string; caPem: string; cas: ReturnType<typeof certificatesOf> };
     if (ctx.discovery.kind === 'token') {
       const { endpoint, token, pins } = ctx.discovery;
-      const insecure = createAgent({ insecure: true });
-      let info: ClusterInfo;
-      try {
-        info = await clock.run('discover', (p) => abortable(fetchSignedClusterInfo(endpoint, token.id, pollOptions(p, insecure))), () => `cluster-info from ${endpoint} carries a signature for token id "${token.id}"`);
-      } finally {
-        insecure.destroy();
-      }
+      const insecure = sharedAgent({ insecure: true });
+      const info = await clock.run('discover', (p) => abortable(fetchSignedClusterInfo(endpoint, token.id, pollOptions(p, insecure))), () => `cluster-info from ${endpoint} carries a signature for token id "${token.id}"`);
       await clock.run('verify-signature', async () => validateClusterInfoSignature(info, token), () => 'the JWS signature matches the token');
       const pinned = await clock.run('pin-ca', async (p) => {
         const result = validateClusterCA(info.kubeconfig, pins, req.unsafeSkipCaVerification === true);
         if (!result.matchedPin) p('WARNING: CA pinning skipped (--discovery-token-unsafe-skip-ca-verification): the cluster identity rests on the token alone');
         return result;
       }, (r) => (r.matchedPin ? `the cluster CA matches ${r.matchedPin}` : 'skipped (unsafe)'));
-      const verified = createAgent({ ca: pinned.caPem });
-      try {
-        await clock.run('verify-server', (p) => abortable(refetchVerified(endpoint, token.id, info, pollOptions(p, verified))), () => `${endpoint} is verified by the pinned CA; using ${pinned.server}`);
-      } finally {
-        verified.destroy();
-      }
+      const verified = sharedAgent({ ca: pinned.caPem });
+      await clock.run('verify-server', (p) => abortable(refetchVerified(endpoint, token.id, info, pollOptions(p, verified))), () => `${endpoint} is verified by the pinned CA; using ${pinned.server}`);
       cluster = { server: pinned.server, caPem: pinned.caPem, cas: pinned.certs };
     } else {
       const { source, pins } = ctx.discovery;
@@ -128,50 +119,44 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     // TLS bootstrap (SPEC.md 4).
     const nodeName = ctx.nodeName;
     const subject = nodeSubject(nodeName);
-    const bootstrap = createAgent({ ca: cluster.caPem });
+    // The same agent as verify-server: its connection to the server is reused.
+    const bootstrap = sharedAgent({ ca: cluster.caPem });
     const api = { server: cluster.server, agent: bootstrap, bearer: ctx.bootstrapToken, timeoutMs: REQUEST_TIMEOUT_MS, signal };
     let key: ClientKey;
-    let certPem: string;
-    let csrName: string;
-    try {
-      const csr = await clock.run('request-certificate', async (p) => {
-        const choice = await ctx.store;
-        store = openStore(choice, { nodeName, server: cluster.server, env, ...pick(req, 'certDir', 'kubeconfigOut'), ...(options.credentialCommand ? { credentialCommand: options.credentialCommand } : {}) });
-        p(`credential store: ${choice.kind} (${choice.reason})`);
-        const pending = await store.loadPendingKey();
-        key = pending ? loadClientKey(pending) : generateClientKey();
-        if (pending) p('reusing the key of an earlier, unfinished join');
-        else await store.savePendingKey(key.pem);
-        return abortable(requestCertificate(api, key, subject));
-      }, (c) => (c.reused ? `reusing ${c.name} from an earlier run` : `created ${c.name}`));
-      csrName = csr.name;
-      const issued = await clock.run('await-approval', async (p) => {
-        const pem = await abortable(waitForCertificate(api, { name: csr.name, uid: csr.uid, resourceVersion: csr.resourceVersion, onProgress: p }, csr.reused ? csr.object : undefined));
-        return { pem, info: checkIssuedCertificate(pem, key.spki, subject, cluster.cas) };
-      }, (i) => `issued, valid until ${i.info.notAfter}`);
-      certPem = issued.pem;
-      const stored = await clock.run('store-credentials', () => store!.save(certPem, key.pem, cluster), (s) => `${s.kind}: ${s.location}`);
-      const identity = await clock.run('verify-credentials', async () => {
-        const who = await abortable(whoAmI(cluster.server, cluster.caPem, certPem, key.pem, { timeoutMs: REQUEST_TIMEOUT_MS, signal }));
-        if (who.username !== subject.commonName) {
-          throw new KubejoinError('certificate-denied', `the cluster sees the new credential as "${who.username}", expected "${subject.commonName}"`);
-        }
-        return who;
-      }, (w) => `the cluster sees ${w.username} (${w.groups.join(', ')})`);
-      return await finish({
-        ok: true,
-        nodeName,
-        server: cluster.server,
-        identity,
-        certificate: issued.info,
-        store: stored,
-        csrName,
-        durationMs: Math.round(performance.now() - startedAt),
-        phaseDurationsMs: clock.durations,
-      });
-    } finally {
-      bootstrap.destroy();
-    }
+    const csr = await clock.run('request-certificate', async (p) => {
+      const choice = await ctx.store;
+      store = openStore(choice, { nodeName, server: cluster.server, env, ...pick(req, 'certDir', 'kubeconfigOut'), ...(options.credentialCommand ? { credentialCommand: options.credentialCommand } : {}) });
+      p(`credential store: ${choice.kind} (${choice.reason})`);
+      const pending = await store.loadPendingKey();
+      key = pending ? loadClientKey(pending) : generateClientKey();
+      if (pending) p('reusing the key of an earlier, unfinished join');
+      else await store.savePendingKey(key.pem);
+      return abortable(requestCertificate(api, key, subject));
+    }, (c) => (c.reused ? `reusing ${c.name} from an earlier run` : `created ${c.name}`));
+    const issued = await clock.run('await-approval', async (p) => {
+      const pem = await abortable(waitForCertificate(api, { name: csr.name, uid: csr.uid, resourceVersion: csr.resourceVersion, onProgress: p }, csr.reused ? csr.object : undefined));
+      return { pem, info: checkIssuedCertificate(pem, key.spki, subject, cluster.cas) };
+    }, (i) => `issued, valid until ${i.info.notAfter}`);
+    const certPem = issued.pem;
+    const stored = await clock.run('store-credentials', () => store!.save(certPem, key.pem, cluster), (s) => `${s.kind}: ${s.location}`);
+    const identity = await clock.run('verify-credentials', async () => {
+      const who = await abortable(whoAmI(cluster.server, cluster.caPem, certPem, key.pem, { timeoutMs: REQUEST_TIMEOUT_MS, signal }));
+      if (who.username !== subject.commonName) {
+        throw new KubejoinError('certificate-denied', `the cluster sees the new credential as "${who.username}", expected "${subject.commonName}"`);
+      }
+      return who;
+    }, (w) => `the cluster sees ${w.username} (${w.groups.join(', ')})`);
+    return await finish({
+      ok: true,
+      nodeName,
+      server: cluster.server,
+      identity,
+      certificate: issued.info,
+      store: stored,
+      csrName: csr.name,
+      durationMs: Math.round(performance.now() - startedAt),
+      phaseDurationsMs: clock.durations,
+    });
   } catch (err) {
     const info = toErrorInfo(err);
     // Keep the pending key only where its CSR may still be approved (timeout, cancel):

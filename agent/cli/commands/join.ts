@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { EXIT_CODES, type JoinRequest, type JoinResult } from '../../contract/index.js';
 import { UsageError } from '../../errors.js';
+import { closeSharedAgents } from '../../http.js';
 import { join } from '../../join.js';
 import { loadJoinConfiguration } from '../../join-config.js';
 import { parseJoinArgs } from '../../join-flags.js';
@@ -118,6 +119,7 @@ const command: Command = {
       renderer.event(event);
       if (event.type === 'result') result = event.result;
     }
+    closeSharedAgents();
     return result?.ok ? EXIT_CODES.ok : (result?.error.exitCode ?? EXIT_CODES.internal);
   },
 };
