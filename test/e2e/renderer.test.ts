@@ -1,7 +1,7 @@
 // The renderer end to end, in Debian's Chromium through playwright-core. The preload bridge
 // is replaced by a test bridge over main's real IPC handlers (main/app.ts with the Electron
 // API faked), wired to the REAL agent join() against the REAL local control plane from
-// test/harness. Saves the screenshots the README shows (test/screenshots/).
+// test/harness. Saves screenshots of each screen (see SHOTS).
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,9 +14,13 @@ import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { eventFrom, fakeElectron } from '../unit/helpers/fake-electron.js';
 import { buildRenderer, buildTestBridge, rendererDir, root } from './helpers/build-renderer.js';
 import { serveDir } from './helpers/static-server.js';
+import { mkdirSync } from 'node:fs';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = `${root}test/screenshots`;
+// Screenshots go to test/out/screenshots (ignored); KUBEJOIN_UPDATE_SCREENSHOTS=1 refreshes
+// the committed copies the README shows, in test/screenshots.
+const SHOTS = process.env.KUBEJOIN_UPDATE_SCREENSHOTS === '1' ? `${root}test/screenshots` : `${root}test/out/screenshots`;
+mkdirSync(SHOTS, { recursive: true });
 const WRONG_PIN = `sha256:${'0f'.repeat(32)}`;
 
 interface Opened {
