@@ -26,18 +26,24 @@ export function createAgent(trust: Trust): https.Agent {
 
 const shared = new Map<string, https.Agent>();
 
+/** Sockets per host for short requests: many joins at once queue and reuse them. */
+const SHORT_REQUEST_SOCKETS = 16;
+
 /**
  * The process-wide keep-alive agent for a trust context without client credentials
- * (unverified, or one CA bundle): every phase and every join in this process reuses its
- * connections and its parsed CA (one TLS context). No socket cap: each waiting join holds
- * a watch open. Idle sockets do not keep the process alive (Node unrefs them).
+ * (unverified, or one CA bundle), shared by the phases and joins of this process: one
+ * TLS context, and connections reused instead of new handshakes. Short requests share at
+ * most SHORT_REQUEST_SOCKETS sockets per host; watches, which hold their connection until
+ * the certificate is issued, get an uncapped agent of their own (`purpose: 'watch'`), so
+ * waiting joins never starve the others. Idle sockets do not keep the process alive.
  */
-export function sharedAgent(trust: { insecure: true } | { ca: string }): https.Agent {
-  const key = 'insecure' in trust ? 'insecure' : `ca:${trust.ca}`;
+export function sharedAgent(trust: { insecure: true } | { ca: string }, purpose: 'request' | 'watch' = 'request'): https.Agent {
+  const key = `${purpose}:${'insecure' in trust ? 'insecure' : `ca:${trust.ca}`}`;
   let agent = shared.get(key);
   if (!agent) {
     agent = new https.Agent({
       keepAlive: true,
+      ...(purpose === 'request' ? { maxSockets: SHORT_REQUEST_SOCKETS } : {}),
       ...('insecure' in trust ? { rejectUnauthorized: false } : { secureContext: tls.createSecureContext({ ca: trust.ca }) }),
     });
     shared.set(key, agent);

@@ -121,7 +121,7 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     const subject = nodeSubject(nodeName);
     // The same agent as verify-server: its connection to the server is reused.
     const bootstrap = sharedAgent({ ca: cluster.caPem });
-    const api = { server: cluster.server, agent: bootstrap, bearer: ctx.bootstrapToken, timeoutMs: REQUEST_TIMEOUT_MS, signal };
+    const api = { server: cluster.server, agent: bootstrap, watchAgent: sharedAgent({ ca: cluster.caPem }, 'watch'), bearer: ctx.bootstrapToken, timeoutMs: REQUEST_TIMEOUT_MS, signal };
     let key: ClientKey;
     const csr = await clock.run('request-certificate', async (p) => {
       const choice = await ctx.store;

@@ -19,6 +19,8 @@ export interface RequestedCsr {
 export interface ApiClient {
   server: string;
   agent: https.Agent;
+  /** Agent for the long-lived watch (default: `agent`). */
+  watchAgent?: https.Agent;
   bearer: string;
   timeoutMs: number;
   signal?: AbortSignal;

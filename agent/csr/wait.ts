@@ -52,6 +52,7 @@ export async function waitForCertificate(api: ApiClient, opts: WaitOptions, init
     if (done) return done;
   }
   const common = { agent: api.agent, bearer: api.bearer, ...(api.signal ? { signal: api.signal } : {}) };
+  const watchAgent = api.watchAgent ?? api.agent;
   opts.onProgress?.('waiting for the certificate signing request to be approved');
   for (let attempt = 1; ; attempt++) {
     const url =
@@ -59,7 +60,7 @@ export async function waitForCertificate(api: ApiClient, opts: WaitOptions, init
       `&watch=true&allowWatchBookmarks=true&timeoutSeconds=${WATCH_SECONDS}&resourceVersion=${encodeURIComponent(rv)}`;
     let resync = false;
     try {
-      for await (const item of stream({ ...common, url, timeoutMs: (WATCH_SECONDS + 30) * 1000 })) {
+      for await (const item of stream({ ...common, agent: watchAgent, url, timeoutMs: (WATCH_SECONDS + 30) * 1000 })) {
         if (item.status !== 200) {
           const refused = refusal(item.status, item.body ?? '', 'watching the certificate signing request');
           if (refused) throw refused;
