@@ -135,7 +135,7 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     }, (c) => (c.reused ? `reusing ${c.name} from an earlier run` : `created ${c.name}`));
     const issued = await clock.run('await-approval', async (p) => {
       const pem = await abortable(waitForCertificate(api, { name: csr.name, uid: csr.uid, resourceVersion: csr.resourceVersion, onProgress: p }, csr.reused ? csr.object : undefined));
-      return { pem, info: checkIssuedCertificate(pem, key.spki, subject, cluster.cas) };
+      return { pem, info: checkIssuedCertificate(pem, key.publicKey, subject, cluster.cas) };
     }, (i) => `issued, valid until ${i.info.notAfter}`);
     const certPem = issued.pem;
     const stored = await clock.run('store-credentials', () => store!.save(certPem, key.pem, cluster), (s) => `${s.kind}: ${s.location}`);

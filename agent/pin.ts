@@ -5,17 +5,34 @@ import { UsageError } from './errors.js';
 
 const PIN_PATTERN = /^sha256:([0-9a-f]{64})$/;
 
+// A process that joins many times (the UI, a fleet) sees the same CA bundle again and
+// again: its parsed certificates and their pins are kept, not recomputed per join.
+const pins = new WeakMap<X509Certificate, string>();
+const bundles = new Map<string, readonly X509Certificate[]>();
+const MAX_BUNDLES = 16;
+
 /** The pin of one certificate (PEM, DER or parsed). */
 export function pinOf(cert: X509Certificate | string | Buffer): string {
   const x509 = cert instanceof X509Certificate ? cert : new X509Certificate(cert);
-  const spki = x509.publicKey.export({ type: 'spki', format: 'der' });
-  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+  let pin = pins.get(x509);
+  if (pin === undefined) {
+    const spki = x509.publicKey.export({ type: 'spki', format: 'der' });
+    pin = `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+    pins.set(x509, pin);
+  }
+  return pin;
 }
 
-/** Splits a PEM bundle into its certificates. */
+/** Splits a PEM bundle into its certificates (parsed once per bundle and process). */
 export function certificatesOf(pemBundle: string): X509Certificate[] {
-  const blocks = pemBundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  return blocks.map((b) => new X509Certificate(b));
+  let certs = bundles.get(pemBundle);
+  if (!certs) {
+    const blocks = pemBundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    certs = blocks.map((b) => new X509Certificate(b));
+    if (bundles.size >= MAX_BUNDLES) bundles.delete(bundles.keys().next().value!);
+    bundles.set(pemBundle, certs);
+  }
+  return [...certs];
 }
 
 /** Normalises one pin or throws a UsageError that says which formats are accepted. */

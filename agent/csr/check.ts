@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { KubejoinError } from '../errors.js';
 import type { IssuedCertificate } from '../contract/index.js';
 import type { Subject } from './pkcs10.js';
@@ -7,7 +7,7 @@ import type { Subject } from './pkcs10.js';
  * SPEC.md section 4: the issued certificate holds our public key and the requested
  * subject, chains to a cluster CA, and is within its validity period.
  */
-export function checkIssuedCertificate(pem: string, spki: Buffer, subject: Subject, cas: readonly X509Certificate[], now = new Date()): IssuedCertificate {
+export function checkIssuedCertificate(pem: string, publicKey: KeyObject, subject: Subject, cas: readonly X509Certificate[], now = new Date()): IssuedCertificate {
   const bad = (why: string): KubejoinError =>
     new KubejoinError('certificate-denied', `the certificate issued by the cluster is not usable: ${why}`);
   let leaf: X509Certificate;
@@ -16,7 +16,7 @@ export function checkIssuedCertificate(pem: string, spki: Buffer, subject: Subje
   } catch {
     throw bad('it cannot be parsed');
   }
-  if (!leaf.publicKey.export({ type: 'spki', format: 'der' }).equals(spki)) throw bad('its public key is not ours');
+  if (!leaf.publicKey.equals(publicKey)) throw bad('its public key is not ours');
   const expected = [...subject.organizations.map((o) => `O=${o}`), `CN=${subject.commonName}`];
   const actual = leaf.subject.split('\n');
   if (expected.join('\n') !== actual.join('\n')) throw bad(`its subject is ${actual.join(', ')}, expected ${expected.join(', ')}`);

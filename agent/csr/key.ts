@@ -4,6 +4,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 
 export interface ClientKey {
   privateKey: KeyObject;
+  publicKey: KeyObject;
   /** PKIX SubjectPublicKeyInfo DER of the public key. */
   spki: Buffer;
   /** PEM of the private key. A secret: never logged. */
@@ -23,9 +24,11 @@ function fromPrivateKey(privateKey: KeyObject): ClientKey {
   if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new Error('the stored client key is not an ECDSA P-256 key');
   }
+  const publicKey = createPublicKey(privateKey);
   return {
     privateKey,
-    spki: createPublicKey(privateKey).export({ type: 'spki', format: 'der' }),
+    publicKey,
+    spki: publicKey.export({ type: 'spki', format: 'der' }),
     pem: privateKey.export({ type: 'sec1', format: 'pem' }).toString(),
   };
 }
