@@ -3,6 +3,8 @@
 const b64 = (pem: string): string => Buffer.from(pem.endsWith('\n') ? pem : `${pem}\n`).toString('base64');
 
 /**
+ * Deliberately independent of agent/admin/cluster-info.ts: the harness stands in for
+ * kubeadm, so the product's `cluster prepare` is compared against it, not against itself.
  * The kubeconfig kubeadm puts in kube-public/cluster-info: one cluster named "" with only
  * the server and the CA data (kubeadm's clusterinfo phase, CreateBootstrapConfigMapIfNotExists).
  */
