@@ -1,9 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
+import { pinProblem } from './contract/index.js';
 import { UsageError } from './errors.js';
 
 // SPEC.md section 3.5: pin = "sha256:" + hex(SHA-256(SubjectPublicKeyInfo DER)).
-
-const PIN_PATTERN = /^sha256:([0-9a-f]{64})$/;
 
 // A process that joins many times (the UI, a fleet) sees the same CA bundle again and
 // again: its parsed certificates and their pins are kept, not recomputed per join.
@@ -37,21 +36,11 @@ export function certificatesOf(pemBundle: string): X509Certificate[] {
 
 /** Normalises one pin or throws a UsageError that says which formats are accepted. */
 export function parsePin(value: string): string {
-  const normal = value.trim().toLowerCase();
-  if (PIN_PATTERN.test(normal)) return normal;
-  const [kind, hex] = normal.includes(':') ? normal.split(':', 2) : ['', normal];
-  const why =
-    kind === ''
-      ? 'it has no "sha256:" prefix'
-      : kind !== 'sha256'
-        ? `the hash type "${kind}" is not supported (only sha256)`
-        : !/^[0-9a-f]*$/.test(hex ?? '')
-          ? 'the hash is not hexadecimal'
-          : `the hash has ${(hex ?? '').length / 2} bytes, sha256 has 32`;
-  throw new UsageError(
-    `invalid CA cert hash ${JSON.stringify(value)}: ${why}`,
-    'Give it as sha256:<64 hex digits>, as printed by "kubeadm token create --print-join-command" or "kubejoin ca-hash".',
-  );
+  const problem = pinProblem(value);
+  if (problem) {
+    throw new UsageError(problem, 'Give it as sha256:<64 hex digits>, as printed by "kubeadm token create --print-join-command" or "kubejoin ca-hash".');
+  }
+  return value.trim().toLowerCase();
 }
 
 /** A set of allowed CA public-key pins (kubeadm's pubkeypin.Set). */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tokenProblem } from './contract/index.js';
 import { UsageError } from './errors.js';
 
 // SPEC.md section 1.
@@ -25,12 +26,7 @@ export function isToken(value: string): boolean {
  */
 export function parseToken(value: string, what = 'token'): BootstrapToken {
   const m = TOKEN_PATTERN.exec(value);
-  if (!m) {
-    throw new UsageError(
-      `the ${what} is malformed: it must match [a-z0-9]{6}.[a-z0-9]{16} (6 lower-case letters or digits, a dot, 16 more)`,
-      'Copy the token again from "kubejoin token create" or "kubeadm token create".',
-    );
-  }
+  if (!m) throw new UsageError(tokenProblem(value, what)!, 'Copy the token again from "kubejoin token create" or "kubeadm token create".');
   return { id: m[1]!, secret: m[2]! };
 }
 

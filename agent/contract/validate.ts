@@ -13,10 +13,10 @@ const TOKEN = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
 const PIN = /^sha256:[0-9a-f]{64}$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export function tokenProblem(value: string): string | undefined {
-  if (value === '') return 'a bootstrap token is required';
+export function tokenProblem(value: string, what = 'token'): string | undefined {
+  if (value === '') return `a bootstrap ${what} is required`;
   if (!TOKEN.test(value)) {
-    return 'the token is malformed: it must match [a-z0-9]{6}.[a-z0-9]{16} (6 lower-case letters or digits, a dot, 16 more)';
+    return `the ${what} is malformed: it must match [a-z0-9]{6}.[a-z0-9]{16} (6 lower-case letters or digits, a dot, 16 more)`;
   }
   return undefined;
 }

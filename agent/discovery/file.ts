@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import https from 'node:https';
 import { KubejoinError } from '../errors.js';
-import { createAgent, isTlsVerificationError, request, TransportError } from '../http.js';
+import { isTlsVerificationError, request, sharedAgent, TransportError } from '../http.js';
 import { clusterOf, type ClusterEntry } from '../kubeconfig.js';
 
 // File discovery (--discovery-file): a kubeconfig supplies server and CA. A path is read
@@ -39,7 +39,8 @@ export async function loadDiscoveryFile(source: string, opts: { timeoutMs: numbe
 
 /** Proves the server answers over TLS verified by the discovered CA (GET /version). */
 export async function verifyServer(server: string, caPem: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
-  const agent = createAgent({ ca: caPem });
+  // The shared agent: the TLS bootstrap that follows reuses this connection.
+  const agent = sharedAgent({ ca: caPem });
   try {
     const res = await request({ url: `${server}/version`, agent, timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
     if (res.status >= 500) throw new KubejoinError('timeout', `the API server ${server} answered HTTP ${res.status}`);
@@ -50,7 +51,5 @@ export async function verifyServer(server: string, caPem: string, opts: { timeou
         : new KubejoinError('timeout', `cannot reach the API server ${server}: ${err.message}`);
     }
     throw err;
-  } finally {
-    agent.destroy();
   }
 }
