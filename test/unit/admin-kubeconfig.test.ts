@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { loadAdminKubeconfig } from '../../agent/admin/kubeconfig.js';
 import { UsageError } from '../../agent/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubejoin-kc-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const CA = '-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n';
 writeFileSync(join(dir, 'ca.crt'), CA);
 

@@ -1,7 +1,7 @@
 // The kiosk's provisioning file: YAML or JSON; every problem named with its line; the
 // token never in a problem.
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -66,8 +66,9 @@ describe('provisioning file', () => {
     });
   }
 
-  it('reads a token file relative to the provisioning file; a missing file is "missing"', async () => {
+  it('reads a token file relative to the provisioning file; a missing file is "missing"', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'kj-prov-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
     await writeFile(join(dir, 'provision.yaml'), `endpoint: 10.0.0.1:6443\ntokenFile: token\ncaCertHashes: [${PIN}]\n`);
     const r = await loadProvision(join(dir, 'provision.yaml'));

@@ -2,7 +2,7 @@
 // preferences, no navigation, no new windows, no permissions, the CSP on our pages,
 // a single instance, and a reload after a renderer crash.
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -79,8 +79,9 @@ describe('main window', () => {
     assert.equal(electron.session.checkHandler?.(null, 'media', 'kubejoin://app'), false);
   });
 
-  it('serves only our assets, with the CSP', async () => {
+  it('serves only our assets, with the CSP', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'kj-renderer-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'index.html'), '<!doctype html>');
     await writeFile(join(dir, 'secret.txt'), 'no');
     const { electron } = await startTestApp({ rendererDir: dir });
