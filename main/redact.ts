@@ -1,7 +1,6 @@
 // Defense in depth: the engine promises never to put a token into an event, and main
 // still scrubs every string it forwards or logs of the secrets it knows.
-
-const TOKEN_SHAPE = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g;
+import { maskTokenShapes } from '../agent/contract/index.js';
 
 /** The strings to scrub for a token `<id>.<secret>`: the whole token and its secret part. */
 export function secretsOf(...tokens: (string | undefined)[]): string[] {
@@ -19,7 +18,7 @@ export function secretsOf(...tokens: (string | undefined)[]): string[] {
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join('[redacted]');
-  return out.replace(TOKEN_SHAPE, (m) => `${m.slice(0, 6)}.[redacted]`);
+  return maskTokenShapes(out, '[redacted]');
 }
 
 /** A deep copy of a JSON-like value with every string redacted. */

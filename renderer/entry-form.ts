@@ -2,6 +2,7 @@
 // fields. Validation as you type with the contract's validators; the join button stays
 // disabled, and nothing is sent, until the request is valid.
 import type { RendererApi, StoreKind, UiJoinRequest } from '../agent/contract/index.js';
+import { TOKEN_SHAPE } from '../agent/contract/mask.js';
 import { joinRequestProblems, type FieldProblem } from '../agent/contract/validate.js';
 import { announce, byId } from './dom.js';
 import { scrub } from './scrub.js';
@@ -9,7 +10,6 @@ import { scrub } from './scrub.js';
 type FieldId = 'endpoint' | 'token' | 'pins' | 'node-name';
 const FIELD_OF: Record<FieldId, FieldProblem['field']> = { endpoint: 'endpoint', token: 'token', pins: 'caCertHashes', 'node-name': 'nodeName' };
 const LABEL: Record<FieldId, string> = { endpoint: 'endpoint', token: 'token', pins: 'CA cert hash', 'node-name': 'node name' };
-const TOKEN_LIKE = /[a-z0-9]{6}\.[a-z0-9]{16}/i;
 
 export interface EntryForm {
   /** The token(s) typed so far: kept out of every text the page shows. */
@@ -103,7 +103,7 @@ export function setupEntryForm(api: RendererApi, onSubmit: (req: UiJoinRequest) 
   const usePasted = async (): Promise<void> => {
     const line = paste.value.trim();
     if (line === '') return;
-    const lineSecrets = line.match(new RegExp(TOKEN_LIKE.source, 'gi')) ?? [];
+    const lineSecrets = line.match(TOKEN_SHAPE) ?? [];
     try {
       const parsed = await api.command.parse(line);
       if (parsed.ok) {

@@ -1,7 +1,7 @@
 // Nothing that looks like a bootstrap token, and not the token being typed, is ever put
 // into page text or diagnostics (a token pasted into the wrong field would otherwise be
 // echoed by that field's error message).
-const TOKEN_SHAPE = /\b([a-z0-9]{6})\.[a-z0-9]{16}\b/gi;
+import { maskTokenShapes } from '../agent/contract/index.js';
 
 export function scrub(text: string, secrets: readonly string[] = []): string {
   let out = text;
@@ -11,5 +11,5 @@ export function scrub(text: string, secrets: readonly string[] = []): string {
     const secret = t.split('.')[1];
     if (secret !== undefined && secret.length >= 8) out = out.split(secret).join('[hidden]');
   }
-  return out.replace(TOKEN_SHAPE, '$1.[hidden]');
+  return maskTokenShapes(out, '[hidden]');
 }

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { maskTokenShapes } from '../contract/index.js';
 import { UsageError } from '../errors.js';
 
 // Flag parsing shared by the admin commands: node:util parseArgs, its errors as UsageErrors
@@ -16,7 +17,7 @@ export const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 
 /** A value safe to echo: anything shaped like a token has its secret part masked. */
 export function redact(text: string): string {
-  return text.replace(/([a-z0-9]{6})\.[a-z0-9]{16}/g, '$1.****************');
+  return maskTokenShapes(text, '****************');
 }
 
 export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {

@@ -6,4 +6,5 @@ export * from './options.js';
 export * from './device.js';
 export * from './events.js';
 export * from './validate.js';
+export * from './mask.js';
 export * from './ipc.js';
