@@ -1,22 +1,10 @@
 // Bootstrap token Secrets written as `kubeadm token create` writes them (SPEC section 1;
 // kubeadm's encodeTokenSecretData).
-import { randomBytes } from 'node:crypto';
+import { randomTokenString } from '../../agent/token.js';
 import { DEFAULT_NODE_TOKEN_GROUP } from './bootstrap-objects.js';
 
-const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
-
-/** n characters of [0-9a-z] from a CSPRNG, rejecting bytes >= 252 (no modulo bias). */
-export function randomTokenPart(n: number): string {
-  let out = '';
-  while (out.length < n) {
-    for (const b of randomBytes(n * 2)) {
-      if (b >= 252) continue;
-      out += ALPHABET[b % 36];
-      if (out.length === n) break;
-    }
-  }
-  return out;
-}
+/** n characters of [0-9a-z] from a CSPRNG without modulo bias: the engine's own generator. */
+export const randomTokenPart = (n: number): string => randomTokenString(n);
 
 export interface TokenOptions {
   id?: string;
