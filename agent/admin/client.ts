@@ -9,8 +9,8 @@ import type {
   V1Secret,
 } from '@kubernetes/client-node';
 import { KubejoinError } from '../errors.js';
-import { TOKEN_SECRET_TYPE } from '../token.js';
-import { loadAdminKubeconfig, loadClientNode, type AdminTarget, type KubeconfigFlags } from './kubeconfig.js';
+import { TOKEN_SECRET_TYPE } from '../protocol/token.js';
+import { loadAdminKubeconfig, loadClientNode, type AdminTarget, type KubeconfigFlags } from './admin-kubeconfig.js';
 import { apiFailureOf, describeApiError, type ApiOp } from './rbac-errors.js';
 import { TOKEN_NAMESPACE } from './token-secret.js';
 

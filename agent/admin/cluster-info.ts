@@ -1,4 +1,4 @@
-import { clusterOf } from '../kubeconfig.js';
+import { clusterOf } from '../protocol/kubeconfig.js';
 
 // The kubeconfig stored in kube-public/cluster-info, byte for byte as kubeadm writes it:
 // client-go's clientcmd.Write of a Config holding one unnamed cluster (keys sorted, nulls

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { certificatesOf, pinOf } from '../pin.js';
+import { certificatesOf, pinOf } from '../protocol/pin.js';
 
 // The join line `token create --print-join-command` prints: kubejoin's (accepted verbatim by
 // `kubejoin join`) or kubeadm's. One --discovery-token-ca-cert-hash per CA in the bundle.

@@ -4,7 +4,7 @@ import type { AdminClient } from './client.js';
 import { CLUSTER_INFO_NAME, CLUSTER_INFO_NAMESPACE, JWS_KEY_PREFIX, KUBECONFIG_KEY, clusterInfoKubeconfig, sameCluster } from './cluster-info.js';
 import { DEFAULT_GROUPS } from './token-secret.js';
 
-// `cluster prepare`: what kubeadm's bootstrap-token phase creates (SPEC.md section 5), created or
+// `cluster prepare`: what kubeadm's bootstrap-token phase creates (docs/protocol.md §5), created or
 // updated idempotently. Each object is compared with what is there; only differences are written,
 // so a second run writes nothing. The decisions are pure; `prepareCluster` applies them.
 

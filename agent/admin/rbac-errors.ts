@@ -1,9 +1,9 @@
 import { KubejoinError } from '../errors.js';
-import { isTlsVerificationCode } from '../http.js';
+import { isTlsVerificationCode } from '../transport/http.js';
 
 // Turning API failures into sentences an operator can act on. A 403 names the verb, the
-// resource, the namespace and the identity that was refused (SPEC: "RBAC refusals name the
-// verb, resource and namespace that were denied and the identity used"). Pure.
+// resource, the namespace and the identity that was refused, so the operator knows which
+// permission to grant to whom. Pure.
 
 /** What a call was about to do, for its error message. */
 export interface ApiOp {

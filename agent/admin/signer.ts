@@ -1,6 +1,6 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { KubejoinError } from '../errors.js';
-import { signDetached } from '../jws.js';
+import { signDetached } from '../protocol/jws.js';
 import type { AdminClient } from './client.js';
 import { CLUSTER_INFO_NAME, CLUSTER_INFO_NAMESPACE, JWS_KEY_PREFIX, KUBECONFIG_KEY } from './cluster-info.js';
 import { expiryOf, signingTokenOf, type SecretLike } from './token-secret.js';

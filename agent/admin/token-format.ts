@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
-import { formatToken } from '../token.js';
-import { formatRfc3339Utc, shortHumanDuration } from '../go-time.js';
+import { formatToken } from '../protocol/token.js';
+import { formatRfc3339Utc, shortHumanDuration } from '../protocol/go-time.js';
 import { maskedToken, type TokenInfo } from './token-secret.js';
 
 // `token list` output: kubeadm's table (its columns, padding and tabwriter settings) and, for

@@ -6,10 +6,10 @@ import {
   TOKEN_SECRET_TYPE,
   tokenSecretName,
   type BootstrapToken,
-} from '../token.js';
-import { GoParseError, formatRfc3339Utc, parseGoDuration, parseGoRfc3339 } from '../go-time.js';
+} from '../protocol/token.js';
+import { GoParseError, formatRfc3339Utc, parseGoDuration, parseGoRfc3339 } from '../protocol/go-time.js';
 
-// A bootstrap token and its Secret (SPEC.md section 1), both ways, with the exact rules the
+// A bootstrap token and its Secret (docs/protocol.md §1), both ways, with the exact rules the
 // control plane applies: kubeadm's (create, list), the authenticator's, the BootstrapSigner's
 // and the TokenCleaner's. Pure: the clock is a parameter.
 

@@ -1,7 +1,7 @@
 import { KubejoinError } from '../errors.js';
-import { TOKEN_SECRET_TYPE, tokenSecretName } from '../token.js';
+import { TOKEN_SECRET_TYPE, tokenSecretName } from '../protocol/token.js';
 import type { AdminClient } from './client.js';
-import { formatRfc3339Utc, parseGoRfc3339 } from '../go-time.js';
+import { formatRfc3339Utc, parseGoRfc3339 } from '../protocol/go-time.js';
 import { TOKEN_NAMESPACE, dataOf, shouldPrune, tokenFromSecret, tokenToSecret, type SecretLike, type TokenInfo, type TokenSpec } from './token-secret.js';
 
 // Token administration against the API: create (never overwrite), list (malformed Secrets are

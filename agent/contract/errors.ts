@@ -36,7 +36,3 @@ export interface ErrorInfo {
   /** What to do next. */
   hint?: string;
 }
-
-export function isErrorCategory(value: unknown): value is ErrorCategory {
-  return typeof value === 'string' && value !== 'ok' && value in EXIT_CODES;
-}

@@ -25,7 +25,3 @@ export const PHASE_TITLES: Readonly<Record<Phase, string>> = {
   'store-credentials': 'Store the credentials',
   'verify-credentials': 'Verify the credentials',
 };
-
-export function isPhase(value: unknown): value is Phase {
-  return typeof value === 'string' && (PHASES as readonly string[]).includes(value);
-}

@@ -4,7 +4,7 @@ import type { IssuedCertificate } from '../contract/index.js';
 import type { Subject } from './pkcs10.js';
 
 /**
- * SPEC.md section 4: the issued certificate holds our public key and the requested
+ * docs/protocol.md §4.7: the issued certificate holds our public key and the requested
  * subject, chains to a cluster CA, and is within its validity period.
  */
 export function checkIssuedCertificate(pem: string, publicKey: KeyObject, subject: Subject, cas: readonly X509Certificate[], now = new Date()): IssuedCertificate {

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 
-// SPEC.md section 4: ECDSA P-256 client key, PEM (SEC1 "EC PRIVATE KEY" like the kubelet).
+// docs/protocol.md §4.1: ECDSA P-256 client key, PEM (SEC1 "EC PRIVATE KEY" like the kubelet).
 
 export interface ClientKey {
   privateKey: KeyObject;

@@ -5,7 +5,7 @@ import { AlgorithmIdentifier, AttributeTypeAndValue, AttributeValue, Name, Relat
 import type { ClientKey } from './key.js';
 
 // PKCS#10 for the kubelet client certificate: subject O=system:nodes, CN=system:node:<name>,
-// no SANs, ECDSA with SHA-256 (SPEC.md section 4).
+// no SANs, ECDSA with SHA-256 (docs/protocol.md §4.2).
 
 const OID_CN = '2.5.4.3';
 const OID_O = '2.5.4.10';

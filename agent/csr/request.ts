@@ -1,6 +1,6 @@
 import type https from 'node:https';
 import { KubejoinError } from '../errors.js';
-import { request, statusMessage, TransportError } from '../http.js';
+import { request, statusMessage, TransportError } from '../transport/http.js';
 import { CSR_PATH, SIGNER_NAME, USAGES, type CsrObject } from './api.js';
 import type { ClientKey } from './key.js';
 import { csrName } from './name.js';

@@ -1,5 +1,5 @@
 import { KubejoinError } from '../errors.js';
-import { request, stream, statusMessage } from '../http.js';
+import { request, stream, statusMessage } from '../transport/http.js';
 import { CSR_PATH, csrState, type CsrObject } from './api.js';
 import { refusal, transportFailure, type ApiClient } from './request.js';
 

@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import https from 'node:https';
 import { KubejoinError } from '../errors.js';
-import { isTlsVerificationError, request, sharedAgent, TransportError } from '../http.js';
-import { clusterOf, type ClusterEntry } from '../kubeconfig.js';
+import { isTlsVerificationError, request, sharedAgent, TransportError } from '../transport/http.js';
+import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
+import type { DiscoveredCluster, DiscoveryRun, DiscoverySource } from './index.js';
+import { checkPinnedCA } from './pins.js';
 
 // File discovery (--discovery-file): a kubeconfig supplies server and CA. A path is read
 // from disk; an https URL is fetched with the system's trust store. No JWS check.
@@ -52,4 +54,16 @@ export async function verifyServer(server: string, caPem: string, opts: { timeou
     }
     throw err;
   }
+}
+
+/** Discovery from a file or https URL: the four discovery phases (no signature to check). */
+export async function discoverFromFile(source: Extract<DiscoverySource, { kind: 'file' }>, run: DiscoveryRun): Promise<DiscoveredCluster> {
+  const { clock, abortable, signal } = run;
+  const opts = { timeoutMs: run.requestTimeoutMs, signal };
+  const entry = await clock.run('discover', () => abortable(loadDiscoveryFile(source.source, opts)), (e) => `cluster ${e.server} from the discovery file`);
+  await clock.run('verify-signature', async () => undefined, () => 'skipped: a discovery file carries no signature');
+  const pinned = await clock.run('pin-ca', async () => checkPinnedCA(entry.caPem, source.pins, 'the discovery file', false),
+    (p) => (p.matchedPin ? `the CA matches ${p.matchedPin}` : 'skipped: the discovery file is trusted as given'));
+  await clock.run('verify-server', () => abortable(verifyServer(entry.server, entry.caPem, opts)), () => `${entry.server} is verified by the discovery file's CA`);
+  return { server: entry.server, caPem: entry.caPem, cas: pinned.certs };
 }

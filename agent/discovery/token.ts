@@ -1,14 +1,44 @@
 import type https from 'node:https';
-import type { X509Certificate } from 'node:crypto';
 import { KubejoinError } from '../errors.js';
-import { isTlsVerificationError, request, TransportError, type Response } from '../http.js';
-import { verifyDetached } from '../jws.js';
-import { clusterOf, type ClusterEntry } from '../kubeconfig.js';
-import { certificatesOf, pinOf, type PinSet } from '../pin.js';
-import type { BootstrapToken } from '../token.js';
+import { isTlsVerificationError, request, sharedAgent, TransportError, type Response } from '../transport/http.js';
+import { verifyDetached } from '../protocol/jws.js';
+import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
+import type { PinSet } from '../protocol/pin.js';
+import { checkPinnedCA, type PinnedCA } from './pins.js';
+import type { DiscoveredCluster, DiscoveryRun, DiscoverySource } from './index.js';
 
-// Token discovery, SPEC.md section 3, top to bottom: insecure fetch (waiting for our
+import type { BootstrapToken } from '../protocol/token.js';
+
+// Token discovery, docs/protocol.md §3, top to bottom: insecure fetch (waiting for our
 // signature), JWS check, CA pin, verified re-fetch, byte-equal compare.
+
+/** Token discovery as four phases: discover, verify-signature, pin-ca, verify-server. */
+export async function discoverWithToken(source: Extract<DiscoverySource, { kind: 'token' }>, run: DiscoveryRun): Promise<DiscoveredCluster> {
+  const { endpoint, token, pins } = source;
+  const { clock, abortable } = run;
+  const deadline = Date.now() + run.timeoutMs;
+  const poll = (progress: (message: string, attempt?: number) => void, agent: https.Agent): PollOptions => ({
+    agent,
+    signal: run.signal,
+    timeoutMs: Math.max(1, deadline - Date.now()),
+    onRetry: (reason, attempt) => progress(`${reason}; retrying (attempt ${attempt})`, attempt),
+    ...(run.delayMs ? { delayMs: run.delayMs } : {}),
+  });
+  const insecure = sharedAgent({ insecure: true });
+  const info = await clock.run('discover', (p) => abortable(fetchSignedClusterInfo(endpoint, token.id, poll(p, insecure))),
+    () => `cluster-info from ${endpoint} carries a signature for token id "${token.id}"`);
+  await clock.run('verify-signature', async () => validateClusterInfoSignature(info, token), () => 'the JWS signature matches the token');
+  const pinned = await clock.run('pin-ca', async (p) => {
+    const result = validateClusterCA(info.kubeconfig, pins, source.unsafeSkipCaVerification);
+    if (!result.matchedPin) p('WARNING: CA pinning skipped (--discovery-token-unsafe-skip-ca-verification): the cluster identity rests on the token alone');
+    return result;
+  }, (r) => (r.matchedPin ? `the cluster CA matches ${r.matchedPin}` : 'skipped (unsafe)'));
+  // The shared agent for this CA: the TLS bootstrap that follows reuses its connection.
+  const verified = sharedAgent({ ca: pinned.caPem });
+  await clock.run('verify-server', (p) => abortable(refetchVerified(endpoint, token.id, info, poll(p, verified))),
+    () => `${endpoint} is verified by the pinned CA; using ${pinned.server}`);
+  return { server: pinned.server, caPem: pinned.caPem, cas: pinned.certs };
+}
 
 const CLUSTER_INFO_PATH = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
 const KUBECONFIG_KEY = 'kubeconfig';
@@ -137,7 +167,7 @@ function discoveryTimeout(endpoint: string, tokenId: string, last: Exclude<Attem
   }
 }
 
-/** SPEC.md 2/3.3: recompute the detached JWS over the exact served string. */
+/** docs/protocol.md §2.3 and §3.3: recompute the detached JWS over the exact served string. */
 export function validateClusterInfoSignature(info: ClusterInfo, token: BootstrapToken): void {
   if (!verifyDetached(info.kubeconfig, info.signature, token.id, token.secret)) {
     throw new KubejoinError(
@@ -148,39 +178,16 @@ export function validateClusterInfoSignature(info: ClusterInfo, token: Bootstrap
   }
 }
 
-export interface PinnedCluster extends ClusterEntry {
-  /** The CA certificates of the bundle. */
-  certs: X509Certificate[];
-  /** The pin that matched, or undefined when pinning was skipped. */
-  matchedPin: string | undefined;
-}
+export interface PinnedCluster extends ClusterEntry, PinnedCA {}
 
-/** SPEC.md 3.4-3.5: parse the kubeconfig and require one CA of the bundle to match a pin. */
+/** docs/protocol.md §3.4-3.5: parse the kubeconfig and require one CA of the bundle to match a pin. */
 export function validateClusterCA(kubeconfig: string, pins: PinSet, unsafeSkip: boolean): PinnedCluster {
   const cluster = clusterOf(kubeconfig, 'the cluster-info kubeconfig');
-  let certs: X509Certificate[];
-  try {
-    certs = certificatesOf(cluster.caPem);
-  } catch (err) {
-    throw new KubejoinError('untrusted-cluster', `the CA in cluster-info cannot be parsed: ${(err as Error).message}`);
-  }
-  if (certs.length === 0) throw new KubejoinError('untrusted-cluster', 'cluster-info holds no CA certificate');
-  if (pins.size === 0) {
-    if (!unsafeSkip) throw new KubejoinError('invalid-input', 'no CA cert hash given and CA verification was not explicitly skipped');
-    return { ...cluster, certs, matchedPin: undefined };
-  }
-  const match = pins.matchAny(certs);
-  if (!match) {
-    const seen = certs.map((c) => pinOf(c)).join(', ');
-    throw new KubejoinError('untrusted-cluster', `none of the CA certificates of this cluster matches the given --discovery-token-ca-cert-hash (the cluster's CA hashes: ${seen})`, {
-      hint: 'Check the hash on the control plane with "kubejoin ca-hash"; if it differs from the one you were given, do not trust this server.',
-    });
-  }
-  return { ...cluster, certs, matchedPin: pinOf(match) };
+  return { ...cluster, ...checkPinnedCA(cluster.caPem, pins, 'cluster-info', !unsafeSkip, 'this cluster') };
 }
 
 /**
- * SPEC.md 3.6: fetch again over TLS verified against the pinned CA (normal host checks)
+ * docs/protocol.md §3.6: fetch again over TLS verified against the pinned CA (normal host checks)
  * and require the kubeconfig string to be byte-equal.
  */
 export async function refetchVerified(endpoint: string, tokenId: string, first: ClusterInfo, opts: PollOptions): Promise<void> {

@@ -2,8 +2,8 @@ import { readFile, rm, chmod } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { StoredCredential } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
-import { ensureDir, stageFile, writeFileAtomic, type StagedFile } from '../fs-atomic.js';
-import { renderKubeconfig } from '../kubeconfig.js';
+import { ensureDir, stageFile, writeFileAtomic, type StagedFile } from './fs-atomic.js';
+import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultCertDir, defaultKubeconfigPath } from './paths.js';
 import type { ClusterRef, CredentialStore, StoreTarget } from './types.js';
 

@@ -2,8 +2,8 @@ import { dirname, resolve } from 'node:path';
 import type * as KeytarModule from 'keytar';
 import type { StoredCredential } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
-import { ensureDir, writeFileAtomic } from '../fs-atomic.js';
-import { renderKubeconfig } from '../kubeconfig.js';
+import { ensureDir, writeFileAtomic } from './fs-atomic.js';
+import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultKubeconfigPath } from './paths.js';
 import type { ClusterRef, CredentialStore, StoreTarget } from './types.js';
 

@@ -1,4 +1,4 @@
-// Bundles test/bench/engine-worker.ts with the CLI's esbuild settings (test/tools/build.mjs:
+// Bundles test/bench/engine-worker.ts with the CLI's esbuild settings (build/bundle.mjs:
 // ESM, node20, code splitting, the same externals), so the warm-engine and fleet figures
 // measure the engine as shipped, not a TypeScript loader. The bundle goes under .state/
 // (gitignored) so that its externals resolve from the repository's node_modules.

@@ -1,4 +1,4 @@
-// The objects of kubeadm's bootstrap-token phase (SPEC section 5), created the way kubeadm
+// The objects of kubeadm's bootstrap-token phase (docs/protocol.md §5), created the way kubeadm
 // does it (apiclient.CreateOrUpdate: create, and on AlreadyExists update).
 import type { ApiClient } from './https.js';
 import { clusterInfoKubeconfig } from './kubeconfig.js';

@@ -23,7 +23,7 @@ import { caCertHash, generatePki, PKI_FILES, readPki, writePki, type Pki } from 
 import { freePorts, isSupervisorOf, sleep, stopDetached, Supervisor } from './processes.js';
 
 export interface StartClusterOptions {
-  /** No SPEC section 5 objects, and the controller-manager without bootstrapsigner/tokencleaner. */
+  /** None of the objects of docs/protocol.md §5, and the controller-manager without bootstrapsigner/tokencleaner. */
   bare?: boolean;
   /** Kept on stop (only its processes stop); default: a temp dir removed on stop. */
   stateDir?: string;

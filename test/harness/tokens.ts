@@ -1,6 +1,6 @@
-// Bootstrap token Secrets written as `kubeadm token create` writes them (SPEC section 1;
+// Bootstrap token Secrets written as `kubeadm token create` writes them (docs/protocol.md §1;
 // kubeadm's encodeTokenSecretData).
-import { randomTokenString } from '../../agent/token.js';
+import { randomTokenString } from '../../agent/protocol/token.js';
 import { DEFAULT_NODE_TOKEN_GROUP } from './bootstrap-objects.js';
 
 /** n characters of [0-9a-z] from a CSPRNG without modulo bias: the engine's own generator. */

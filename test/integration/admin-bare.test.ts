@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { signDetached } from '../../agent/jws.js';
+import { signDetached } from '../../agent/protocol/jws.js';
 import { clusterInfoKubeconfig, startCluster, type ClusterHandle } from '../harness/index.js';
 import { eventually, kubejoin, sleep } from './admin-helpers.js';
 

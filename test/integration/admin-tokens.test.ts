@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { planSigning } from '../../agent/admin/signer.js';
-import { signDetached } from '../../agent/jws.js';
+import { signDetached } from '../../agent/protocol/jws.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { eventually, tempDir, kubejoin } from './admin-helpers.js';
 

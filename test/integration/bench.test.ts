@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 test('npm run bench -- --quick: every figure is present and every join succeeds', { timeout: 20 * 60_000 }, async () => {
   if (!existsSync(CLI)) {
-    const built = spawnSync(process.execPath, [join(ROOT, 'test/tools/build.mjs')], { stdio: 'inherit' });
+    const built = spawnSync(process.execPath, [join(ROOT, 'build/bundle.mjs')], { stdio: 'inherit' });
     assert.equal(built.status, 0, 'npm run build failed');
   }
   const report = await runBench({ quick: true, log: (l) => process.stderr.write(`[bench] ${l}\n`) });

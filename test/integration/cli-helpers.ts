@@ -15,7 +15,7 @@ export const CLI = join(ROOT, 'dist', 'cli.mjs');
 /** Builds dist/ once if a single test file is run without `npm test`. */
 export async function ensureBuilt(): Promise<void> {
   if (existsSync(CLI)) return;
-  await run(process.execPath, [join(ROOT, 'test/tools/build.mjs')], {});
+  await run(process.execPath, [join(ROOT, 'build/bundle.mjs')], {});
 }
 
 export interface Run {

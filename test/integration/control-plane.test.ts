@@ -70,7 +70,7 @@ test('a token Secret is signed into cluster-info by the real BootstrapSigner; an
   assert.equal(res.status, 200, res.text);
   const data = res.json<ConfigMap>().data ?? {};
   assert.equal(data.kubeconfig, clusterInfoKubeconfig(c.server, c.caPem));
-  // The signature is HS256 over the served kubeconfig with the token secret (SPEC section 2).
+  // The signature is HS256 over the served kubeconfig with the token secret (docs/protocol.md §2.3).
   const header = b64url('{"alg":"HS256","kid":"' + id + '"}');
   const mac = createHmac('sha256', secret).update(`${header}.${b64url(data.kubeconfig ?? '')}`).digest();
   assert.equal(data[`jws-kubeconfig-${id}`], `${header}..${b64url(mac)}`);

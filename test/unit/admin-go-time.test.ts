@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatRfc3339Utc, GoParseError, parseGoDuration, parseGoRfc3339, shortHumanDuration } from '../../agent/go-time.js';
+import { formatRfc3339Utc, GoParseError, parseGoDuration, parseGoRfc3339, shortHumanDuration } from '../../agent/protocol/go-time.js';
 
 // Expected values were printed by Go 1.26 (time.ParseDuration, time.Parse(time.RFC3339, …)).
 

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadAdminKubeconfig } from '../../agent/admin/kubeconfig.js';
+import { loadAdminKubeconfig } from '../../agent/admin/admin-kubeconfig.js';
 import { UsageError } from '../../agent/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubejoin-kc-'));

@@ -29,7 +29,7 @@ users: null
 
 const want = desiredObjects(SERVER, CA);
 
-test('desired: the three ClusterRoleBindings of SPEC section 5', () => {
+test('desired: the three ClusterRoleBindings of docs/protocol.md §5', () => {
   assert.deepEqual(
     want.bindings.map((b) => [b.metadata?.name, b.roleRef.name, b.subjects?.[0]?.kind, b.subjects?.[0]?.name]),
     [

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nextExpiryMs, planSigning, signOnce, type SignApi } from '../../agent/admin/signer.js';
 import type { SecretLike } from '../../agent/admin/token-secret.js';
-import { signDetached } from '../../agent/jws.js';
+import { signDetached } from '../../agent/protocol/jws.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const KUBECONFIG = 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://127.0.0.1:6443\n  name: ""\n';

@@ -12,7 +12,7 @@ import {
   type SecretLike,
 } from '../../agent/admin/token-secret.js';
 import { planPrune, pruneTokens, readTokens } from '../../agent/admin/tokens.js';
-import { redact } from '../../agent/admin/cli-flags.js';
+import { redact } from '../../agent/cli/admin-flags.js';
 import { KubejoinError, UsageError } from '../../agent/errors.js';
 
 const TOKEN = { id: 'abcdef', secret: '0123456789abcdef' };

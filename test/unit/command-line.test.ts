@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJoinCommand, shellWords } from '../../agent/command-line.js';
+import { parseJoinCommand, shellWords } from '../../agent/join/command-line.js';
 
 const TOKEN = 'abcdef.0123456789abcdef';
 const PIN = `sha256:${'a'.repeat(64)}`;

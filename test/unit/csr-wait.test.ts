@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createAgent } from '../../agent/http.js';
+import { createAgent } from '../../agent/transport/http.js';
 import { waitForCertificate } from '../../agent/csr/wait.js';
 import { KubejoinError } from '../../agent/errors.js';
 import type { CsrObject } from '../../agent/csr/api.js';

@@ -2,7 +2,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import si from 'systeminformation';
-import { getDeviceFacts } from '../../agent/device.js';
+import { getDeviceFacts } from '../../agent/join/device-facts.js';
 
 // The default node name is os.hostname(), lower-cased: the very value systeminformation
 // reports as the hostname, without loading it (and its probes) on the join's hot path.

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJoinConfiguration } from '../../agent/join-config.js';
+import { parseJoinConfiguration } from '../../agent/join/config-file.js';
 import { UsageError } from '../../agent/errors.js';
-import { parseDuration } from '../../agent/duration.js';
+import { parseDuration } from '../../agent/protocol/duration.js';
 
 describe('kubeadm JoinConfiguration', () => {
   it('valid: v1beta3 with discovery.timeout', () => {

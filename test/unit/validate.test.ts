@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { endpointProblem, joinRequestProblems, nodeNameProblem } from '../../agent/contract/index.js';
-import { randomTokenString, generateToken, isToken } from '../../agent/token.js';
+import { randomTokenString, generateToken, isToken } from '../../agent/protocol/token.js';
 
 describe('join request validation (before any network traffic)', () => {
   const ok = { endpoint: '10.0.0.1:6443', token: 'abcdef.0123456789abcdef', caCertHashes: [`sha256:${'a'.repeat(64)}`] };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { HELP_OPTION, KUBECONFIG_OPTIONS, noPositionals, parseFlags } from '../../admin/cli-flags.js';
+import { HELP_OPTION, KUBECONFIG_OPTIONS, noPositionals, parseFlags } from '../admin-flags.js';
 import { pinsOf } from '../../admin/join-command.js';
-import { loadAdminKubeconfig } from '../../admin/kubeconfig.js';
+import { loadAdminKubeconfig } from '../../admin/admin-kubeconfig.js';
 import { UsageError } from '../../errors.js';
 import type { CliContext, Command } from '../context.js';
 

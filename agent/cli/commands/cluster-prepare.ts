@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
-import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, noPositionals, parseFlags } from '../../admin/cli-flags.js';
+import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, noPositionals, parseFlags } from '../admin-flags.js';
 import { AdminClient } from '../../admin/client.js';
 import { endpointOf, pinsOf } from '../../admin/join-command.js';
-import { loadAdminKubeconfig } from '../../admin/kubeconfig.js';
+import { loadAdminKubeconfig } from '../../admin/admin-kubeconfig.js';
 import { prepareCluster, printable, type PlannedObject } from '../../admin/prepare.js';
 import type { CliContext, Command } from '../context.js';
 

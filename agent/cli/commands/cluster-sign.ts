@@ -1,4 +1,4 @@
-import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, noPositionals, parseFlags } from '../../admin/cli-flags.js';
+import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, noPositionals, parseFlags } from '../admin-flags.js';
 import { AdminClient } from '../../admin/client.js';
 import { signOnce, watchAndSign, type SignResult } from '../../admin/signer.js';
 import { EXIT_CODES } from '../../contract/index.js';

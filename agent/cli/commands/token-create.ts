@@ -1,11 +1,11 @@
-import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, parseFlags, redact } from '../../admin/cli-flags.js';
+import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, parseFlags, redact } from '../admin-flags.js';
 import { AdminClient } from '../../admin/client.js';
 import { endpointOf, joinCommand, pinsOf, type JoinFormat } from '../../admin/join-command.js';
-import { loadAdminKubeconfig } from '../../admin/kubeconfig.js';
+import { loadAdminKubeconfig } from '../../admin/admin-kubeconfig.js';
 import { DEFAULT_GROUPS, DEFAULT_TTL, DEFAULT_USAGES, KNOWN_USAGES, tokenSpecFromFlags } from '../../admin/token-secret.js';
 import { createToken } from '../../admin/tokens.js';
 import { UsageError } from '../../errors.js';
-import { formatToken, generateToken, parseToken } from '../../token.js';
+import { formatToken, generateToken, parseToken } from '../../protocol/token.js';
 import type { CliContext, Command } from '../context.js';
 
 const help = `Usage: kubejoin token create [token] [flags]

@@ -1,4 +1,4 @@
-import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, parseFlags } from '../../admin/cli-flags.js';
+import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, parseFlags } from '../admin-flags.js';
 import { AdminClient } from '../../admin/client.js';
 import { tokenIdOf } from '../../admin/token-secret.js';
 import { deleteTokens } from '../../admin/tokens.js';

@@ -1,5 +1,5 @@
-import { HELP_OPTION, noPositionals, parseFlags } from '../../admin/cli-flags.js';
-import { formatToken, generateToken } from '../../token.js';
+import { HELP_OPTION, noPositionals, parseFlags } from '../admin-flags.js';
+import { formatToken, generateToken } from '../../protocol/token.js';
 import type { CliContext, Command } from '../context.js';
 
 const help = `Usage: kubejoin token generate

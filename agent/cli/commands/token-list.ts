@@ -1,4 +1,4 @@
-import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, noPositionals, parseFlags } from '../../admin/cli-flags.js';
+import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, noPositionals, parseFlags } from '../admin-flags.js';
 import { AdminClient } from '../../admin/client.js';
 import { formatTokens, type ListFormat } from '../../admin/token-format.js';
 import { listTokens } from '../../admin/tokens.js';

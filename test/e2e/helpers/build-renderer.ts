@@ -1,4 +1,4 @@
-// Builds the renderer into dist/renderer exactly as test/tools/build.mjs does (so the test
+// Builds the renderer into dist/renderer exactly as build/bundle.mjs does (so the test
 // serves what ships), and the test bridge into a script string.
 import { build } from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';

@@ -1,6 +1,6 @@
-import { KubejoinError } from './errors.js';
-import { createAgent, request, statusMessage, TransportError } from './http.js';
-import type { Identity } from './contract/index.js';
+import { KubejoinError } from '../errors.js';
+import { createAgent, request, statusMessage, TransportError } from '../transport/http.js';
+import type { Identity } from '../contract/index.js';
 
 /** Calls the API with the new certificate (SelfSubjectReview) and returns who the cluster says we are. */
 export async function whoAmI(server: string, caPem: string, certPem: string, keyPem: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<Identity> {

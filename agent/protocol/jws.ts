@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-// SPEC.md section 2: JWS compact serialization, HS256, detached payload.
+// docs/protocol.md §2.3: JWS compact serialization, HS256, detached payload.
 
 function b64url(data: Buffer | string): string {
   return Buffer.from(data).toString('base64url');

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type * as SystemInformation from 'systeminformation';
-import type { DeviceFacts } from './contract/index.js';
+import type { DeviceFacts } from '../contract/index.js';
 
 /**
  * Facts about this machine from systeminformation (loaded lazily: it is only needed

@@ -1,8 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { pinProblem } from './contract/index.js';
-import { UsageError } from './errors.js';
+import { pinProblem } from '../contract/index.js';
+import { UsageError } from '../errors.js';
 
-// SPEC.md section 3.5: pin = "sha256:" + hex(SHA-256(SubjectPublicKeyInfo DER)).
+// docs/protocol.md §3.5: pin = "sha256:" + hex(SHA-256(SubjectPublicKeyInfo DER)).
 
 // A process that joins many times (the UI, a fleet) sees the same CA bundle again and
 // again: its parsed certificates and their pins are kept, not recomputed per join.
@@ -57,10 +57,6 @@ export class PinSet {
 
   get size(): number {
     return this.pins.size;
-  }
-
-  has(pin: string): boolean {
-    return this.pins.has(pin);
   }
 
   /** The first certificate of `certs` whose pin is allowed, or undefined. */

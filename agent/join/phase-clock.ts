@@ -1,5 +1,5 @@
-import type { JoinEvent, Phase } from './contract/index.js';
-import { toErrorInfo } from './errors.js';
+import type { JoinEvent, Phase } from '../contract/index.js';
+import { toErrorInfo } from '../errors.js';
 
 /** Emits started/progress/succeeded/failed for each phase, with durations. */
 export class PhaseClock {

@@ -1,5 +1,5 @@
 import { parse, stringify } from 'yaml';
-import { KubejoinError } from './errors.js';
+import { KubejoinError } from '../errors.js';
 
 // Reading the cluster out of a kubeconfig (cluster-info, --discovery-file) and writing
 // the kubeconfigs kubejoin hands out.

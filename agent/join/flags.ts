@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { STORE_KINDS, type JoinRequest, type StoreKind } from './contract/index.js';
-import { parseDuration } from './duration.js';
-import { UsageError } from './errors.js';
+import { STORE_KINDS, type JoinRequest, type StoreKind } from '../contract/index.js';
+import { parseDuration } from '../protocol/duration.js';
+import { UsageError } from '../errors.js';
 
 // The flags of `kubejoin join`, with kubeadm's names where kubeadm has them. Shared by
 // the CLI and the parser of pasted command lines, so both accept the same thing.

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
-import type { JoinRequest } from './contract/index.js';
-import { parseDuration } from './duration.js';
-import { UsageError } from './errors.js';
+import type { JoinRequest } from '../contract/index.js';
+import { parseDuration } from '../protocol/duration.js';
+import { UsageError } from '../errors.js';
 
 // kubeadm's JoinConfiguration (kubeadm.k8s.io/v1beta3 and v1beta4): the fields a
 // credential join uses. Other kubeadm fields are accepted and ignored.

@@ -1,5 +1,5 @@
-import type { JoinRequest } from './contract/index.js';
-import { IGNORED_KUBEADM_FLAGS, parseJoinArgs } from './join-flags.js';
+import type { JoinRequest } from '../contract/index.js';
+import { IGNORED_KUBEADM_FLAGS, parseJoinArgs } from './flags.js';
 
 // Turns a pasted `kubeadm join …` or `kubejoin join …` line into join options: backslash
 // continuations, extra spaces, quotes, a leading `sudo`. Used by the UI.

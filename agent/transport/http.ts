@@ -86,7 +86,7 @@ export class TransportError extends Error {
 function open(req: Request): Promise<IncomingMessage> {
   const insecure = (req.agent.options as { rejectUnauthorized?: boolean }).rejectUnauthorized === false;
   if (insecure && req.bearer !== undefined) {
-    // SPEC.md section 3.1: nothing secret on an unverified connection.
+    // docs/protocol.md §3.1: nothing secret on an unverified connection.
     throw new Error('refusing to send a token over an unverified connection');
   }
   const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));

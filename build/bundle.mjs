@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { chmod, cp, mkdir, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../', import.meta.url));
 const exists = (p) => stat(new URL(p, `file://${root}`)).then(() => true, () => false);
 
 // Native or heavy modules stay in node_modules and load at run time, only where used.

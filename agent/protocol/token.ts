@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { tokenProblem } from './contract/index.js';
-import { UsageError } from './errors.js';
+import { tokenProblem } from '../contract/index.js';
+import { UsageError } from '../errors.js';
 
-// SPEC.md section 1.
+// docs/protocol.md §1.
 export const TOKEN_ID_PATTERN = /^[a-z0-9]{6}$/;
-export const TOKEN_SECRET_PATTERN = /^[a-z0-9]{16}$/;
 export const TOKEN_PATTERN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 export const EXTRA_GROUP_PATTERN = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
 export const TOKEN_SECRET_TYPE = 'bootstrap.kubernetes.io/token';

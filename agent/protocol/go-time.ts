@@ -101,7 +101,7 @@ const RFC3339_GO = /^(\d{4})-(\d{2})-(\d{2})T(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d
 /**
  * `time.Parse(time.RFC3339, text)` as milliseconds since the epoch (sub-millisecond digits
  * truncated), or undefined where Go returns an error. An undefined expiration means
- * "expired" to the control plane (SPEC.md section 1).
+ * "expired" to the control plane (docs/protocol.md §1).
  */
 export function parseGoRfc3339(text: string): number | undefined {
   const m = RFC3339_GO.exec(text);

@@ -8,24 +8,23 @@ import {
   type JoinEvent,
   type JoinRequest,
   type JoinResult,
-} from './contract/index.js';
+} from '../contract/index.js';
 import { Channel } from './channel.js';
-import { checkIssuedCertificate } from './csr/check.js';
-import { generateClientKey, loadClientKey, type ClientKey } from './csr/key.js';
-import { nodeSubject } from './csr/pkcs10.js';
-import { requestCertificate } from './csr/request.js';
-import { waitForCertificate } from './csr/wait.js';
-import { getDeviceFacts } from './device.js';
-import { loadDiscoveryFile, verifyServer } from './discovery/file.js';
-import { fetchSignedClusterInfo, refetchVerified, validateClusterCA, validateClusterInfoSignature } from './discovery/token.js';
-import { KubejoinError, UsageError, toErrorInfo } from './errors.js';
-import { sharedAgent } from './http.js';
-import { certificatesOf, PinSet } from './pin.js';
+import { checkIssuedCertificate } from '../csr/check.js';
+import { generateClientKey, loadClientKey, type ClientKey } from '../csr/key.js';
+import { nodeSubject } from '../csr/pkcs10.js';
+import { requestCertificate } from '../csr/request.js';
+import { waitForCertificate } from '../csr/wait.js';
+import { getDeviceFacts } from './device-facts.js';
+import { discover, type DiscoverySource } from '../discovery/index.js';
+import { KubejoinError, UsageError, toErrorInfo } from '../errors.js';
+import { sharedAgent } from '../transport/http.js';
+import { PinSet } from '../protocol/pin.js';
 import { PhaseClock } from './phase-clock.js';
-import { chooseStore, openStore, type StoreChoice } from './store/select.js';
-import type { CredentialStore } from './store/types.js';
-import { parseToken, type BootstrapToken } from './token.js';
-import { whoAmI } from './verify.js';
+import { chooseStore, openStore, type StoreChoice } from '../store/select.js';
+import type { CredentialStore } from '../store/types.js';
+import { parseToken } from '../protocol/token.js';
+import { whoAmI } from './whoami.js';
 
 export interface JoinOptions {
   /** Cancels the join (the CLI's SIGINT, the UI's cancel button). */
@@ -76,47 +75,16 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
   try {
     const ctx = await clock.run('validate', async () => validate(req, env));
     const abortable = <T>(p: Promise<T>): Promise<T> => raceAbort(p, signal, timeoutMs, options.signal);
-    const discoveryTimeoutMs = req.discoveryTimeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS;
-    const discoveryDeadline = Date.now() + discoveryTimeoutMs;
-    const pollOptions = (progress: (m: string, a?: number) => void, agent: ReturnType<typeof sharedAgent>) => ({
-      agent,
+    const cluster = await discover(ctx.discovery, {
+      clock,
+      abortable,
       signal,
-      timeoutMs: Math.max(1, discoveryDeadline - Date.now()),
-      onRetry: (reason: string, attempt: number) => progress(`${reason}; retrying (attempt ${attempt})`, attempt),
+      timeoutMs: req.discoveryTimeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
       ...(options.discoveryDelayMs ? { delayMs: options.discoveryDelayMs } : {}),
     });
 
-    // Discovery: token (SPEC.md 3) or file.
-    let cluster: { server: string; caPem: string; cas: ReturnType<typeof certificatesOf> };
-    if (ctx.discovery.kind === 'token') {
-      const { endpoint, token, pins } = ctx.discovery;
-      const insecure = sharedAgent({ insecure: true });
-      const info = await clock.run('discover', (p) => abortable(fetchSignedClusterInfo(endpoint, token.id, pollOptions(p, insecure))), () => `cluster-info from ${endpoint} carries a signature for token id "${token.id}"`);
-      await clock.run('verify-signature', async () => validateClusterInfoSignature(info, token), () => 'the JWS signature matches the token');
-      const pinned = await clock.run('pin-ca', async (p) => {
-        const result = validateClusterCA(info.kubeconfig, pins, req.unsafeSkipCaVerification === true);
-        if (!result.matchedPin) p('WARNING: CA pinning skipped (--discovery-token-unsafe-skip-ca-verification): the cluster identity rests on the token alone');
-        return result;
-      }, (r) => (r.matchedPin ? `the cluster CA matches ${r.matchedPin}` : 'skipped (unsafe)'));
-      const verified = sharedAgent({ ca: pinned.caPem });
-      await clock.run('verify-server', (p) => abortable(refetchVerified(endpoint, token.id, info, pollOptions(p, verified))), () => `${endpoint} is verified by the pinned CA; using ${pinned.server}`);
-      cluster = { server: pinned.server, caPem: pinned.caPem, cas: pinned.certs };
-    } else {
-      const { source, pins } = ctx.discovery;
-      const entry = await clock.run('discover', () => abortable(loadDiscoveryFile(source, { timeoutMs: REQUEST_TIMEOUT_MS, signal })), (e) => `cluster ${e.server} from the discovery file`);
-      await clock.run('verify-signature', async () => undefined, () => 'skipped: a discovery file carries no signature');
-      const cas = await clock.run('pin-ca', async () => {
-        const certs = certificatesOf(entry.caPem);
-        if (pins.size > 0 && !pins.matchAny(certs)) {
-          throw new KubejoinError('untrusted-cluster', 'the CA of the discovery file matches none of the given CA cert hashes');
-        }
-        return certs;
-      }, () => (pins.size > 0 ? 'the CA matches a given pin' : 'skipped: the discovery file is trusted as given'));
-      await clock.run('verify-server', () => abortable(verifyServer(entry.server, entry.caPem, { timeoutMs: REQUEST_TIMEOUT_MS, signal })), () => `${entry.server} is verified by the discovery file's CA`);
-      cluster = { server: entry.server, caPem: entry.caPem, cas };
-    }
-
-    // TLS bootstrap (SPEC.md 4).
+    // TLS bootstrap (docs/protocol.md §4).
     const nodeName = ctx.nodeName;
     const subject = nodeSubject(nodeName);
     // The same agent as verify-server: its connection to the server is reused.
@@ -198,7 +166,7 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal, timeoutMs: number, 
 }
 
 interface Validated {
-  discovery: { kind: 'token'; endpoint: string; token: BootstrapToken; pins: PinSet } | { kind: 'file'; source: string; pins: PinSet };
+  discovery: DiscoverySource;
   bootstrapToken: string;
   nodeName: string;
   store: Promise<StoreChoice>;
@@ -223,8 +191,8 @@ async function validate(req: JoinRequest, env: NodeJS.ProcessEnv): Promise<Valid
   const store = chooseStore(req.store ?? 'auto', env);
   if (req.store === 'keychain') await store;
   else store.catch(() => undefined);
-  const discovery = req.discoveryFile
-    ? { kind: 'file' as const, source: req.discoveryFile, pins }
-    : { kind: 'token' as const, endpoint: req.endpoint!.trim(), token: parseToken(req.token!), pins };
+  const discovery: DiscoverySource = req.discoveryFile
+    ? { kind: 'file', source: req.discoveryFile, pins }
+    : { kind: 'token', endpoint: req.endpoint!.trim(), token: parseToken(req.token!), pins, unsafeSkipCaVerification: req.unsafeSkipCaVerification === true };
   return { discovery, bootstrapToken, nodeName, store };
 }
