@@ -11,6 +11,12 @@ export const EXIT_CODES = {
   'certificate-denied': 5,
   timeout: 6,
   'store-failed': 7,
+  // After the join (kubejoin status, renew, agent; docs/protocol.md §7). 8 is reserved
+  // for "the device clock is wrong".
+  'not-joined': 10,
+  'certificate-expired': 11,
+  'cluster-unreachable': 12,
+  'credential-refused': 13,
 } as const;
 
 export type ErrorCategory = Exclude<keyof typeof EXIT_CODES, 'ok'>;
@@ -25,6 +31,10 @@ export const CATEGORY_TITLES: Readonly<Record<ErrorCategory, string>> = {
   'certificate-denied': 'the certificate request was denied or failed',
   timeout: 'timed out',
   'store-failed': 'the credential store failed',
+  'not-joined': 'this machine is not joined (no stored credential)',
+  'certificate-expired': 'the stored certificate has expired (join again with a new token)',
+  'cluster-unreachable': 'the credential is valid, but the cluster could not be reached to confirm it',
+  'credential-refused': 'the cluster refuses the stored credential',
 };
 
 /** A failure as it crosses a boundary (event, IPC, JSON output): no stack, no secret. */
