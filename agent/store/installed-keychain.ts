@@ -93,14 +93,7 @@ export class InstalledKeychain implements InstalledCredential {
   }
 
   async load(): Promise<CertAndKey | undefined> {
-    const [keyPem, certPem] = await Promise.all([this.get('key'), this.get('cert')]);
-    if (keyPem && certPem && pairMatches(certPem, keyPem)) return { certPem, keyPem };
-    const uncommitted = await this.loadUncommitted();
-    if (uncommitted) return uncommitted;
-    if (!keyPem && !certPem) return undefined;
-    throw new KubejoinError('store-failed', `the keychain entries for "${this.nodeName}@${this.entryServer}" do not form a usable credential (the key and the certificate do not match)`, {
-      hint: 'Run "kubejoin reset" and join again with a new token.',
-    });
+    return loadKeychainPair(this.service, this.nodeName, this.entryServer);
   }
 
   async loadRotationKey(): Promise<string | undefined> {
@@ -117,8 +110,7 @@ export class InstalledKeychain implements InstalledCredential {
   }
 
   async loadUncommitted(): Promise<CertAndKey | undefined> {
-    const [keyPem, certPem] = await Promise.all([this.get('rotation-key'), this.get('rotation-cert')]);
-    return keyPem && certPem && pairMatches(certPem, keyPem) ? { certPem, keyPem } : undefined;
+    return matchingPair(this.service, this.nodeName, this.entryServer, 'rotation-key', 'rotation-cert');
   }
 
   async replace(certPem: string, keyPem: string): Promise<void> {
@@ -145,6 +137,31 @@ export class InstalledKeychain implements InstalledCredential {
     await rm(this.kubeconfigPath, { force: true });
     return items;
   }
+}
+
+async function matchingPair(service: string, nodeName: string, server: string, key: Entry, cert: Entry): Promise<CertAndKey | undefined> {
+  const [keyPem, certPem] = await keychainCall('read the credential', (k) =>
+    Promise.all([k.getPassword(service, entryAccount(nodeName, server, key)), k.getPassword(service, entryAccount(nodeName, server, cert))]),
+  );
+  return keyPem && certPem && pairMatches(certPem, keyPem) ? { certPem, keyPem } : undefined;
+}
+
+/**
+ * The current pair: `key` + `cert`, or, when a rotation was killed between writing those
+ * two, the rotation pair (which matches by then). Undefined when nothing is stored.
+ */
+export async function loadKeychainPair(service: string, nodeName: string, server: string): Promise<CertAndKey | undefined> {
+  const current = await matchingPair(service, nodeName, server, 'key', 'cert');
+  if (current) return current;
+  const rotated = await matchingPair(service, nodeName, server, 'rotation-key', 'rotation-cert');
+  if (rotated) return rotated;
+  const [keyPem, certPem] = await keychainCall('read the credential', (k) =>
+    Promise.all([k.getPassword(service, entryAccount(nodeName, server, 'key')), k.getPassword(service, entryAccount(nodeName, server, 'cert'))]),
+  );
+  if (!keyPem && !certPem) return undefined;
+  throw new KubejoinError('store-failed', `the keychain entries for "${nodeName}@${server}" do not form a usable credential (the key and the certificate do not match)`, {
+    hint: 'Run "kubejoin reset" and join again with a new token.',
+  });
 }
 
 /** Pending-join entries of the service (`<node>@<server>#pending-key`), for status and reset on an unjoined machine. */
