@@ -1,7 +1,7 @@
 import type { Identity } from '../contract/index.js';
 import { USAGES } from '../csr/api.js';
 import { checkIssuedCertificate } from '../csr/check.js';
-import { generateClientKey, loadClientKey } from '../csr/key.js';
+import { generateClientKey, loadClientKey, type ClientKey } from '../csr/key.js';
 import { csrName } from '../csr/name.js';
 import { nodeSubject } from '../csr/pkcs10.js';
 import { requestCertificate } from '../csr/request.js';
@@ -80,10 +80,7 @@ export async function rotate(installed: InstalledCredential | undefined, opts: R
       const key = loadClientKey(uncommitted.keyPem);
       return { csrName: csrName(key.spki, subject, USAGES), reused: true, previous, current: certificateFacts(uncommitted.certPem), identity };
     }
-    const pending = await store.loadRotationKey();
-    const key = pending ? loadClientKey(pending) : generateClientKey();
-    if (pending) say('reusing the key of an unfinished rotation');
-    else await store.saveRotationKey(key.pem);
+    const key = await rotationKey(store, say);
     const api = { server: store.cluster.server, agent: session.agent, timeoutMs: REQUEST_TIMEOUT_MS, signal };
     const csr = await requestCertificate(api, key, subject, opts.expirationSeconds !== undefined ? { expirationSeconds: opts.expirationSeconds } : {}).catch(asRotationError);
     say(csr.reused ? `reusing certificate request ${csr.name} from an earlier run` : `created certificate request ${csr.name} as ${subject.commonName}`);
@@ -111,6 +108,23 @@ export async function rotate(installed: InstalledCredential | undefined, opts: R
   } finally {
     session.close();
   }
+}
+
+/** The kept key of an unfinished rotation (its CSR is found again), else a new one, saved first. */
+async function rotationKey(store: InstalledCredential, say: (m: string) => void): Promise<ClientKey> {
+  const pending = await store.loadRotationKey();
+  if (pending) {
+    try {
+      const key = loadClientKey(pending);
+      say('reusing the key of an unfinished rotation');
+      return key;
+    } catch {
+      say('the kept key of an unfinished rotation is unusable; starting over with a new key');
+    }
+  }
+  const key = generateClientKey();
+  await store.saveRotationKey(key.pem);
+  return key;
 }
 
 /** The new pair must be accepted by the cluster as the same node before it replaces the old one. */

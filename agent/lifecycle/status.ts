@@ -36,6 +36,15 @@ function approve(name: string): string {
   return `kubectl certificate approve ${name}`;
 }
 
+/** The deterministic CSR name of a kept key, or undefined if the key is unusable. */
+function nameOf(keyPem: string, nodeName: string): string | undefined {
+  try {
+    return csrName(loadClientKey(keyPem).spki, nodeSubject(nodeName), USAGES);
+  } catch {
+    return undefined;
+  }
+}
+
 function finish(state: CredentialState, summary: string, rest: Omit<CredentialStatus, 'state' | 'exitCode' | 'summary'>): CredentialStatus {
   return { state, exitCode: STATE_EXIT_CODES[state], summary, ...rest };
 }
@@ -103,8 +112,13 @@ export async function credentialStatus(opts: StatusOptions): Promise<CredentialS
 async function rotationPending(installed: InstalledCredential, nodeName: string | undefined, session: NodeSession | undefined): Promise<PendingRequest | undefined> {
   const keyPem = await installed.loadRotationKey();
   if (!keyPem || !nodeName) return undefined;
-  const name = csrName(loadClientKey(keyPem).spki, nodeSubject(nodeName), USAGES);
   const where = installed.describe().location;
+  let name: string;
+  try {
+    name = csrName(loadClientKey(keyPem).spki, nodeSubject(nodeName), USAGES);
+  } catch {
+    return { kind: 'rotation', keyLocation: where, state: 'unknown' }; // unusable: the next rotation starts over
+  }
   const request: PendingRequest = { kind: 'rotation', csrName: name, keyLocation: where, approveCommand: approve(name) };
   if (!session) return { ...request, state: 'unknown' };
   const standing = await csrStanding(session, name);
@@ -117,16 +131,16 @@ async function notJoined(opts: StatusOptions, installed: InstalledCredential | u
   const fileKey = await readJoinPendingKey(installed, opts.certDir ?? defaultCertDir(opts.env));
   if (fileKey) {
     const nodeName = opts.nodeName ?? os.hostname().toLowerCase();
-    const name = csrName(loadClientKey(fileKey.keyPem).spki, nodeSubject(nodeName), USAGES);
-    pending.push({ kind: 'join', csrName: name, keyLocation: fileKey.path, approveCommand: approve(name) });
+    const name = nameOf(fileKey.keyPem, nodeName);
+    pending.push({ kind: 'join', keyLocation: fileKey.path, ...(name ? { csrName: name, approveCommand: approve(name) } : {}) });
   }
   const entries = await pendingJoinEntries(opts.env).catch((err: unknown) => {
     if (err instanceof KubejoinError) return [];
     throw err;
   });
   for (const e of entries) {
-    const name = csrName(loadClientKey(e.keyPem).spki, nodeSubject(e.nodeName), USAGES);
-    pending.push({ kind: 'join', csrName: name, keyLocation: `keychain account "${e.account}"`, approveCommand: approve(name) });
+    const name = nameOf(e.keyPem, e.nodeName);
+    pending.push({ kind: 'join', keyLocation: `keychain account "${e.account}"`, ...(name ? { csrName: name, approveCommand: approve(name) } : {}) });
   }
   const hint = pending.length
     ? 'A join is waiting for its certificate: approve the request on the control plane, then run the same "kubejoin join …" again (it reuses the request).'
