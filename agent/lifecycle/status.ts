@@ -112,7 +112,7 @@ export async function credentialStatus(opts: StatusOptions): Promise<CredentialS
 async function rotationPending(installed: InstalledCredential, nodeName: string | undefined, session: NodeSession | undefined): Promise<PendingRequest | undefined> {
   const keyPem = await installed.loadRotationKey();
   if (!keyPem || !nodeName) return undefined;
-  const where = installed.describe().location;
+  const where = installed.rotationKeyLocation;
   let name: string;
   try {
     name = csrName(loadClientKey(keyPem).spki, nodeSubject(nodeName), USAGES);

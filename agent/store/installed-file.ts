@@ -53,6 +53,10 @@ export class InstalledFiles implements InstalledCredential {
     return join(this.certDir, ROTATION_KEY);
   }
 
+  get rotationKeyLocation(): string {
+    return this.rotationKeyPath;
+  }
+
   describe(): StoredCredential {
     return { kind: 'file', reason: 'found through the kubeconfig', kubeconfigPath: this.kubeconfigPath, location: this.currentPath };
   }

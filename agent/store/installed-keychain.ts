@@ -83,6 +83,10 @@ export class InstalledKeychain implements InstalledCredential {
     await keychainCall(`delete the ${WHAT[entry]}`, (k) => k.deletePassword(this.service, this.account(entry)));
   }
 
+  get rotationKeyLocation(): string {
+    return `keychain service "${this.service}", account "${this.account('rotation-key')}"`;
+  }
+
   describe(): StoredCredential {
     return {
       kind: 'keychain',

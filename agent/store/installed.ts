@@ -26,6 +26,8 @@ export interface InstalledCredential {
   describe(): StoredCredential;
   /** The current certificate and key (a consistent pair), or undefined if gone. */
   load(): Promise<CertAndKey | undefined>;
+  /** Where the key of an unfinished rotation is kept, in words. */
+  readonly rotationKeyLocation: string;
   /** The key of a rotation that has not finished (its CSR may be waiting). */
   loadRotationKey(): Promise<string | undefined>;
   /** Saved before the rotation's CSR is sent, so a re-run reuses the same request. */
