@@ -17,7 +17,7 @@ export interface Clock {
 
 const CHUNK_MS = 60 * 60_000;
 
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
+function delay(ms: number, signal?: AbortSignal, unref = false): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as Error);
     const onAbort = (): void => {
@@ -28,6 +28,7 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, Math.max(0, ms));
+    if (unref) timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -36,6 +37,18 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   async sleepUntil(at, signal) {
     for (let left = at - Date.now(); left > 0; left = at - Date.now()) await delay(Math.min(left, CHUNK_MS), signal);
+    if (signal?.aborted) throw signal.reason as Error;
+  },
+};
+
+/**
+ * The real clock for a process that lives for other reasons (the Electron app): its timers
+ * do not keep the process alive.
+ */
+export const backgroundClock: Clock = {
+  now: () => Date.now(),
+  async sleepUntil(at, signal) {
+    for (let left = at - Date.now(); left > 0; left = at - Date.now()) await delay(Math.min(left, CHUNK_MS), signal, true);
     if (signal?.aborted) throw signal.reason as Error;
   },
 };
@@ -49,10 +62,10 @@ export function scaledClock(scale: number): Clock {
 }
 
 /** The real clock, or the test hook's scaled one (KUBEJOIN_TEST_CLOCK_SCALE, a number > 0). */
-export function clockFromEnv(env: NodeJS.ProcessEnv): Clock {
+export function clockFromEnv(env: NodeJS.ProcessEnv, real: Clock = systemClock): Clock {
   const raw = env.KUBEJOIN_TEST_CLOCK_SCALE;
-  if (raw === undefined || raw === '') return systemClock;
+  if (raw === undefined || raw === '') return real;
   const scale = Number(raw);
   if (!Number.isFinite(scale) || scale <= 0) throw new Error(`KUBEJOIN_TEST_CLOCK_SCALE must be a number > 0, not "${raw}"`);
-  return scale === 1 ? systemClock : scaledClock(scale);
+  return scale === 1 ? real : scaledClock(scale);
 }

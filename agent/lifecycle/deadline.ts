@@ -34,7 +34,7 @@ export function certificateFacts(certPem: string): CertificateFacts {
 /** notBefore + (0.7 + 0.2·r) × lifetime, r uniform in [0, 1). */
 export function rotationDeadline(notBeforeMs: number, notAfterMs: number, random: () => number = Math.random): number {
   const lifetime = notAfterMs - notBeforeMs;
-  return notBeforeMs + Math.floor(lifetime * (0.7 + 0.2 * random()));
+  return notBeforeMs + Math.round(lifetime * (0.7 + 0.2 * random()));
 }
 
 export interface Backoff {
