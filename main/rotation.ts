@@ -19,6 +19,7 @@ export class RotationKeeper {
   private kubeconfig: string | undefined;
   private latest: RotationUpdate | undefined;
   private done: Promise<number> = Promise.resolve(0);
+  private running = false;
 
   constructor(private readonly deps: RotationDeps) {}
 
@@ -32,14 +33,22 @@ export class RotationKeeper {
     return this.latest ?? null;
   }
 
-  /** Starts (or restarts, for another kubeconfig) the loop; `kubeconfig` undefined = the join's default. */
+  /**
+   * Starts the loop, unless it already runs for this kubeconfig (`undefined` = the join's
+   * default). A loop that ended (not joined yet) or runs for another kubeconfig is replaced.
+   */
   start(kubeconfig?: string): void {
-    if (this.controller && !this.controller.signal.aborted && this.kubeconfig === kubeconfig) return;
+    if (this.running && this.kubeconfig === kubeconfig) return;
     this.stop();
     const controller = new AbortController();
     this.controller = controller;
     this.kubeconfig = kubeconfig;
     const run = this.deps.run ?? runRotationAgent;
+    this.running = true;
+    const ended = (code: number): number => {
+      if (this.controller === controller) this.running = false;
+      return code;
+    };
     this.done = run({
       locate: () => locateCredential({ env: this.deps.env, ...(kubeconfig ? { kubeconfig } : {}) }),
       signal: controller.signal,
@@ -49,15 +58,16 @@ export class RotationKeeper {
         this.latest = u;
         this.deps.notify(u);
       },
-    }).catch((err: unknown) => {
+    }).then(ended, (err: unknown) => {
       this.deps.log(`rotation: stopped by an internal error: ${(err as Error).message}`);
-      return 1;
+      return ended(1);
     });
   }
 
   stop(): void {
     this.controller?.abort(new Error('the app is closing'));
     this.controller = undefined;
+    this.running = false;
   }
 
   /** Resolves with the loop's exit code once it has ended. */

@@ -39,6 +39,16 @@ describe('RotationKeeper', () => {
     assert.equal(await keeper.settled(), 0);
   });
 
+  it('a loop that ended (not joined at start-up) is started again for the same kubeconfig after a join', async () => {
+    const runs: AgentOptions[] = [];
+    const keeper = new RotationKeeper({ env: {}, notify: () => {}, log: () => {}, run: async (opts) => (runs.push(opts), 10) });
+    keeper.start('/a/kubelet.conf');
+    assert.equal(await keeper.settled(), 10);
+    keeper.start('/a/kubelet.conf');
+    assert.equal(runs.length, 2);
+    keeper.stop();
+  });
+
   it('forwards every update and remembers the latest', () => {
     const loop = fakeLoop();
     const seen: RotationUpdate[] = [];
