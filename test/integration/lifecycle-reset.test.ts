@@ -1,10 +1,11 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { keychainAccount } from '../../agent/store/keychain.js';
-import { ensureBuilt, filesUnder } from './cli-helpers.js';
+import { CLI, cliEnv, ensureBuilt, filesUnder, run, workdir } from './cli-helpers.js';
 import { joinMachine, keychainAccounts, keychainEnv, lc, nodeCsrs, status, whoami } from './lifecycle-helpers.js';
 
 // `kubejoin reset` on a real join, for both stores (the keychain is the real gnome-keyring
@@ -85,5 +86,23 @@ describe('kubejoin reset', () => {
     const again = await lc(m, ['reset', '--force']);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /Nothing to remove/);
+  });
+
+  it('on a terminal it asks: "n" removes nothing (exit 1), "y" removes (exit 0)', async (t) => {
+    if (!existsSync('/usr/bin/script')) return t.skip('SKIP: script(1) from util-linux is needed for a pseudo-terminal');
+    const dir = await workdir(t);
+    await mkdir(join(dir, 'pki'), { mode: 0o700 });
+    await writeFile(join(dir, 'pki', 'kubelet-client.key.tmp'), 'placeholder\n', { mode: 0o600 });
+    const cmd = `${process.execPath} ${CLI} reset --cert-dir ${join(dir, 'pki')} --kubeconfig ${join(dir, 'k.conf')}`;
+    const env = cliEnv({ KUBEJOIN_KEYCHAIN_SERVICE: `kubejoin-none-${process.pid}` });
+    const no = await run('/usr/bin/script', ['-qec', cmd, '/dev/null'], { env, input: 'n\n' });
+    assert.equal(no.code, 1, no.stdout);
+    assert.match(no.stdout, /key of an unfinished join: .*kubelet-client\.key\.tmp/);
+    assert.match(no.stdout, /Remove them\? \[y\/N\] Nothing removed\./);
+    assert.deepEqual(await filesUnder(dir), ['pki/kubelet-client.key.tmp']);
+    const yes = await run('/usr/bin/script', ['-qec', cmd, '/dev/null'], { env, input: 'y\n' });
+    assert.equal(yes.code, 0, yes.stdout);
+    assert.match(yes.stdout, /Removed 1 item\(s\)\./);
+    assert.deepEqual(await filesUnder(dir), []);
   });
 });

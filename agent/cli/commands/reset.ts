@@ -46,7 +46,7 @@ It does not touch the cluster; it prints what an administrator may want to do th
       }
     }
     const removed = await plan.apply();
-    ctx.stdout.write(`Removed ${removed.length} item(s). This machine is no longer joined.\n\n${plan.adminAdvice.join('\n')}\n`);
+    ctx.stdout.write(`Removed ${removed.length} item(s).${plan.nodeName ? ' This machine is no longer joined.' : ''}\n\n${plan.adminAdvice.join('\n')}\n`);
     return 0;
   },
 });
