@@ -2,7 +2,7 @@ import { EXIT_CODES, type RotationUpdate } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
 import type { InstalledCredential } from '../store/installed.js';
 import { systemClock, type Clock } from './clock.js';
-import { DEFAULT_BACKOFF, humanDuration, retryDelay, rotationDeadline, type Backoff } from './deadline.js';
+import { certificateDeadline, DEFAULT_BACKOFF, humanDuration, retryDelay, rotationDeadline, type Backoff } from './deadline.js';
 import { currentCredential, rotate } from './rotate.js';
 
 // The rotation agent: `kubejoin agent` under systemd, and the desktop app while it is open.
@@ -20,6 +20,7 @@ export interface AgentOptions {
   /** Passed to each rotation's CSR (spec.expirationSeconds). */
   expirationSeconds?: number;
   backoff?: Backoff;
+  /** Replaces the per-certificate jitter (of the deadline and the backoff) in tests. */
   random?: () => number;
   /** The whole of one rotation attempt, approval included (default 15 min). */
   rotationTimeoutMs?: number;
@@ -53,7 +54,8 @@ export async function runRotationAgent(opts: AgentOptions): Promise<number> {
       installed = await opts.locate();
       const { facts } = await currentCredential(installed, clock.now());
       const resume = (await installed!.loadRotationKey()) !== undefined || (await installed!.loadUncommitted()) !== undefined;
-      const due = failures > 0 || resume ? clock.now() : rotationDeadline(facts.notBeforeMs, facts.notAfterMs, opts.random);
+      const planned = opts.random ? rotationDeadline(facts.notBeforeMs, facts.notAfterMs, opts.random) : certificateDeadline(facts);
+      const due = failures > 0 || resume ? clock.now() : planned;
       if (failures === 0 && announced !== facts.serialNumber) {
         announced = facts.serialNumber;
         const when = resume ? 'now (an earlier rotation did not finish)' : `at ${new Date(due).toISOString()} (in ${humanDuration(due - clock.now())})`;

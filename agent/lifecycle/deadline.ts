@@ -1,9 +1,12 @@
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import type { IssuedCertificate } from '../contract/index.js';
 
 // When to rotate, the kubelet's way (client-go util/certificate, nextRotationDeadline and
 // jitteryDuration): notBefore + a uniformly random 70-90 % of the certificate's lifetime,
 // so nodes joined together do not all renew together. Retries back off with jitter.
+// The kubelet draws a new random number each time it plans; kubejoin draws it from the
+// certificate's serial number (random, per certificate), so `status` shows the very time
+// the agent will rotate at, and a restarted agent keeps its plan.
 
 export interface CertificateFacts extends IssuedCertificate {
   notBeforeMs: number;
@@ -29,6 +32,16 @@ export function certificateFacts(certPem: string): CertificateFacts {
     notAfterMs,
     ...(nodeName ? { nodeName } : {}),
   };
+}
+
+/** A number in [0, 1) fixed by the serial: uniform across certificates (serials are random). */
+export function serialJitter(serialNumber: string): number {
+  return createHash('sha256').update(serialNumber.toUpperCase()).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/** The deadline of this certificate (see serialJitter). */
+export function certificateDeadline(facts: Pick<CertificateFacts, 'notBeforeMs' | 'notAfterMs' | 'serialNumber'>): number {
+  return rotationDeadline(facts.notBeforeMs, facts.notAfterMs, () => serialJitter(facts.serialNumber));
 }
 
 /** notBefore + (0.7 + 0.2·r) × lifetime, r uniform in [0, 1). */

@@ -10,7 +10,7 @@ import { locateCredential, type InstalledCredential } from '../store/installed.j
 import { pendingJoinEntries } from '../store/installed-keychain.js';
 import { readJoinPendingKey } from './leftovers.js';
 import { csrStanding, nodeSession, whoIsThis, type NodeSession } from './cluster-view.js';
-import { certificateFacts, humanDuration, rotationDeadline } from './deadline.js';
+import { certificateDeadline, certificateFacts, humanDuration, rotationDeadline } from './deadline.js';
 
 // `kubejoin status`: joined or not, as whom, until when, and what waits. Reads the stored
 // credential, then asks the cluster with it (SelfSubjectReview); offline it says so and
@@ -26,7 +26,7 @@ export interface StatusOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   now?: () => number;
-  /** For the rotation-due time (tests fix it). */
+  /** Replaces the per-certificate jitter of the rotation-due time (tests). */
   random?: () => number;
 }
 
@@ -57,7 +57,7 @@ export async function credentialStatus(opts: StatusOptions): Promise<CredentialS
 
   const facts = certificateFacts(pair.certPem);
   const nodeName = facts.nodeName;
-  const due = rotationDeadline(facts.notBeforeMs, facts.notAfterMs, opts.random);
+  const due = opts.random ? rotationDeadline(facts.notBeforeMs, facts.notAfterMs, opts.random) : certificateDeadline(facts);
   const base = {
     ...(nodeName ? { nodeName } : {}),
     server: installed.cluster.server,

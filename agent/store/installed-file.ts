@@ -106,12 +106,22 @@ export class InstalledFiles implements InstalledCredential {
       await writeFileAtomic(target, `${certPem.trim()}\n${keyPem.trim()}\n`, 0o600);
       // Switch the name the kubeconfig uses with one rename: the old pair or the new one.
       const link = join(this.certDir, `.${basename(this.currentPath)}.${randomBytes(6).toString('hex')}.tmp`);
-      await symlink(target, link);
-      try {
-        await rename(link, this.currentPath);
-      } catch (err) {
-        await rm(link, { force: true });
-        throw err;
+      const linked = await symlink(target, link).then(
+        () => true,
+        (err: NodeJS.ErrnoException) => {
+          // Windows without the symlink privilege: an atomic copy instead (same guarantee).
+          if (err.code === 'EPERM' || err.code === 'EACCES' || err.code === 'ENOSYS') return false;
+          throw err;
+        },
+      );
+      if (!linked) await writeFileAtomic(this.currentPath, `${certPem.trim()}\n${keyPem.trim()}\n`, 0o600);
+      else {
+        try {
+          await rename(link, this.currentPath);
+        } catch (err) {
+          await rm(link, { force: true });
+          throw err;
+        }
       }
       await syncDir(this.certDir);
     } catch (err) {

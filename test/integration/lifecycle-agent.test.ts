@@ -46,6 +46,7 @@ describe('kubejoin agent', () => {
     t.after(() => void agent.kill());
     await agent.waitFor(/next rotation at /);
     assertDeadlineInWindow(agent, start.json.certificate!.notBefore, start.json.certificate!.notAfter);
+    assert.ok(agent.stdout.includes(`next rotation at ${start.json.certificate!.rotationDue} `), 'status showed the time the agent plans');
     // 10.5-13.5 min after notBefore, which was 5 min before issue: ~5.5-8.5 s each at 60x.
     await agent.waitFor(/ rotated: serial /, 2, 60_000);
     assert.match(agent.stdout, /TEST CLOCK: waits are 60 times shorter/);

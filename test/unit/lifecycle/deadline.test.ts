@@ -39,3 +39,19 @@ describe('humanDuration', () => {
     assert.equal(humanDuration(0), '0s');
   });
 });
+
+describe('certificateDeadline', () => {
+  it('is fixed by the serial number (status and agent agree), inside the window, and differs between serials', async () => {
+    const { certificateDeadline, serialJitter } = await import('../../../agent/lifecycle/deadline.js');
+    const facts = { notBeforeMs: NB, notAfterMs: NA, serialNumber: '8DE3D5C7475934BD7DF36C25AB205837' };
+    assert.equal(certificateDeadline(facts), certificateDeadline({ ...facts }));
+    const spread = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const serial = i.toString(16).padStart(32, '0');
+      const at = certificateDeadline({ ...facts, serialNumber: serial });
+      assert.ok(at >= NB + 0.7 * (NA - NB) && at <= NB + 0.9 * (NA - NB));
+      spread.add(Math.floor(serialJitter(serial) * 10));
+    }
+    assert.equal(spread.size, 10, 'serials spread over the whole window');
+  });
+});
