@@ -73,7 +73,8 @@ export async function rotate(installed: InstalledCredential | undefined, opts: R
   try {
     // A rotation that was verified but not committed when the process died: commit it.
     const uncommitted = await store.loadUncommitted();
-    if (uncommitted && uncommitted.certPem.trim() !== pair.certPem.trim() && certificateFacts(uncommitted.certPem).notAfterMs > now()) {
+    // (It may be the very pair load() recovered, when the kill fell between the key and cert writes.)
+    if (uncommitted && certificateFacts(uncommitted.certPem).notAfterMs > now()) {
       say('finishing a rotation that was verified but not stored when the last run stopped');
       const identity = await prove(uncommitted, store, subject.commonName, signal);
       await store.replace(uncommitted.certPem, uncommitted.keyPem);
