@@ -11,6 +11,7 @@ export const EXIT_CODES = {
   'certificate-denied': 5,
   timeout: 6,
   'store-failed': 7,
+  clock: 8,
 } as const;
 
 export type ErrorCategory = Exclude<keyof typeof EXIT_CODES, 'ok'>;
@@ -25,6 +26,7 @@ export const CATEGORY_TITLES: Readonly<Record<ErrorCategory, string>> = {
   'certificate-denied': 'the certificate request was denied or failed',
   timeout: 'timed out',
   'store-failed': 'the credential store failed',
+  clock: "this device's clock is wrong",
 };
 
 /** A failure as it crosses a boundary (event, IPC, JSON output): no stack, no secret. */
