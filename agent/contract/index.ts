@@ -8,3 +8,4 @@ export * from './events.js';
 export * from './validate.js';
 export * from './mask.js';
 export * from './ipc.js';
+export * from './doctor.js';

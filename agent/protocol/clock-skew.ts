@@ -21,30 +21,32 @@ export function readServerDate(date: string | undefined, deviceAt = Date.now()):
   if (!date) return undefined;
   const serverAt = Date.parse(date);
   if (!Number.isFinite(serverAt)) return undefined;
-  // The header is truncated to the second: a difference under a second is no skew.
-  const raw = deviceAt - serverAt;
-  const skewMs = raw >= 0 && raw < 1000 ? 0 : raw;
-  return { deviceAt, serverAt, skewMs };
+  // The header is truncated to the second: the server's time was within [serverAt, serverAt + 1 s).
+  const raw = deviceAt - (serverAt + 500);
+  return { deviceAt, serverAt, skewMs: Math.abs(raw) <= 500 ? 0 : raw };
 }
 
 export function isSkewed(reading: ClockReading | undefined): reading is ClockReading {
   return reading !== undefined && Math.abs(reading.skewMs) > MAX_SKEW_MS;
 }
 
-/** "2 days", "10 minutes", "1 hour 5 minutes", "40 seconds". */
+const UNITS: [number, string][] = [[86_400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']];
+const plural = (n: number, name: string): string => `${n} ${name}${n === 1 ? '' : 's'}`;
+
+/** "2 days", "10 minutes", "1 hour 5 minutes", "40 seconds": the two largest units, rounded. */
 export function describeDuration(ms: number): string {
   const s = Math.round(Math.abs(ms) / 1000);
-  const units: [number, string][] = [[86_400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']];
-  const parts: string[] = [];
-  let rest = s;
-  for (const [size, name] of units) {
-    const n = Math.floor(rest / size);
-    if (n > 0 && parts.length < 2) {
-      parts.push(`${n} ${name}${n === 1 ? '' : 's'}`);
-      rest -= n * size;
-    } else if (parts.length > 0) break;
+  const i = UNITS.findIndex(([size]) => s >= size);
+  if (i < 0) return '0 seconds';
+  const [size, name] = UNITS[i]!;
+  const next = UNITS[i + 1];
+  let n = Math.floor(s / size);
+  let m = next ? Math.round((s - n * size) / next[0]) : 0;
+  if (next && m * next[0] >= size) {
+    n += 1;
+    m = 0;
   }
-  return parts.length ? parts.join(' ') : '0 seconds';
+  return next && m > 0 ? `${plural(n, name)} ${plural(m, next[1])}` : plural(n, name);
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -55,11 +57,12 @@ export function describeSkew(r: ClockReading): string {
   return `this device's clock is ${describeDuration(r.skewMs)} ${direction} the API server (device ${iso(r.deviceAt)}, server ${iso(r.serverAt)})`;
 }
 
-export const CLOCK_HINT = 'Set the clock: enable time synchronisation with "timedatectl set-ntp true" (and check that NTP is reachable), or set the time by hand ("timedatectl set-time \'YYYY-MM-DD HH:MM:SS\'"), then join again.';
+const SET_THE_CLOCK = 'enable time synchronisation with "timedatectl set-ntp true" (and check that NTP is reachable), or set the time by hand ("timedatectl set-time \'YYYY-MM-DD HH:MM:SS\'")';
+export const CLOCK_HINT = `Set the clock: ${SET_THE_CLOCK}, then join again.`;
 
 /** The warning a join shows when the skew is large but nothing failed (yet). */
 export function skewWarning(r: ClockReading): string {
-  return `WARNING: ${describeSkew(r)}; certificates may look not yet valid or expired. ${CLOCK_HINT}`;
+  return `WARNING: ${describeSkew(r)}; certificates may look not yet valid or expired to it. Set the clock soon: ${SET_THE_CLOCK}.`;
 }
 
 /** A certificate-time failure explained by the clock (exit 8). `what` says what failed. */
