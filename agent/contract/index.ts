@@ -7,5 +7,6 @@ export * from './device.js';
 export * from './events.js';
 export * from './validate.js';
 export * from './mask.js';
+export * from './steps.js';
 export * from './ipc.js';
 export * from './doctor.js';
