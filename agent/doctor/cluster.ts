@@ -63,7 +63,9 @@ export async function checkClusterInfo(ctx: DoctorContext): Promise<Outcome> {
   } catch (err) {
     return fail('untrusted-cluster', `the kubeconfig in cluster-info cannot be read: ${(err as Error).message}`, 'Run "kubejoin cluster prepare" to rewrite it.', evidence);
   }
-  evidence.push(`server in it: ${server}`, `signed for token ids: ${Object.keys(signatures).join(', ') || '(none)'}`);
+  const ids = Object.keys(signatures);
+  const listed = ids.length > 8 ? `${ids.slice(0, 8).join(', ')} and ${ids.length - 8} more` : ids.join(', ') || '(none)';
+  evidence.push(`server in it: ${server}`, `signed for token ids: ${listed}`);
   return pass('readable anonymously', evidence);
 }
 
