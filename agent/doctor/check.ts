@@ -43,9 +43,12 @@ export const skip = (summary: string, evidence: string[] = []): Outcome => ({ st
 export const warn = (summary: string, fix: string, evidence: string[] = []): Outcome => ({ status: 'warn', summary, fix, evidence });
 export const fail = (category: ErrorCategory, summary: string, fix: string, evidence: string[] = []): Outcome => ({ status: 'fail', summary, fix, category, evidence });
 
-/** Milliseconds left for one operation: the total bound, at most `cap`. */
+/** Ends an operation a little before the bound, so it fails with its own words. */
+const MARGIN_MS = 250;
+
+/** Milliseconds left for one operation: the total bound (less a margin), at most `cap`. */
 export function remaining(ctx: DoctorContext, cap = 5000): number {
-  return Math.max(1, Math.min(cap, ctx.deadline - Date.now()));
+  return Math.max(1, Math.min(cap, ctx.deadline - Date.now() - MARGIN_MS));
 }
 
 /** Runs one check within what is left of the total bound; a throw is a failed check. */

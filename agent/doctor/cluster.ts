@@ -5,7 +5,7 @@ import { clusterOf } from '../protocol/kubeconfig.js';
 import { certificatesOf, pinOf } from '../protocol/pin.js';
 import { request, sharedAgent, TransportError } from '../transport/http.js';
 import { fail, pass, remaining, skip, warn, type DoctorContext, type Outcome } from './check.js';
-import { describeCert, handshake, nameProblem } from './tls.js';
+import { describeCert, handshake, nameFix, nameProblem } from './tls.js';
 
 // What an anonymous client learns (clock, cluster-info, its signature) and whether the pin
 // holds: the cluster-info CA matches a pin and the endpoint's TLS verifies against it.
@@ -116,6 +116,9 @@ export async function checkPin(ctx: DoctorContext): Promise<Outcome> {
     const timeCode = /CERT_NOT_YET_VALID|CERT_HAS_EXPIRED/.test(problem);
     if (timeCode && isSkewed(ctx.found.clock)) {
       return fail('clock', `${describeSkew(ctx.found.clock)}, so the server's certificate fails verification (${problem})`, CLOCK_HINT, evidence);
+    }
+    if (!hs.authorizationError && leaf) {
+      return fail('untrusted-cluster', `the CA matches a pin and signed the server's certificate, but ${problem}`, nameFix(leaf), evidence);
     }
     return fail('untrusted-cluster', `the CA matches a pin, but ${ctx.endpoint} does not verify against it (${problem})${ctx.via ? ': the proxy may intercept TLS' : ''}`,
       ctx.via ? 'A proxy that intercepts TLS cannot be used to join: exempt the API server with NO_PROXY, or have the proxy pass it through (CONNECT without inspection).'

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { openTunnel } from '../transport/proxy.js';
-import { fail, pass, remaining, type DoctorContext, type Outcome } from './check.js';
+import { fail, pass, remaining, warn, type DoctorContext, type Outcome } from './check.js';
 
 // The TLS handshake as it happens (through the proxy if one is in effect): the server's
 // chain and names, unverified first; verified against a CA for the pin check.
@@ -54,6 +54,9 @@ export async function handshake(ctx: DoctorContext, ca?: string): Promise<Handsh
 export const describeCert = (c: X509Certificate): string =>
   `${c.subject.replace(/\n/g, ', ')} (issuer ${c.issuer.replace(/\n/g, ', ')}; valid ${new Date(c.validFrom).toISOString()} to ${new Date(c.validTo).toISOString()})`;
 
+export const nameFix = (leaf: X509Certificate): string =>
+  `Join with a name or IP the certificate holds (${leaf.subjectAltName ?? 'none'}), or add this one to the API server's certificate (kubeadm: apiServer.certSANs).`;
+
 /** undefined when the certificate names the host (as TLS verification checks it). */
 export function nameProblem(leaf: X509Certificate, host: string): string | undefined {
   return net.isIP(host) ? (leaf.checkIP(host) ? undefined : `it does not name the IP ${host}`) : leaf.checkHost(host) ? undefined : `it does not name ${host}`;
@@ -76,8 +79,8 @@ export async function checkTls(ctx: DoctorContext): Promise<Outcome> {
   const evidence = [`protocol: ${hs.protocol ?? '?'}`, ...hs.chain.map((c, i) => `${i === 0 ? 'server' : 'issuer'}: ${describeCert(c)}`), `names: ${leaf.subjectAltName ?? '(no subjectAltName)'}`];
   const problem = nameProblem(leaf, ctx.host);
   if (problem) {
-    return fail('untrusted-cluster', `the server's certificate ${problem}: a join to ${ctx.endpoint} fails TLS verification`,
-      `Join with a name or IP the certificate holds (${leaf.subjectAltName ?? 'none'}), or add this one to the API server's certificate (kubeadm: apiServer.certSANs).`, evidence);
+    // A warning here: the pin check verifies chain and names together and decides.
+    return warn(`the server's certificate ${problem}: TLS verification of ${ctx.endpoint} will fail`, nameFix(leaf), evidence);
   }
   return pass(`TLS ${hs.protocol ?? ''} with a certificate that names ${ctx.host}`, evidence);
 }
