@@ -26,7 +26,7 @@ export function checkIssuedCertificate(pem: string, publicKey: KeyObject, subjec
   const notAfter = new Date(leaf.validTo);
   if (now < notBefore || now > notAfter) {
     const window = `valid only from ${notBefore.toISOString()} to ${notAfter.toISOString()}`;
-    // docs/protocol.md §3.7: valid by the server's clock but not by ours, or a large skew: the clock is wrong.
+    // docs/protocol.md §3.10: valid by the server's clock but not by ours, or a large skew: the clock is wrong.
     const serverNow = clock ? now.getTime() - clock.skewMs : undefined;
     const validForServer = serverNow !== undefined && serverNow >= notBefore.getTime() && serverNow <= notAfter.getTime();
     if (clock && (validForServer || isSkewed(clock))) throw clockError(clock, `the certificate the cluster issued (${window}) looks ${now < notBefore ? 'not valid yet' : 'expired'} to it`);

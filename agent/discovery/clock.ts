@@ -3,7 +3,7 @@ import { clockError, isCertificateTimeCode, isSkewed, readServerDate, type Clock
 import type { ProxyConfig } from '../transport/proxy.js';
 import { request, sharedAgent, TransportError } from '../transport/http.js';
 
-// The clock guard of discovery (docs/protocol.md §3.7): turns a certificate-time failure
+// The clock guard of discovery (docs/protocol.md §3.10): turns a certificate-time failure
 // into "this device's clock is N behind the server" when the server's Date says so.
 
 /**

@@ -1,6 +1,6 @@
 import { KubejoinError } from '../errors.js';
 
-// The device clock against the API server's (docs/protocol.md §3.7). The server's `Date`
+// The device clock against the API server's (docs/protocol.md §3.10). The server's `Date`
 // header arrives on an unverified connection, so it is used for one thing only: to explain
 // a certificate-time failure (and warn about a large skew) in plain words. It never
 // decides whether anything is trusted; the pin does that.

@@ -6,7 +6,7 @@ import { maskUrlCredentials } from '../contract/mask.js';
 import { UsageError } from '../errors.js';
 import { NoProxy, splitHostPort } from './no-proxy.js';
 
-// HTTPS through an egress proxy (docs/protocol.md §6): an HTTP CONNECT tunnel per
+// HTTPS through an egress proxy (docs/protocol.md §3.11): an HTTP CONNECT tunnel per
 // connection, and inside it the same TLS, verified against the same pinned CA, as without
 // a proxy. The proxy sees host:port and ciphertext; a proxy that intercepts TLS fails the
 // pin (exit 3) before any token is sent. Which connections use the proxy follows Go's
@@ -71,6 +71,17 @@ export function proxyConfig(env: NodeJS.ProcessEnv, explicit?: { value: string; 
   const url = parseProxyUrl(value, source);
   const noProxy = new NoProxy(first(env, 'NO_PROXY', 'no_proxy')?.[1] ?? '');
   return { url, display: maskProxyUrl(url.href).replace(/\/$/, ''), source, noProxy, key: `${url.href}|${noProxy.value}` };
+}
+
+/** The environment's proxy for a form to show (the contract's ProxyInUse): masked, never throws. */
+export function proxyInUse(env: NodeJS.ProcessEnv): { proxy?: string; source?: string; noProxy?: string; problem?: string } {
+  try {
+    const config = proxyConfig(env);
+    if (!config) return {};
+    return { proxy: config.display, source: config.source, ...(config.noProxy.value ? { noProxy: config.noProxy.value } : {}) };
+  } catch (err) {
+    return { problem: (err as Error).message };
+  }
 }
 
 /** The proxy a connection to host:port goes through, or undefined (direct). */

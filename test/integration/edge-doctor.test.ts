@@ -54,7 +54,7 @@ describe('kubejoin doctor', () => {
     assert.match(token.summary, /authenticates as system:bootstrap:/);
   });
 
-  it('valid: text output names each check and says all passed', async (t) => {
+  it('valid: text output names each check and says all passed', async () => {
     const r = await kubejoin(['doctor', cluster.endpoint, '--discovery-token-ca-cert-hash', cluster.caCertHash], { env: cliEnv(NO_PROXY_ENV) });
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /PASS {2}CA pin and verified TLS/);

@@ -9,7 +9,7 @@ import { checkIssuedCertificate } from '../../../agent/csr/check.js';
 import { nodeSubject } from '../../../agent/csr/pkcs10.js';
 import { KubejoinError } from '../../../agent/errors.js';
 
-// The issued certificate checked on a device whose clock is wrong (docs/protocol.md §3.7):
+// The issued certificate checked on a device whose clock is wrong (docs/protocol.md §3.10):
 // a certificate valid by the server's clock but not by ours names the clock (exit 8).
 
 function issue(): { pem: string; ca: X509Certificate; keyPem: string } {
