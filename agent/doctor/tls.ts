@@ -82,5 +82,5 @@ export async function checkTls(ctx: DoctorContext): Promise<Outcome> {
     // A warning here: the pin check verifies chain and names together and decides.
     return warn(`the server's certificate ${problem}: TLS verification of ${ctx.endpoint} will fail`, nameFix(leaf), evidence);
   }
-  return pass(`TLS ${hs.protocol ?? ''} with a certificate that names ${ctx.host}`, evidence);
+  return pass(`${hs.protocol ?? 'TLS'} with a certificate that names ${ctx.host}`, evidence);
 }
