@@ -1,8 +1,10 @@
 import { before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import type { DoctorReport } from '../../agent/contract/index.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { assertNoSecret, CLI, cliEnv, ensureBuilt, fileStoreFlags, filesUnder, run, uniqueName, workdir } from './cli-helpers.js';
@@ -70,6 +72,24 @@ describe('the device clock', { skip: faketime }, () => {
     assert.equal(r.code, 0, r.stderr);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase?: string; message?: string });
     assert.ok(events.some((e) => e.type === 'progress' && e.phase === 'discover' && /10 minutes ahead/.test(e.message ?? '')));
+  });
+
+  it('invalid: 2 days behind with a discovery file: the clock is named too (exit 8)', async (t) => {
+    const { r, dir } = await shifted(t, '-2d', (d, tokenFile) => {
+      const file = join(d, 'discovery.conf');
+      writeFileSync(file, stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': Buffer.from(cluster.caPem).toString('base64') } }],
+        contexts: [{ name: 'c', context: { cluster: 'c', user: '' } }],
+        'current-context': 'c',
+        users: [],
+      }));
+      return ['join', '--discovery-file', file, '--token-file', tokenFile, '--node-name', uniqueName('clock-file'), ...fileStoreFlags(d)];
+    });
+    assert.equal(r.code, 8, r.stderr);
+    assert.match(r.stderr, /this device's clock is 2 days behind the API server .*, so the certificate of https:\/\/127\.0\.0\.1:\d+ looks not valid yet to it/);
+    assert.deepEqual((await filesUnder(dir)).sort(), ['discovery.conf', 'token']);
   });
 
   it('invalid: 2 days behind: the doctor ranks the clock first (exit 8) and does not send the token', async (t) => {

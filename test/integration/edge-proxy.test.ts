@@ -49,6 +49,16 @@ describe('joining through an HTTPS proxy (HTTP CONNECT)', () => {
     assert.ok((await filesUnder(dir)).includes('pki/kubelet-client-current.pem'));
   });
 
+  it('valid: --proxy wins over HTTPS_PROXY (which here points at a proxy that refuses)', async (t) => {
+    const good = await proxy(t);
+    const refusing = await proxy(t, { refuse: 403 });
+    const { r } = await joinThrough(t, { HTTPS_PROXY: refusing.url }, ['--proxy', good.url]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(good.connects.some((c) => c.target === `kubernetes:${port}`));
+    assert.deepEqual(refusing.connects, []);
+    assert.match(r.stdout, /through the proxy http:\/\/127\.0\.0\.1:\d+ \(set for this join\)/);
+  });
+
   it('invalid: without the proxy the same endpoint is not reachable (exit 6): the join above worked only through it', async (t) => {
     const { r, dir } = await joinThrough(t, {}, ['--discovery-timeout', '2s']);
     assert.equal(r.code, 6, r.stderr);
