@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { KubejoinError } from '../errors.js';
 import { createAgent, isTlsVerificationError, request, sharedAgent, TransportError } from '../transport/http.js';
-import type { ProxyConfig } from '../transport/proxy.js';
+import { describeRoute, type ProxyConfig } from '../transport/proxy.js';
+import { isSkewed, readServerDate, skewWarning, type ClockReading } from '../protocol/clock-skew.js';
 import { certificateTimeHint, clockFailure, readClockAnonymously } from './clock.js';
 import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
 import type { DiscoveredCluster, DiscoveryRun, DiscoverySource } from './index.js';
@@ -51,12 +52,14 @@ export async function loadDiscoveryFile(source: string, opts: FileOptions): Prom
 }
 
 /** Proves the server answers over TLS verified by the discovered CA (GET /version). */
-export async function verifyServer(server: string, caPem: string, opts: FileOptions): Promise<void> {
+/** Also reads the server's Date (the clock guard, docs/protocol.md §3.10). */
+export async function verifyServer(server: string, caPem: string, opts: FileOptions): Promise<ClockReading | undefined> {
   // The shared agent: the TLS bootstrap that follows reuses this connection.
   const agent = sharedAgent({ ca: caPem, proxy: opts.proxy });
   try {
     const res = await request({ url: `${server}/version`, agent, timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
     if (res.status >= 500) throw new KubejoinError('timeout', `the API server ${server} answered HTTP ${res.status}`);
+    return readServerDate(res.date);
   } catch (err) {
     if (err instanceof TransportError) {
       if (!isTlsVerificationError(err)) throw new KubejoinError('timeout', `cannot reach the API server ${server}: ${err.message}`);
@@ -77,6 +80,13 @@ export async function discoverFromFile(source: Extract<DiscoverySource, { kind: 
   await clock.run('verify-signature', async () => undefined, () => 'skipped: a discovery file carries no signature');
   const pinned = await clock.run('pin-ca', async () => checkPinnedCA(entry.caPem, source.pins, 'the discovery file', false),
     (p) => (p.matchedPin ? `the CA matches ${p.matchedPin}` : 'skipped: the discovery file is trusted as given'));
-  await clock.run('verify-server', () => abortable(verifyServer(entry.server, entry.caPem, opts)), () => `${entry.server} is verified by the discovery file's CA`);
-  return { server: entry.server, caPem: entry.caPem, cas: pinned.certs };
+  const reading = await clock.run('verify-server', async (p) => {
+    const url = new URL(entry.server);
+    const route = describeRoute(run.proxy, `${url.hostname}:${url.port || 443}`);
+    if (route) p(route);
+    const r = await abortable(verifyServer(entry.server, entry.caPem, opts));
+    if (isSkewed(r)) p(skewWarning(r));
+    return r;
+  }, () => `${entry.server} is verified by the discovery file's CA`);
+  return { server: entry.server, caPem: entry.caPem, cas: pinned.certs, ...(reading ? { clock: reading } : {}) };
 }
