@@ -47,13 +47,13 @@ export function endpointProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** An HTTP proxy URL (`http://[user:password@]host[:port]`, or `host:port`); credentials never echoed. */
+/** An HTTP proxy URL (`http[s]://[user:password@]host[:port]`, or `host:port`); credentials never echoed. */
 export function proxyProblem(value: string): string | undefined {
   const v = value.trim();
   if (v === '') return undefined;
   const shown = maskUrlCredentials(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== 'http') return `the proxy "${shown}" uses ${scheme}://; only http:// proxies (HTTP CONNECT) are supported`;
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') return `the proxy "${shown}" uses ${scheme}://; only http:// and https:// proxies (HTTP CONNECT) are supported`;
   let url: URL;
   try {
     url = new URL(scheme ? v : `http://${v}`);

@@ -22,7 +22,7 @@ export const JOIN_FLAGS = {
   'tls-bootstrap-token': { type: 'string', value: '<id.secret>', section: DISCOVERY, help: 'token for the certificate request (default: --token)' },
   config: { type: 'string', value: '<file>', section: DISCOVERY, help: 'kubeadm JoinConfiguration (v1beta3 or v1beta4); flags override it' },
   'discovery-timeout': { type: 'string', value: '<duration>', section: DISCOVERY, help: 'how long discovery keeps retrying (default 5m)' },
-  proxy: { type: 'string', value: '<url>', section: DISCOVERY, help: 'HTTPS proxy (HTTP CONNECT), http://[user:password@]host:port\n(default: HTTPS_PROXY or https_proxy; NO_PROXY applies either way)' },
+  proxy: { type: 'string', value: '<url>', section: DISCOVERY, help: 'HTTPS proxy (HTTP CONNECT), http[s]://[user:password@]host:port\n(default: HTTPS_PROXY or https_proxy; NO_PROXY applies either way)' },
   'node-name': { type: 'string', value: '<name>', section: NODE, help: 'node name (default: the host name, lower-cased)' },
   store: { type: 'string', value: 'auto|keychain|file', section: NODE, help: 'where the credential goes (default auto: keychain if reachable)' },
   'cert-dir': { type: 'string', value: '<dir>', section: NODE, help: 'file store: directory of kubelet-client-current.pem\n(default /var/lib/kubelet/pki as root, else $XDG_STATE_HOME/kubejoin/pki)' },

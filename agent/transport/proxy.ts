@@ -13,7 +13,7 @@ import { NoProxy, splitHostPort } from './no-proxy.js';
 // httpproxy (HTTPS_PROXY, NO_PROXY; see no-proxy.ts), as kubeadm and kubectl do.
 
 export interface ProxyConfig {
-  /** The proxy (http:), credentials included: never print it, print `display`. */
+  /** The proxy (http: or https:), credentials included: never print it, print `display`. */
   url: URL;
   /** The proxy URL with any credentials masked. */
   display: string;
@@ -29,7 +29,7 @@ export function maskProxyUrl(url: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? maskUrlCredentials(url) : maskUrlCredentials(`http://${url}`).slice('http://'.length);
 }
 
-/** Parses a proxy URL as Go's httpproxy does (no scheme means http://); http: only. */
+/** Parses a proxy URL as Go's httpproxy does (no scheme means http://); http: and https: only. */
 export function parseProxyUrl(value: string, source: string): URL {
   const shown = maskProxyUrl(value);
   let url: URL | undefined;
@@ -45,8 +45,8 @@ export function parseProxyUrl(value: string, source: string): URL {
       throw new UsageError(`the proxy "${shown}" (${source}) is not a valid URL`, 'Give it as http://host:port (credentials as http://user:password@host:port).');
     }
   }
-  if (url.protocol !== 'http:') {
-    throw new UsageError(`the proxy "${shown}" (${source}) uses ${url.protocol.replace(/:$/, '')}://; only http:// proxies (HTTP CONNECT) are supported`,
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`the proxy "${shown}" (${source}) uses ${url.protocol.replace(/:$/, '')}://; only http:// and https:// proxies (HTTP CONNECT) are supported`,
       'Give the proxy as http://host:port; the connection to the cluster inside the tunnel is TLS either way.');
   }
   if (url.pathname !== '/' && url.pathname !== '' ) {
@@ -118,7 +118,13 @@ export function openTunnel(config: ProxyConfig, host: string, port: number | str
   const target = hostPort(host, port);
   const { url } = config;
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 80) });
+    // An https:// proxy is reached over TLS verified by the system's trust store
+    // (NODE_EXTRA_CA_CERTS adds to it); the cluster's own TLS then runs inside.
+    const proxyHost = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const secure = url.protocol === 'https:';
+    const socket: net.Socket = secure
+      ? tls.connect({ host: proxyHost, port: Number(url.port || 443), ...(net.isIP(proxyHost) ? {} : { servername: proxyHost }), ALPNProtocols: ['http/1.1'] })
+      : net.connect({ host: proxyHost, port: Number(url.port || 80) });
     let head = Buffer.alloc(0);
     const fail = (why: string): void => {
       cleanup();
@@ -127,7 +133,11 @@ export function openTunnel(config: ProxyConfig, host: string, port: number | str
     };
     const timer = setTimeout(() => fail(`the proxy ${config.display} did not open a tunnel to ${target} within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
     const onError = (err: NodeJS.ErrnoException): void =>
-      fail(`cannot connect to the proxy ${config.display} (${config.source}): ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.code === 'ENOTFOUND' ? 'host name not found' : (err.code ?? err.message)}`);
+      fail(`cannot connect to the proxy ${config.display} (${config.source}): ${
+        err.code === 'ECONNREFUSED' ? 'connection refused'
+          : err.code === 'ENOTFOUND' ? 'host name not found'
+            : secure && /CERT|SELF_SIGNED|ISSUER|ALTNAME/.test(err.code ?? '') ? `its certificate is not trusted (${err.code}): add its CA with NODE_EXTRA_CA_CERTS`
+              : (err.code ?? err.message)}`);
     const onClose = (): void => fail(`the proxy ${config.display} closed the connection before answering CONNECT ${target}`);
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
@@ -153,7 +163,7 @@ export function openTunnel(config: ProxyConfig, host: string, port: number | str
       socket.off('error', onError).off('close', onClose).off('data', onData);
     }
     socket.on('error', onError).on('close', onClose).on('data', onData);
-    socket.once('connect', () => {
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
       const lines = [`CONNECT ${target} HTTP/1.1`, `Host: ${target}`, 'User-Agent: kubejoin'];
       if (url.username || url.password) {
         const creds = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;

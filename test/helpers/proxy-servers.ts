@@ -29,6 +29,8 @@ export interface ProxyOptions {
   refuse?: number;
   /** Require this Proxy-Authorization value (else 407). */
   requireAuthorization?: string;
+  /** An https:// proxy: the client reaches the proxy itself over TLS with this certificate. */
+  tls?: { cert: string; key: string };
   /** Terminate TLS with this certificate and relay the decrypted requests to the target. */
   intercept?: { cert: string; key: string };
 }
@@ -42,8 +44,9 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<TestProxy> {
   const connects: ConnectRecord[] = [];
   const seen: IncomingHttpHeaders[] = [];
   const sockets = new Set<net.Socket>();
-  const server = http.createServer((_req, res) => res.writeHead(405).end('CONNECT only\n'));
-  server.on('connection', (s: net.Socket) => {
+  const refuse = (_req: http.IncomingMessage, res: http.ServerResponse): void => void res.writeHead(405).end('CONNECT only\n');
+  const server = opts.tls ? https.createServer(opts.tls, refuse) : http.createServer(refuse);
+  server.on(opts.tls ? 'secureConnection' : 'connection', (s: net.Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -69,7 +72,7 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<TestProxy> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     connects,
     seen,

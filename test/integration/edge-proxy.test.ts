@@ -59,6 +59,25 @@ describe('joining through an HTTPS proxy (HTTP CONNECT)', () => {
     assert.match(r.stdout, /through the proxy http:\/\/127\.0\.0\.1:\d+ \(set for this join\)/);
   });
 
+  it('valid: an https:// proxy (TLS to the proxy, the pinned TLS inside), trusted through NODE_EXTRA_CA_CERTS', async (t) => {
+    const dir = await workdir(t);
+    const cert = foreignCertificate();
+    await writeFile(join(dir, 'proxy-ca.pem'), cert.cert);
+    const p = await proxy(t, { tls: cert });
+    const { r } = await joinThrough(t, { HTTPS_PROXY: p.url, NODE_EXTRA_CA_CERTS: join(dir, 'proxy-ca.pem') });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(p.connects.some((c) => c.target === `kubernetes:${port}`));
+    assert.match(r.stdout, new RegExp(`through the proxy https://127\\.0\\.0\\.1:${p.port} \\(HTTPS_PROXY\\)`));
+  });
+
+  it('invalid: an https:// proxy whose certificate is not trusted: named, exit 6', async (t) => {
+    const p = await proxy(t, { tls: foreignCertificate() });
+    const { r } = await joinThrough(t, { HTTPS_PROXY: p.url }, ['--discovery-timeout', '2s']);
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(r.stderr, /cannot connect to the proxy https:\/\/127\.0\.0\.1:\d+ \(HTTPS_PROXY\): its certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\): add its CA with NODE_EXTRA_CA_CERTS/);
+    assert.deepEqual(p.connects, []);
+  });
+
   it('invalid: without the proxy the same endpoint is not reachable (exit 6): the join above worked only through it', async (t) => {
     const { r, dir } = await joinThrough(t, {}, ['--discovery-timeout', '2s']);
     assert.equal(r.code, 6, r.stderr);
@@ -124,7 +143,7 @@ describe('joining through an HTTPS proxy (HTTP CONNECT)', () => {
   it('invalid: an unsupported proxy scheme is bad input (exit 2), credentials masked', async (t) => {
     const { r } = await joinThrough(t, { HTTPS_PROXY: 'socks5://u:s0cks-pa55@127.0.0.1:1080' });
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /socks5:\/\/\*\*\*@127\.0\.0\.1:1080.*only http:\/\/ proxies/);
+    assert.match(r.stderr, /socks5:\/\/\*\*\*@127\.0\.0\.1:1080.*only http:\/\/ and https:\/\/ proxies/);
     assert.ok(!`${r.stdout}${r.stderr}`.includes('s0cks-pa55'));
   });
 });

@@ -20,7 +20,7 @@ of the most likely cause's category (the same codes as "kubejoin join").`,
   flags: {
     'discovery-token-ca-cert-hash': { type: 'string', multiple: true, value: 'sha256:<hex>', help: 'pin of the cluster CA public key (repeatable)' },
     'token-file': { type: 'string', value: '<path|->', help: 'the bootstrap token, from a file or stdin ("-"); default KUBEJOIN_TOKEN' },
-    proxy: { type: 'string', value: '<url>', help: 'HTTPS proxy, http://[user:password@]host:port (default: HTTPS_PROXY)' },
+    proxy: { type: 'string', value: '<url>', help: 'HTTPS proxy (HTTP CONNECT), http[s]://[user:password@]host:port (default: HTTPS_PROXY)' },
     timeout: { type: 'string', value: '<duration>', help: 'bound on all checks together (default 15s)' },
     output: { type: 'string', short: 'o', value: 'text|json', help: 'json: the report as one JSON object' },
   },

@@ -20,7 +20,8 @@ test('proxyProblem: http proxies only, no path, credentials never echoed', () =>
   assert.equal(proxyProblem('http://u:p@proxy.example:3128'), undefined);
   assert.match(proxyProblem('socks5://u:s3cret@p:1080')!, /^the proxy "socks5:\/\/\*\*\*@p:1080" uses socks5:\/\//);
   assert.match(proxyProblem('http://u:s3cret@p:3128/x')!, /has a path/);
-  assert.ok(!proxyProblem('https://u:s3cret@p:3128')!.includes('s3cret'));
+  assert.equal(proxyProblem('https://u:s3cret@p:3128'), undefined);
+  assert.ok(!proxyProblem('ftp://u:s3cret@p:21')!.includes('s3cret'));
   const problems = joinRequestProblems({ endpoint: '10.0.0.1:6443', token: 'abcdef.0123456789abcdef', caCertHashes: [`sha256:${'a'.repeat(64)}`], proxy: 'ftp://p:21' });
   assert.deepEqual(problems.map((p) => p.field), ['proxy']);
 });

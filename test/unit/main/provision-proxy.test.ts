@@ -21,7 +21,7 @@ describe('provisioning file: proxy', () => {
     assert.equal(r.ok, false);
     const problems = r.ok ? [] : r.problems;
     assert.equal(problems.length, 1, JSON.stringify(problems));
-    assert.match(problems[0]!, /^\/p\.yaml:4: the proxy "socks5:\/\/\*\*\*@proxy\.example:1080" uses socks5:\/\/; only http:\/\/ proxies/);
+    assert.match(problems[0]!, /^\/p\.yaml:4: the proxy "socks5:\/\/\*\*\*@proxy\.example:1080" uses socks5:\/\/; only http:\/\/ and https:\/\/ proxies/);
     assert.ok(!problems[0]!.includes('pr0xy-pa55'));
   });
 

@@ -24,8 +24,8 @@ test('proxyConfig: credentials are kept for the CONNECT and masked for display',
 
 test('proxyConfig: unsupported or malformed proxies are exit 2, credentials masked', () => {
   for (const [value, re] of [
-    ['socks5://u:secretpw@proxy:1080', /socks5:\/\/\*\*\*@proxy:1080.*only http:\/\/ proxies/],
-    ['https://u:secretpw@proxy:443', /uses https:\/\//],
+    ['socks5://u:secretpw@proxy:1080', /socks5:\/\/\*\*\*@proxy:1080.*only http:\/\/ and https:\/\/ proxies/],
+    ['ftp://u:secretpw@proxy:21', /uses ftp:\/\//],
     ['http://u:secretpw@proxy:3128/path', /has a path/],
   ] as const) {
     assert.throws(() => proxyConfig({ HTTPS_PROXY: value }), (err: unknown) => {
