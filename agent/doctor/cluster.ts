@@ -19,7 +19,13 @@ function anonymousGet(ctx: DoctorContext, path: string): ReturnType<typeof reque
 const validAt = (c: X509Certificate, at: number): boolean => at >= Date.parse(c.validFrom) && at <= Date.parse(c.validTo);
 
 export async function checkClock(ctx: DoctorContext): Promise<Outcome> {
-  const res = await anonymousGet(ctx, '/version');
+  let res;
+  try {
+    res = await anonymousGet(ctx, '/version');
+  } catch (err) {
+    if (err instanceof TransportError) return skip(`the server's Date could not be read: ${err.message}`);
+    throw err;
+  }
   const reading = readServerDate(res.date);
   if (!reading) return skip('the server sent no Date header: the clock cannot be compared');
   ctx.found.clock = reading;
@@ -108,7 +114,12 @@ export async function checkPin(ctx: DoctorContext): Promise<Outcome> {
       'Check the hash on the control plane with "kubejoin ca-hash"; if it differs from the one you were given, do not trust this server.', evidence);
   }
   evidence.push(`matches ${pinOf(match)}`);
-  const hs = await handshake(ctx, caPem);
+  let hs;
+  try {
+    hs = await handshake(ctx, caPem);
+  } catch (err) {
+    return fail('timeout', `no verified TLS handshake with ${ctx.endpoint}: ${(err as Error).message}`, 'Check the network path to the API server.', evidence);
+  }
   const leaf = hs.chain[0];
   const problem = hs.authorizationError ?? (leaf ? nameProblem(leaf, ctx.host) : 'no certificate');
   if (problem) {

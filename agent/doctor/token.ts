@@ -57,7 +57,13 @@ export async function checkCsrRights(ctx: DoctorContext): Promise<Outcome> {
     kind: 'SelfSubjectAccessReview',
     spec: { resourceAttributes: { group: 'certificates.k8s.io', resource: 'certificatesigningrequests', verb: 'create' } },
   };
-  const res = await post(ctx, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', review, ca);
+  let res;
+  try {
+    res = await post(ctx, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', review, ca);
+  } catch (err) {
+    if (err instanceof TransportError) return fail('timeout', `cannot ask the API server: ${err.message}`, 'Check the network path to the API server.');
+    throw err;
+  }
   const evidence = [`POST selfsubjectaccessreviews (create certificatesigningrequests): HTTP ${res.status}`];
   if (res.status !== 201 && res.status !== 200) return fail('token-refused', `the access review answered HTTP ${res.status}`, 'Check the token with "kubejoin token list".', evidence);
   const status = (JSON.parse(res.body) as { status?: { allowed?: boolean; reason?: string } }).status ?? {};
