@@ -14,7 +14,7 @@ test('maskSecrets (every message of the CLI and main) also hides proxy credentia
   assert.ok(!out.includes('pr0xy') && !out.includes('0123456789abcdef'), out);
 });
 
-test('proxyProblem: http proxies only, no path, credentials never echoed', () => {
+test('proxyProblem: http:// and https:// proxies only, no path, credentials never echoed', () => {
   assert.equal(proxyProblem('http://proxy.example:3128'), undefined);
   assert.equal(proxyProblem('proxy.example:3128'), undefined, 'no scheme means http://, as Go reads it');
   assert.equal(proxyProblem('http://u:p@proxy.example:3128'), undefined);
