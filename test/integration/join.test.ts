@@ -6,7 +6,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { probeKeychain, keychainAccount } from '../../agent/store/keychain.js';
-import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, filesUnder, kubejoin, run, spawnKubejoin, uniqueName, workdir } from './cli-helpers.js';
+import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, kubejoin, run, spawnKubejoin, uniqueName } from '../helpers/cli.js';
+import { eventually } from '../helpers/poll.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
 
 // `kubejoin join` end to end against the real control plane (kube-apiserver,
 // kube-controller-manager and etcd v1.36.3 from test/harness).
@@ -48,16 +50,6 @@ async function csrsOf(tokenId: string): Promise<{ name: string; conditions: stri
   return items
     .filter((i) => i.spec.username === `system:bootstrap:${tokenId}`)
     .map((i) => ({ name: i.metadata.name, conditions: (i.status?.conditions ?? []).map((c) => c.type) }));
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('kubejoin join against the real control plane', () => {
@@ -219,7 +211,7 @@ describe('kubejoin join against the real control plane', () => {
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    const [csr] = await waitFor('the CSR', async () => ((await csrsOf(id)).length ? csrsOf(id) : undefined));
+    const [csr] = await eventually('the CSR', async () => ((await csrsOf(id)).length ? csrsOf(id) : undefined));
     const deny = await cluster.kubectl(['certificate', 'deny', csr!.name]);
     assert.equal(deny.code, 0, deny.stderr);
     assert.equal(await exited, 5, stderr);
@@ -236,7 +228,7 @@ describe('kubejoin join against the real control plane', () => {
     const args = ['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, ...fileStoreFlags(dir)];
     const child = spawnKubejoin(args);
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-    const [csr] = await waitFor('the CSR', async () => ((await csrsOf(id)).length ? csrsOf(id) : undefined));
+    const [csr] = await eventually('the CSR', async () => ((await csrsOf(id)).length ? csrsOf(id) : undefined));
     child.kill('SIGKILL');
     await exited;
     const pendingPem = await readFile(join(dir, 'pki/kubelet-client.key.tmp'), 'utf8');
