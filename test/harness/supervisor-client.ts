@@ -1,10 +1,9 @@
 // Client side of supervisor.mjs: start it, ask it to spawn/kill components, stop it.
-// Also: free loopback ports, log tails, and stopping a detached cluster by its pid.
+// A cluster started by `cluster up` without us is stopped by detached.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { openSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { withTimeout } from './time.js';
 
 const SUPERVISOR = fileURLToPath(new URL('./supervisor.mjs', import.meta.url));
 
@@ -201,111 +200,6 @@ export class Supervisor {
       const p = this.pending.get(msg.id);
       this.pending.delete(msg.id);
       p?.resolve(msg);
-    }
-  }
-}
-
-/** Rejects after ms; the timer keeps the event loop alive while we wait (the child is unref'd). */
-export function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** n distinct free TCP ports on 127.0.0.1 (held together, so they differ). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
-/** The last `lines` lines of a log file written after byte offset `from`. */
-export async function logTail(file: string, lines = 25, from = 0): Promise<string> {
-  try {
-    const fh = await open(file, 'r');
-    try {
-      const { size } = await fh.stat();
-      const start = Math.max(from, size - 64 * 1024);
-      const buf = Buffer.alloc(size - start);
-      await fh.read(buf, 0, buf.length, start);
-      return buf.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return '(no log)';
-  }
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return '';
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z'; // a zombie is gone for our purposes
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
-
-/** Is pid the supervisor of stateDir (not a recycled pid)? */
-export function isSupervisorOf(pid: number, stateDir: string): boolean {
-  const cl = cmdline(pid);
-  return cl.includes('supervisor.mjs') && cl.includes(`--state-dir ${stateDir}`);
-}
-
-/**
- * Stops a cluster that runs without us (started by `cluster up`): SIGTERM to its supervisor,
- * wait; if the supervisor is gone or stuck, kill the components it recorded in pids.json.
- */
-export async function stopDetached(stateDir: string, supervisorPid: number | undefined, timeoutMs = 20_000): Promise<void> {
-  if (supervisorPid && isSupervisorOf(supervisorPid, stateDir)) {
-    process.kill(supervisorPid, 'SIGTERM');
-    const deadline = Date.now() + timeoutMs;
-    while (isAlive(supervisorPid) && Date.now() < deadline) await sleep(100);
-    if (isAlive(supervisorPid) && isSupervisorOf(supervisorPid, stateDir)) process.kill(supervisorPid, 'SIGKILL');
-  }
-  const pidsFile = `${stateDir}/pids.json`;
-  if (!existsSync(pidsFile)) return;
-  let recorded: { children?: Record<string, { pid: number; cmd: string }> } = {};
-  try {
-    recorded = JSON.parse(readFileSync(pidsFile, 'utf8')) as typeof recorded;
-  } catch {
-    return;
-  }
-  for (const { pid, cmd } of Object.values(recorded.children ?? {})) {
-    if (isAlive(pid) && cmdline(pid).startsWith(cmd)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
     }
   }
 }
