@@ -1,6 +1,8 @@
 // Waiting for something the cluster does in its own time (a controller, a cleaner).
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../harness/time.js';
+
+export { sleep };
 
 /** Polls `check` until it returns a value (not undefined); throws once `timeoutMs` has passed. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
