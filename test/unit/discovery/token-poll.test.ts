@@ -85,7 +85,9 @@ describe('discovery poll loop: waiting for our signature', () => {
   it('valid: signed at once: one GET of kube-public/cluster-info, no retry', async () => {
     script = [SIGNED];
     const opts = options();
-    assert.deepEqual(await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts), { kubeconfig: KUBECONFIG, signature: SIGNATURE });
+    const { clock, ...served } = await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts);
+    assert.deepEqual(served, { kubeconfig: KUBECONFIG, signature: SIGNATURE });
+    assert.ok(clock && Number.isFinite(clock.serverAt) && Number.isFinite(clock.skewMs), 'the server\'s Date header is measured');
     assert.deepEqual(paths, ['/api/v1/namespaces/kube-public/configmaps/cluster-info']);
     assert.deepEqual(opts.retries, []);
   });
@@ -93,7 +95,9 @@ describe('discovery poll loop: waiting for our signature', () => {
   it('valid: retries while the signature is absent, then returns the exact served strings', async () => {
     script = [UNSIGNED, UNSIGNED, SIGNED];
     const opts = options();
-    assert.deepEqual(await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts), { kubeconfig: KUBECONFIG, signature: SIGNATURE });
+    const { clock, ...served } = await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts);
+    assert.deepEqual(served, { kubeconfig: KUBECONFIG, signature: SIGNATURE });
+    assert.ok(clock && Number.isFinite(clock.serverAt) && Number.isFinite(clock.skewMs), 'the server\'s Date header is measured');
     assert.equal(paths.length, 3);
     const reason = `no JWS signature for token id "${TOKEN_ID}" in cluster-info yet`;
     assert.deepEqual(opts.retries, [[reason, 2], [reason, 3]]);
