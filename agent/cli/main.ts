@@ -18,6 +18,7 @@ const COMMANDS: Readonly<Record<string, Subcommand>> = {
   agent: { summary: 'Keep the client certificate fresh: rotate at the deadline (for systemd)', load: () => import('./commands/agent.js') },
   reset: { summary: 'Remove the credential, kubeconfig and pending keys of a join', load: () => import('./commands/reset.js') },
   'ca-hash': { summary: 'Print the sha256 pin(s) of a cluster CA', load: () => import('./commands/ca-hash.js') },
+  doctor: { summary: 'Check why this device can or cannot join, and name the most likely cause', load: () => import('./commands/doctor.js') },
 };
 
 function usage(): string {

@@ -11,8 +11,8 @@ export const EXIT_CODES = {
   'certificate-denied': 5,
   timeout: 6,
   'store-failed': 7,
-  // After the join (kubejoin status, renew, agent; docs/protocol.md §7). 8 is reserved
-  // for "the device clock is wrong".
+  clock: 8,
+  // After the join (kubejoin status, renew, agent; docs/protocol.md §7).
   'not-joined': 10,
   'certificate-expired': 11,
   'cluster-unreachable': 12,
@@ -31,6 +31,7 @@ export const CATEGORY_TITLES: Readonly<Record<ErrorCategory, string>> = {
   'certificate-denied': 'the certificate request was denied or failed',
   timeout: 'timed out',
   'store-failed': 'the credential store failed',
+  clock: "this device's clock is wrong",
   'not-joined': 'this machine is not joined (no stored credential)',
   'certificate-expired': 'the stored certificate has expired (join again with a new token)',
   'cluster-unreachable': 'the credential is valid, but the cluster could not be reached to confirm it',
@@ -46,6 +47,7 @@ export const NEXT_STEPS: Readonly<Record<ErrorCategory, string>> = {
   timeout: 'Check that the API server is reachable from this machine and that certificate requests get approved, then try again.',
   'store-failed': 'Choose another credential store (file or keychain) or check the permissions of the credential location.',
   internal: 'Copy the diagnostics and report the problem.',
+  clock: 'Set this device\'s clock ("timedatectl set-ntp true", or set the time by hand), then join again.',
   'not-joined': 'Join this machine first ("kubejoin join …", or the form).',
   'certificate-expired': 'An expired certificate cannot renew itself: join again with a new bootstrap token.',
   'cluster-unreachable': 'Check that the API server is reachable from this machine; the stored certificate stays valid until it expires.',

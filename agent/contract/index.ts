@@ -9,4 +9,5 @@ export * from './validate.js';
 export * from './mask.js';
 export * from './steps.js';
 export * from './ipc.js';
+export * from './doctor.js';
 export * from './lifecycle.js';

@@ -9,7 +9,7 @@ import { currentCredential, rotate } from './rotate.js';
 // It sleeps until the rotation deadline, rotates, and starts over with the new
 // certificate; when the cluster is away it retries with a capped, jittered backoff. One
 // log line per event. It ends when the signal aborts (exit 0), or when the credential can
-// no longer rotate itself: not joined (10) or expired (11) (docs/protocol.md §8).
+// no longer rotate itself: not joined (10) or expired (11) (docs/protocol.md §9).
 
 export interface AgentOptions {
   /** Finds the stored credential (again before every attempt: a reset or a re-join may change it). */

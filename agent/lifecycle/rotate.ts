@@ -12,7 +12,7 @@ import type { CertAndKey, InstalledCredential } from '../store/installed.js';
 import { nodeSession, whoIsThis } from './cluster-view.js';
 import { certificateFacts, humanDuration, type CertificateFacts } from './deadline.js';
 
-// One rotation, the kubelet's way (docs/protocol.md §8): a new key (saved first, so a
+// One rotation, the kubelet's way (docs/protocol.md §9): a new key (saved first, so a
 // re-run reuses it and finds its own CSR), a CSR for the same subject and usages with the
 // kubelet signer, sent with the CURRENT client certificate, so the requester is
 // system:node:<name> and csrapproving approves it through the selfnodeclient binding.

@@ -2,7 +2,8 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { cliEnv, ensureBuilt, kubejoin, uniqueName, workdir } from './cli-helpers.js';
+import { cliEnv, ensureBuilt, kubejoin, uniqueName } from '../helpers/cli.js';
+import { workdir } from '../helpers/temp.js';
 import { AgentProcess, joinMachine, keychainEnv, lc, nodeCsrs, status, whoami, type Joined } from './lifecycle-helpers.js';
 
 // `kubejoin agent`: automatic rotation against the real control plane. The certificate is

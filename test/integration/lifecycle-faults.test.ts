@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startCluster, type ClusterHandle } from '../harness/index.js';
-import { ensureBuilt, kubejoin, spawnKubejoin } from './cli-helpers.js';
+import { ensureBuilt, kubejoin, spawnKubejoin } from '../helpers/cli.js';
 import { AgentProcess, joinMachine, keychainEnv, lc, nodeCsrs, status, whoami, type Joined } from './lifecycle-helpers.js';
 
 // Rotation under real faults, on a cluster of this file's own (its apiserver is stopped and

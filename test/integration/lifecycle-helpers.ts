@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { ClusterHandle } from '../harness/index.js';
 import { probeKeychain } from '../../agent/store/keychain.js';
-import { assertNoSecret, cliEnv, kubejoin, run, spawnKubejoin, uniqueName, workdir, type Run } from './cli-helpers.js';
+import { assertNoSecret, cliEnv, kubejoin, run, spawnKubejoin, uniqueName, type Run } from '../helpers/cli.js';
+import { workdir } from '../helpers/temp.js';
 
 export interface Joined {
   dir: string;

@@ -5,7 +5,7 @@ import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { keychainAccount } from '../../agent/store/keychain.js';
-import { ensureBuilt } from './cli-helpers.js';
+import { ensureBuilt } from '../helpers/cli.js';
 import { joinMachine, keychainAccounts, keychainEnv, lc, nodeCsrs, status, whoami, type Joined } from './lifecycle-helpers.js';
 
 // `kubejoin renew` against the real control plane: the CSR is made with the node's own

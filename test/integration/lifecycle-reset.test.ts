@@ -5,7 +5,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { keychainAccount } from '../../agent/store/keychain.js';
-import { CLI, cliEnv, ensureBuilt, filesUnder, run, workdir } from './cli-helpers.js';
+import { CLI, cliEnv, ensureBuilt, run } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
 import { joinMachine, keychainAccounts, keychainEnv, lc, nodeCsrs, status, whoami } from './lifecycle-helpers.js';
 
 // `kubejoin reset` on a real join, for both stores (the keychain is the real gnome-keyring

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { x509 } from '../harness/x509.js';
 import { renderKubeconfig } from '../../agent/protocol/kubeconfig.js';
-import { cliEnv, ensureBuilt, filesUnder, kubejoin, uniqueName, workdir } from './cli-helpers.js';
+import { cliEnv, ensureBuilt, kubejoin, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
 import { joinMachine, keychainEnv, lc, status, type Joined } from './lifecycle-helpers.js';
 
 // `kubejoin status` (and renew's refusals) against the real control plane: joined (both

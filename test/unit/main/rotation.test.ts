@@ -6,9 +6,9 @@ import { afterEach, describe, it } from 'node:test';
 import type { AgentOptions } from '../../../agent/lifecycle/agent-loop.js';
 import type { IpcResult, RotationUpdate } from '../../../agent/contract/index.js';
 import { RotationKeeper } from '../../../main/rotation.js';
-import { eventFrom } from '../helpers/fake-electron.js';
-import { okEvents, scriptedEngine } from '../helpers/fake-engine.js';
-import { startTestApp, stopTestApps, tick } from '../helpers/main-app.js';
+import { eventFrom } from '../../helpers/fake-electron.js';
+import { okEvents, scriptedEngine } from '../../helpers/fake-engine.js';
+import { startTestApp, stopTestApps, tick } from '../../helpers/main-app.js';
 
 afterEach(stopTestApps);
 
