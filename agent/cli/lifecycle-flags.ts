@@ -6,13 +6,19 @@ import type { FlagSpecs } from './command.js';
 
 const WHERE = 'Where the join put the credential';
 
-export const LOCATION_FLAGS = {
+/** renew and agent: the kubeconfig alone names the credential. */
+export const KUBECONFIG_LOCATION_FLAG = {
   kubeconfig: {
     type: 'string',
     value: '<file>',
     section: WHERE,
     help: 'the kubeconfig "kubejoin join" wrote (its --kubeconfig-out; default\n/etc/kubernetes/kubelet.conf as root, else $XDG_STATE_HOME/kubejoin/kubelet.conf)',
   },
+} as const satisfies FlagSpecs;
+
+/** status and reset also look for what an unfinished file-store join left. */
+export const LOCATION_FLAGS = {
+  ...KUBECONFIG_LOCATION_FLAG,
   'cert-dir': {
     type: 'string',
     value: '<dir>',

@@ -2,7 +2,7 @@ import { clockFromEnv } from '../../lifecycle/clock.js';
 import { runRotationAgent } from '../../lifecycle/agent-loop.js';
 import { locateCredential } from '../../store/installed.js';
 import { defineCommand } from '../command.js';
-import { EXPIRATION_FLAG, expirationSecondsOf, LOCATION_FLAGS } from '../lifecycle-flags.js';
+import { EXPIRATION_FLAG, expirationSecondsOf, KUBECONFIG_LOCATION_FLAG } from '../lifecycle-flags.js';
 
 export default defineCommand({
   description: `Keep this machine joined: sleep until the client certificate's rotation deadline (a
@@ -13,7 +13,7 @@ cleanly (exit 0); it ends by itself only when there is nothing it can do: not jo
 or the certificate expired (11). Run it from systemd (kubejoin-agent.service).`,
   flags: {
     ...EXPIRATION_FLAG,
-    ...LOCATION_FLAGS,
+    ...KUBECONFIG_LOCATION_FLAG,
   },
   environment: [['KUBEJOIN_TEST_CLOCK_SCALE', 'TEST ONLY: make every wait N times shorter (validity is still judged in real time)']],
   exitCodes: true,

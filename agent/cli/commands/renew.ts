@@ -4,7 +4,7 @@ import { currentCredential, rotate } from '../../lifecycle/rotate.js';
 import { humanDuration } from '../../lifecycle/deadline.js';
 import { locateCredential } from '../../store/installed.js';
 import { defineCommand } from '../command.js';
-import { EXPIRATION_FLAG, expirationSecondsOf, LOCATION_FLAGS } from '../lifecycle-flags.js';
+import { EXPIRATION_FLAG, expirationSecondsOf, KUBECONFIG_LOCATION_FLAG } from '../lifecycle-flags.js';
 
 /** The earliest point of the kubelet's 70-90 % window: from here on, renew counts as due. */
 const DUE_FRACTION = 0.7;
@@ -20,7 +20,7 @@ resumed by the next one (the same key and request are reused).`,
     force: { type: 'boolean', help: 'rotate even if not due yet' },
     ...EXPIRATION_FLAG,
     timeout: { type: 'string', value: '<duration>', help: 'how long to wait for approval and issue (default 15m)' },
-    ...LOCATION_FLAGS,
+    ...KUBECONFIG_LOCATION_FLAG,
   },
   exitCodes: true,
   examples: ['kubejoin renew', 'kubejoin renew --force --expiration-seconds 86400'],
