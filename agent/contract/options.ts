@@ -27,6 +27,8 @@ export interface JoinRequest {
   certDir?: string;
   /** Where the kubeconfig for the new credential is written. */
   kubeconfigOut?: string;
+  /** Join again even when a valid credential for this node and cluster is stored (it stays until the new one is verified). */
+  force?: boolean;
   /** How long discovery keeps retrying (ms). Default 5 minutes. */
   discoveryTimeoutMs?: number;
   /** How long the whole join may take (ms). Default 10 minutes. */

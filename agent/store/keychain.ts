@@ -1,15 +1,18 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type * as KeytarModule from 'keytar';
 import type { StoredCredential } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
-import { ensureDir, writeFileAtomic } from './fs-atomic.js';
+import { crashPoint } from './crash-point.js';
+import { fileStoreError } from './errno.js';
+import { ensureDir, stageFile, sweepTemporaries, type StagedFile } from './fs-atomic.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultKubeconfigPath } from './paths.js';
-import type { ClusterRef, CredentialStore, StoreTarget } from './types.js';
+import type { ClusterRef, CredentialStore, ExistingCredential, StagedCredential, StoreTarget } from './types.js';
 
 // The OS keychain through keytar: Secret Service on Linux, Keychain on macOS, Credential
-// Manager on Windows. Key and certificate are separate entries, each under Windows'
-// 2,500-byte limit. The kubeconfig holds no secret: kubectl runs `kubejoin credential`.
+// Manager on Windows. Certificate and key are one entry (`#credential`), under Windows'
+// 2,500-byte limit, so they are replaced together. The kubeconfig holds no secret: kubectl runs `kubejoin credential`.
 
 type Keytar = typeof KeytarModule.default;
 
@@ -21,7 +24,9 @@ export function keychainService(env: NodeJS.ProcessEnv): string {
   return env.KUBEJOIN_KEYCHAIN_SERVICE || 'kubejoin';
 }
 
-export function keychainAccount(nodeName: string, server: string, entry: 'key' | 'cert' | 'pending-key'): string {
+type Entry = 'credential' | 'key' | 'cert' | 'pending-key';
+
+export function keychainAccount(nodeName: string, server: string, entry: Entry): string {
   return `${nodeName}@${server}#${entry}`;
 }
 
@@ -78,20 +83,24 @@ export class KeychainStore implements CredentialStore {
   readonly kind = 'keychain' as const;
   private readonly service: string;
   private readonly kubeconfigPath: string;
-  private wrotePending = false;
+  /** This run loaded or wrote the pending entry: a denial removes it. */
+  private hasPending = false;
 
   constructor(private readonly target: StoreTarget, readonly reason: string) {
     this.service = keychainService(target.env);
     this.kubeconfigPath = resolve(target.kubeconfigOut ?? defaultKubeconfigPath(target.env));
   }
 
-  private account(entry: 'key' | 'cert' | 'pending-key'): string {
+  private account(entry: Entry): string {
     return keychainAccount(this.target.nodeName, this.target.server, entry);
   }
 
   async loadPendingKey(): Promise<string | undefined> {
+    await sweepTemporaries(dirname(this.kubeconfigPath));
     try {
-      return (await (await loadKeytar()).getPassword(this.service, this.account('pending-key'))) ?? undefined;
+      const pem = (await (await loadKeytar()).getPassword(this.service, this.account('pending-key'))) ?? undefined;
+      if (pem) this.hasPending = true;
+      return pem;
     } catch (err) {
       throw fail('read the pending key', err);
     }
@@ -100,19 +109,34 @@ export class KeychainStore implements CredentialStore {
   async savePendingKey(keyPem: string): Promise<void> {
     try {
       await (await loadKeytar()).setPassword(this.service, this.account('pending-key'), keyPem);
-      this.wrotePending = true;
+      this.hasPending = true;
     } catch (err) {
       throw fail('save the pending key', err);
     }
+    crashPoint('pending-key-saved');
   }
 
-  async save(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StoredCredential> {
-    for (const [what, value] of [['certificate', certPem], ['key', keyPem]] as const) {
-      if (Buffer.byteLength(value) >= MAX_ENTRY_BYTES) {
-        throw new KubejoinError('store-failed', `the ${what} is ${Buffer.byteLength(value)} bytes, over the keychain's ${MAX_ENTRY_BYTES}-byte limit per entry`, {
-          hint: 'Use --store file.',
-        });
-      }
+  async loadCredential(): Promise<ExistingCredential | undefined> {
+    let pair: { certPem: string; keyPem: string } | undefined;
+    try {
+      pair = await readPair(await loadKeytar(), this.service, this.target.nodeName, this.target.server);
+    } catch (err) {
+      throw fail('read the credential', err);
+    }
+    if (!pair || !existsSync(this.kubeconfigPath)) return undefined;
+    return { ...pair, stored: this.stored() };
+  }
+
+  private stored(): StoredCredential {
+    return { kind: 'keychain', reason: this.reason, kubeconfigPath: this.kubeconfigPath, location: `keychain service "${this.service}", account "${this.account('credential').replace(/#credential$/, '')}"` };
+  }
+
+  async stage(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StagedCredential> {
+    const entry = `${certPem.trim()}\n${keyPem.trim()}\n`;
+    if (Buffer.byteLength(entry) >= MAX_ENTRY_BYTES) {
+      throw new KubejoinError('store-failed', `the certificate and key are ${Buffer.byteLength(entry)} bytes, over the keychain's ${MAX_ENTRY_BYTES}-byte limit per entry`, {
+        hint: 'Use --store file.',
+      });
     }
     const command = this.target.credentialCommand ?? { command: 'kubejoin', args: [] };
     const kubeconfig = renderKubeconfig(cluster, {
@@ -123,42 +147,71 @@ export class KeychainStore implements CredentialStore {
     const keytar = await loadKeytar().catch((err: unknown) => {
       throw fail('load keytar', err);
     });
-    try {
-      await keytar.setPassword(this.service, this.account('key'), keyPem);
-      await keytar.setPassword(this.service, this.account('cert'), certPem);
-    } catch (err) {
-      throw fail('store the credential', err);
-    }
+    let staged: StagedFile;
     try {
       await ensureDir(dirname(this.kubeconfigPath), 0o700);
-      await writeFileAtomic(this.kubeconfigPath, kubeconfig, 0o600);
+      staged = await stageFile(this.kubeconfigPath, kubeconfig, 0o600);
     } catch (err) {
-      throw new KubejoinError('store-failed', `cannot write ${this.kubeconfigPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-        hint: 'Choose a writable path with --kubeconfig-out.',
-      });
+      throw fileStoreError('write', this.kubeconfigPath, err);
     }
-    await keytar.deletePassword(this.service, this.account('pending-key')).catch(() => false);
-    return { kind: 'keychain', reason: this.reason, kubeconfigPath: this.kubeconfigPath, location: `keychain service "${this.service}", account "${this.account('cert').replace(/#cert$/, '')}"` };
+    crashPoint('credential-staged');
+    return {
+      abort: () => staged.abort(),
+      commit: async () => {
+        // One entry holds the pair: a kill leaves the old pair or the new one (§2).
+        try {
+          await keytar.setPassword(this.service, this.account('credential'), entry);
+        } catch (err) {
+          await staged.abort();
+          throw fail('store the credential', err);
+        }
+        crashPoint('keychain-entry-written');
+        try {
+          await staged.commit();
+        } catch (err) {
+          throw fileStoreError('write', this.kubeconfigPath, err);
+        }
+        for (const old of ['pending-key', 'key', 'cert'] as const) await keytar.deletePassword(this.service, this.account(old)).catch(() => false);
+        this.hasPending = false;
+        return this.stored();
+      },
+    };
+  }
+
+  async save(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StoredCredential> {
+    return (await this.stage(certPem, keyPem, cluster)).commit();
   }
 
   async discardPending(): Promise<void> {
-    if (!this.wrotePending) return;
+    if (!this.hasPending) return;
     await (await loadKeytar()).deletePassword(this.service, this.account('pending-key')).catch(() => false);
+    this.hasPending = false;
   }
 }
 
-/** The stored credential, for `kubejoin credential`. */
-export async function readKeychainCredential(env: NodeJS.ProcessEnv, nodeName: string, server: string): Promise<{ certPem: string; keyPem: string }> {
-  const keytar = await loadKeytar();
-  const service = keychainService(env);
+/** The pair from the one `#credential` entry, or from the separate entries older versions wrote. */
+async function readPair(keytar: Keytar, service: string, nodeName: string, server: string): Promise<{ certPem: string; keyPem: string } | undefined> {
+  const one = await keytar.getPassword(service, keychainAccount(nodeName, server, 'credential'));
+  if (one) {
+    const certs = one.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    const key = one.match(/-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/);
+    return certs && key ? { certPem: `${certs.join('\n')}\n`, keyPem: `${key[0]}\n` } : undefined;
+  }
   const [keyPem, certPem] = await Promise.all([
     keytar.getPassword(service, keychainAccount(nodeName, server, 'key')),
     keytar.getPassword(service, keychainAccount(nodeName, server, 'cert')),
   ]);
-  if (!keyPem || !certPem) {
+  return keyPem && certPem ? { certPem, keyPem } : undefined;
+}
+
+/** The stored credential, for `kubejoin credential`. */
+export async function readKeychainCredential(env: NodeJS.ProcessEnv, nodeName: string, server: string): Promise<{ certPem: string; keyPem: string }> {
+  const service = keychainService(env);
+  const pair = await readPair(await loadKeytar(), service, nodeName, server);
+  if (!pair) {
     throw new KubejoinError('store-failed', `no credential for node "${nodeName}" at ${server} in the keychain (service "${service}")`, {
       hint: 'Join again with "kubejoin join … --store keychain".',
     });
   }
-  return { certPem, keyPem };
+  return pair;
 }
