@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ interface Scenario {
   tokenPath: string;
 }
 
-async function scenario(t: import('node:test').TestContext): Promise<Scenario> {
+async function scenario(t: TestContext): Promise<Scenario> {
   const dir = await workdir(t);
   const token = await signedToken(cluster);
   return { dir, token, tokenPath: await writeTokenFile(dir, token) };
