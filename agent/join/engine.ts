@@ -75,7 +75,7 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
   };
 
   try {
-    const ctx = await clock.run('validate', async () => validate(req, env));
+    const ctx = await clock.run('validate', async () => validate(req, env, signal));
     const abortable = <T>(p: Promise<T>): Promise<T> => raceAbort(p, signal, timeoutMs, options.signal);
     const cluster = await discover(ctx.discovery, {
       clock,
@@ -96,17 +96,17 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     let already: AlreadyJoined | undefined;
     const csr = await clock.run('request-certificate', async (p) => {
       const choice = await ctx.store;
-      store = openStore(choice, { nodeName, server: cluster.server, env, ...pick(req, 'certDir', 'kubeconfigOut'), ...(options.credentialCommand ? { credentialCommand: options.credentialCommand } : {}) });
+      store = openStore(choice, { nodeName, server: cluster.server, env, signal, ...pick(req, 'certDir', 'kubeconfigOut'), ...(options.credentialCommand ? { credentialCommand: options.credentialCommand } : {}) });
       p(`credential store: ${choice.kind} (${choice.reason})`);
       if (!req.force) {
-        const { found, why } = await findAlreadyJoined(store, subject, cluster.cas);
+        const { found, why } = await abortable(findAlreadyJoined(store, subject, cluster.cas));
         if (why) p(why);
         if ((already = found)) return undefined;
       }
-      const pending = await store.loadPendingKey();
+      const pending = await abortable(store.loadPendingKey());
       key = pending ? loadClientKey(pending) : generateClientKey();
       if (pending) p('reusing the key of an earlier, unfinished join');
-      else await store.savePendingKey(key.pem);
+      else await abortable(store.savePendingKey(key.pem));
       return abortable(requestCertificate(api, key, subject));
     }, (c) => (c ? (c.reused ? `reusing ${c.name} from an earlier run` : `created ${c.name}`) : `already joined: a valid credential is stored (--force joins again)`));
     if (already) return await finish(await alreadyJoinedResult(already, { nodeName, cluster, clock, startedAt, verify: (cert, k) => abortable(whoAmI(cluster.server, cluster.caPem, cert, k, { timeoutMs: REQUEST_TIMEOUT_MS, signal })) }));
@@ -116,13 +116,13 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     }, (i) => `issued, valid until ${i.info.notAfter}`);
     const certPem = issued.pem;
     // Staged only: the previous credential stays in place until the new one is verified.
-    staged = await clock.run('store-credentials', () => store!.stage(certPem, key.pem, cluster), () => `${store!.kind}: staged`);
+    staged = await clock.run('store-credentials', () => abortable(store!.stage(certPem, key.pem, cluster)), () => `${store!.kind}: staged`);
     const { identity, stored } = await clock.run('verify-credentials', async () => {
       const who = await abortable(whoAmI(cluster.server, cluster.caPem, certPem, key.pem, { timeoutMs: REQUEST_TIMEOUT_MS, signal }));
       if (who.username !== subject.commonName) {
         throw new KubejoinError('certificate-denied', `the cluster sees the new credential as "${who.username}", expected "${subject.commonName}"`);
       }
-      return { identity: who, stored: await staged!.commit() };
+      return { identity: who, stored: await abortable(staged!.commit()) };
     }, (w) => `the cluster sees ${w.identity.username} (${w.identity.groups.join(', ')}); stored in ${w.stored.kind}: ${w.stored.location}`);
     return await finish({
       ok: true,
@@ -184,7 +184,7 @@ interface Validated {
 }
 
 /** Everything checked before any network traffic (exit 2), and the store decided. */
-async function validate(req: JoinRequest, env: NodeJS.ProcessEnv): Promise<Validated> {
+async function validate(req: JoinRequest, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<Validated> {
   const problems = joinRequestProblems(req);
   const nodeName = req.nodeName ?? os.hostname().toLowerCase();
   if (req.nodeName === undefined) {
@@ -199,7 +199,7 @@ async function validate(req: JoinRequest, env: NodeJS.ProcessEnv): Promise<Valid
   parseToken(bootstrapToken, 'TLS bootstrap token');
   // An explicit keychain must be usable before anything else happens (exit 7);
   // auto decides in the background while discovery runs.
-  const store = chooseStore(req.store ?? 'auto', env);
+  const store = chooseStore(req.store ?? 'auto', env, signal);
   if (req.store === 'keychain') await store;
   else store.catch(() => undefined);
   const discovery: DiscoverySource = req.discoveryFile

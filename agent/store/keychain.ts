@@ -1,24 +1,23 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type * as KeytarModule from 'keytar';
 import type { StoredCredential } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
 import { fileStoreError } from './errno.js';
 import { ensureDir, stageFile, sweepTemporaries, type StagedFile } from './fs-atomic.js';
+import { runKeytar, type KeytarOp } from './keytar-child.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultKubeconfigPath } from './paths.js';
 import type { ClusterRef, CredentialStore, ExistingCredential, StagedCredential, StoreTarget } from './types.js';
 
 // The OS keychain through keytar: Secret Service on Linux, Keychain on macOS, Credential
 // Manager on Windows. Certificate and key are one entry (`#credential`), under Windows'
-// 2,500-byte limit, so they are replaced together. The kubeconfig holds no secret: kubectl runs `kubejoin credential`.
-
-type Keytar = typeof KeytarModule.default;
+// 2,500-byte limit, so they are replaced together. Every call runs in a bounded child
+// process (keytar-child.ts). The kubeconfig holds no secret: kubectl runs `kubejoin credential`.
 
 /** Windows Credential Manager's limit for one secret. */
 export const MAX_ENTRY_BYTES = 2500;
-const PROBE_TIMEOUT_MS = 5000;
+const PROBE_ACCOUNT = 'kubejoin-probe';
 
 export function keychainService(env: NodeJS.ProcessEnv): string {
   return env.KUBEJOIN_KEYCHAIN_SERVICE || 'kubejoin';
@@ -30,35 +29,23 @@ export function keychainAccount(nodeName: string, server: string, entry: Entry):
   return `${nodeName}@${server}#${entry}`;
 }
 
-let keytarModule: Promise<Keytar> | undefined;
-function loadKeytar(): Promise<Keytar> {
-  keytarModule ??= import('keytar').then((m) => m.default);
-  return keytarModule;
+function words(err: unknown): string {
+  return ((err as Error).message ?? String(err)).split('\n')[0] ?? '';
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s (is the keyring locked?)`)), ms);
-    p.then(
-      (v) => (clearTimeout(t), resolvePromise(v)),
-      (e: unknown) => (clearTimeout(t), reject(e)),
-    );
-  });
-}
-
-/** Why the keychain cannot be used, in words for the operator; undefined when it can. */
-export async function probeKeychain(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  let keytar: Keytar;
+/**
+ * Why the keychain cannot be used, in words for the operator; undefined when it can. It
+ * writes and removes a probe entry: a locked collection refuses that in words, where a read
+ * would look empty (and listing one crashes libsecret).
+ */
+export async function probeKeychain(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string | undefined> {
+  const service = keychainService(env);
   try {
-    keytar = await loadKeytar();
-  } catch (err) {
-    return `the keytar native module cannot be loaded (${(err as Error).message.split('\n')[0]})`;
-  }
-  try {
-    await withTimeout(keytar.findCredentials(keychainService(env)), PROBE_TIMEOUT_MS, 'the keychain');
+    await runKeytar([{ op: 'set', service, account: PROBE_ACCOUNT, password: 'probe' }, { op: 'delete', service, account: PROBE_ACCOUNT }], { env, ...(signal ? { signal } : {}) });
     return undefined;
   } catch (err) {
-    const message = (err as Error).message.split('\n')[0] ?? '';
+    const message = words(err);
+    if (/locked/i.test(message)) return `the keychain's collection is locked (${message})`;
     if (process.platform === 'linux') {
       if (/D-Bus|DBUS|dbus|Could not connect|autolaunch/.test(message)) {
         return `no D-Bus session bus is reachable for the Secret Service (DBUS_SESSION_BUS_ADDRESS=${env.DBUS_SESSION_BUS_ADDRESS ?? 'unset'}: ${message})`;
@@ -71,12 +58,12 @@ export async function probeKeychain(env: NodeJS.ProcessEnv): Promise<string | un
 
 export function keychainHint(): string {
   return process.platform === 'linux'
-    ? 'Start and unlock a Secret Service (e.g. gnome-keyring-daemon --unlock inside a D-Bus session), or use --store file.'
+    ? 'Unlock the keyring (log in to the desktop session, or start it with "gnome-keyring-daemon --unlock" inside a D-Bus session), or use --store file.'
     : 'Unlock the login keychain, or use --store file.';
 }
 
 function fail(action: string, err: unknown): KubejoinError {
-  return new KubejoinError('store-failed', `cannot ${action} in the keychain: ${(err as Error).message.split('\n')[0]}`, { hint: keychainHint() });
+  return new KubejoinError('store-failed', `cannot ${action} in the keychain: ${words(err)}`, { hint: keychainHint() });
 }
 
 export class KeychainStore implements CredentialStore {
@@ -95,12 +82,16 @@ export class KeychainStore implements CredentialStore {
     return keychainAccount(this.target.nodeName, this.target.server, entry);
   }
 
+  private run(ops: KeytarOp[]): ReturnType<typeof runKeytar> {
+    return runKeytar(ops, { env: this.target.env, ...(this.target.signal ? { signal: this.target.signal } : {}) });
+  }
+
   async loadPendingKey(): Promise<string | undefined> {
     await sweepTemporaries(dirname(this.kubeconfigPath));
     try {
-      const pem = (await (await loadKeytar()).getPassword(this.service, this.account('pending-key'))) ?? undefined;
-      if (pem) this.hasPending = true;
-      return pem;
+      const [pem] = await this.run([{ op: 'get', service: this.service, account: this.account('pending-key') }]);
+      if (typeof pem === 'string' && pem) this.hasPending = true;
+      return typeof pem === 'string' && pem ? pem : undefined;
     } catch (err) {
       throw fail('read the pending key', err);
     }
@@ -108,7 +99,7 @@ export class KeychainStore implements CredentialStore {
 
   async savePendingKey(keyPem: string): Promise<void> {
     try {
-      await (await loadKeytar()).setPassword(this.service, this.account('pending-key'), keyPem);
+      await this.run([{ op: 'set', service: this.service, account: this.account('pending-key'), password: keyPem }]);
       this.hasPending = true;
     } catch (err) {
       throw fail('save the pending key', err);
@@ -119,7 +110,7 @@ export class KeychainStore implements CredentialStore {
   async loadCredential(): Promise<ExistingCredential | undefined> {
     let pair: { certPem: string; keyPem: string } | undefined;
     try {
-      pair = await readPair(await loadKeytar(), this.service, this.target.nodeName, this.target.server);
+      pair = await readPair(this.target.env, this.target.nodeName, this.target.server, this.target.signal);
     } catch (err) {
       throw fail('read the credential', err);
     }
@@ -144,9 +135,6 @@ export class KeychainStore implements CredentialStore {
       command: command.command,
       args: [...command.args, 'credential', '--server', this.target.server, '--node-name', this.target.nodeName],
     });
-    const keytar = await loadKeytar().catch((err: unknown) => {
-      throw fail('load keytar', err);
-    });
     let staged: StagedFile;
     try {
       await ensureDir(dirname(this.kubeconfigPath), 0o700);
@@ -155,12 +143,13 @@ export class KeychainStore implements CredentialStore {
       throw fileStoreError('write', this.kubeconfigPath, err);
     }
     crashPoint('credential-staged');
+    const s = this.service;
     return {
       abort: () => staged.abort(),
       commit: async () => {
         // One entry holds the pair: a kill leaves the old pair or the new one (§2).
         try {
-          await keytar.setPassword(this.service, this.account('credential'), entry);
+          await this.run([{ op: 'set', service: s, account: this.account('credential'), password: entry }]);
         } catch (err) {
           await staged.abort();
           throw fail('store the credential', err);
@@ -171,7 +160,7 @@ export class KeychainStore implements CredentialStore {
         } catch (err) {
           throw fileStoreError('write', this.kubeconfigPath, err);
         }
-        for (const old of ['pending-key', 'key', 'cert'] as const) await keytar.deletePassword(this.service, this.account(old)).catch(() => false);
+        await this.run((['pending-key', 'key', 'cert'] as const).map((e) => ({ op: 'delete' as const, service: s, account: this.account(e) }))).catch(() => undefined);
         this.hasPending = false;
         return this.stored();
       },
@@ -184,33 +173,41 @@ export class KeychainStore implements CredentialStore {
 
   async discardPending(): Promise<void> {
     if (!this.hasPending) return;
-    await (await loadKeytar()).deletePassword(this.service, this.account('pending-key')).catch(() => false);
+    await this.run([{ op: 'delete', service: this.service, account: this.account('pending-key') }]).catch(() => false);
     this.hasPending = false;
   }
 }
 
+const CERTS = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const KEY = /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/;
+
 /** The pair from the one `#credential` entry, or from the separate entries older versions wrote. */
-async function readPair(keytar: Keytar, service: string, nodeName: string, server: string): Promise<{ certPem: string; keyPem: string } | undefined> {
-  const one = await keytar.getPassword(service, keychainAccount(nodeName, server, 'credential'));
-  if (one) {
-    const certs = one.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-    const key = one.match(/-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/);
+async function readPair(env: NodeJS.ProcessEnv, nodeName: string, server: string, signal?: AbortSignal): Promise<{ certPem: string; keyPem: string } | undefined> {
+  const service = keychainService(env);
+  const [one, keyPem, certPem] = await runKeytar(
+    (['credential', 'key', 'cert'] as const).map((e) => ({ op: 'get' as const, service, account: keychainAccount(nodeName, server, e) })),
+    { env, ...(signal ? { signal } : {}) },
+  );
+  if (typeof one === 'string' && one) {
+    const certs = one.match(CERTS);
+    const key = one.match(KEY);
     return certs && key ? { certPem: `${certs.join('\n')}\n`, keyPem: `${key[0]}\n` } : undefined;
   }
-  const [keyPem, certPem] = await Promise.all([
-    keytar.getPassword(service, keychainAccount(nodeName, server, 'key')),
-    keytar.getPassword(service, keychainAccount(nodeName, server, 'cert')),
-  ]);
-  return keyPem && certPem ? { certPem, keyPem } : undefined;
+  return typeof keyPem === 'string' && keyPem && typeof certPem === 'string' && certPem ? { certPem, keyPem } : undefined;
 }
 
-/** The stored credential, for `kubejoin credential`. */
+/** The stored credential, for `kubejoin credential` (bounded like every keychain call). */
 export async function readKeychainCredential(env: NodeJS.ProcessEnv, nodeName: string, server: string): Promise<{ certPem: string; keyPem: string }> {
   const service = keychainService(env);
-  const pair = await readPair(await loadKeytar(), service, nodeName, server);
+  let pair;
+  try {
+    pair = await readPair(env, nodeName, server);
+  } catch (err) {
+    throw fail(`read the credential of node "${nodeName}"`, err);
+  }
   if (!pair) {
-    throw new KubejoinError('store-failed', `no credential for node "${nodeName}" at ${server} in the keychain (service "${service}")`, {
-      hint: 'Join again with "kubejoin join … --store keychain".',
+    throw new KubejoinError('store-failed', `no credential for node "${nodeName}" at ${server} in the keychain (service "${service}"; a locked keyring also reads as empty)`, {
+      hint: 'Unlock the keyring, or join again with "kubejoin join … --store keychain".',
     });
   }
   return pair;

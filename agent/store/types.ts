@@ -48,4 +48,6 @@ export interface StoreTarget {
   env: NodeJS.ProcessEnv;
   /** The command kubectl runs as exec plugin for the keychain store. */
   credentialCommand?: { command: string; args: string[] };
+  /** The join's cancel/deadline: ends a keychain call in flight. */
+  signal?: AbortSignal;
 }
