@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { parseDuration } from '../protocol/duration.js';
 
@@ -19,25 +20,29 @@ export type KeytarAnswer = string[] | string | null | boolean;
 
 export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 10_000;
 
+// One child per process, started on the first call and reused: a line of JSON in
+// ({ id, ops }), a line out ({ id, ok } or { id, error }). Killed on a timeout or cancel, or
+// when it crashes; the next call starts a new one.
 const CHILD = `
 const keytar = require(process.argv[1]);
-let input = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (d) => (input += d));
-process.stdin.on('end', async () => {
+const rl = require('node:readline').createInterface({ input: process.stdin });
+let queue = Promise.resolve();
+rl.on('line', (line) => (queue = queue.then(async () => {
+  const { id, ops } = JSON.parse(line);
   const out = [];
   try {
-    for (const o of JSON.parse(input)) {
+    for (const o of ops) {
       if (o.op === 'find') out.push((await keytar.findCredentials(o.service)).map((c) => c.account));
       else if (o.op === 'get') out.push(await keytar.getPassword(o.service, o.account));
       else if (o.op === 'set') out.push((await keytar.setPassword(o.service, o.account, o.password), true));
       else out.push(await keytar.deletePassword(o.service, o.account));
     }
-    process.stdout.write(JSON.stringify({ ok: out }));
+    process.stdout.write(JSON.stringify({ id, ok: out }) + '\\n');
   } catch (e) {
-    process.stdout.write(JSON.stringify({ error: String((e && e.message) || e).split('\\n')[0], done: out.length }));
+    process.stdout.write(JSON.stringify({ id, error: String((e && e.message) || e).split('\\n')[0] }) + '\\n');
   }
-});
+})));
+rl.on('close', () => queue.then(() => process.exit(0)));
 `;
 
 /** A keychain failure, in words; `kind` lets callers tell "no answer" from "refused". */
@@ -61,46 +66,96 @@ function keytarPath(): string {
   }
 }
 
-/** Runs `ops` in order in one child process; all answers, or the first failure. */
-export function runKeytar(ops: readonly KeytarOp[], opts: { env: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<KeytarAnswer[]> {
-  const timeoutMs = keychainTimeoutMs(opts.env);
-  return new Promise((resolve, reject) => {
-    if (opts.signal?.aborted) return reject(new KeychainCallError('the keychain call was cancelled', 'cancelled'));
-    const child = spawn(process.execPath, ['-e', CHILD, keytarPath()], {
-      // Inside Electron, process.execPath is the app: run it as plain Node for this.
-      env: { ...opts.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let ended: KeychainCallError | undefined;
-    const end = (why: KeychainCallError): void => {
-      ended ??= why;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => end(new KeychainCallError(`the keychain did not answer within ${timeoutMs / 1000} s (is it locked, or waiting for an unlock prompt?)`, 'timeout')), timeoutMs);
-    const onAbort = (): void => end(new KeychainCallError('the keychain call was cancelled', 'cancelled'));
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.on('error', () => undefined);
-    child.on('error', (err) => end(new KeychainCallError(`the keychain helper cannot start: ${err.message}`, 'unavailable')));
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (ended) return reject(ended);
-      let answer: { ok?: KeytarAnswer[]; error?: string } | undefined;
+interface Call {
+  resolve: (answers: KeytarAnswer[]) => void;
+  reject: (err: KeychainCallError) => void;
+}
+
+/** The helper process: one at a time, started on demand, never keeping this process alive. */
+class Helper {
+  private readonly calls = new Map<number, Call>();
+  private nextId = 1;
+  private stderr = '';
+  private ended: KeychainCallError | undefined;
+  readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(env: NodeJS.ProcessEnv, private readonly onGone: () => void) {
+    // Inside Electron, process.execPath is the app: run it as plain Node for this.
+    this.child = spawn(process.execPath, ['-e', CHILD, keytarPath()], { env: { ...env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr] as unknown as { unref?: () => void }[]) s.unref?.();
+    this.child.stdin.on('error', () => undefined);
+    this.child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      let msg: { id?: number; ok?: KeytarAnswer[]; error?: string };
       try {
-        answer = JSON.parse(stdout) as typeof answer;
+        msg = JSON.parse(line) as typeof msg;
       } catch {
-        answer = undefined;
+        return;
       }
-      if (answer?.ok) return resolve(answer.ok);
-      if (answer?.error) return reject(new KeychainCallError(answer.error, 'refused'));
-      if (signal) return reject(new KeychainCallError(`the keychain helper crashed (${signal}); libsecret does this on a locked collection when no unlock prompt can be shown`, 'crashed'));
-      const line = stderr.split('\n').find((l) => /Error|error/.test(l)) ?? stderr.split('\n')[0] ?? '';
-      reject(new KeychainCallError(`the keychain helper failed (exit ${code}): ${line.trim()}`, /Cannot find module|was compiled against|dlopen|\.node/.test(stderr) ? 'unavailable' : 'refused'));
+      const call = msg.id === undefined ? undefined : this.calls.get(msg.id);
+      if (!call) return;
+      this.calls.delete(msg.id!);
+      if (msg.ok) call.resolve(msg.ok);
+      else call.reject(new KeychainCallError(msg.error ?? 'unknown keychain error', 'refused'));
     });
-    child.stdin.end(JSON.stringify(ops));
-  });
+    this.child.on('error', (err) => this.end(new KeychainCallError(`the keychain helper cannot start: ${err.message}`, 'unavailable')));
+    this.child.on('close', (code, signal) => {
+      const line = this.stderr.split('\n').find((l) => /Error|error/.test(l)) ?? this.stderr.split('\n')[0] ?? '';
+      this.end(
+        signal
+          ? new KeychainCallError(`the keychain helper crashed (${signal}); libsecret does this on a locked collection when no unlock prompt can be shown`, 'crashed')
+          : new KeychainCallError(`the keychain helper failed (exit ${code}): ${line.trim()}`, /Cannot find module|was compiled against|dlopen|\.node/.test(this.stderr) ? 'unavailable' : 'refused'),
+      );
+    });
+  }
+
+  /** Ends the helper: every call still waiting fails with `why`. */
+  end(why: KeychainCallError): void {
+    this.ended ??= why;
+    this.onGone();
+    this.child.kill('SIGKILL');
+    for (const call of this.calls.values()) call.reject(this.ended);
+    this.calls.clear();
+  }
+
+  call(ops: readonly KeytarOp[]): { id: number; answer: Promise<KeytarAnswer[]> } {
+    const id = this.nextId++;
+    const answer = new Promise<KeytarAnswer[]>((resolve, reject) => {
+      if (this.ended) return reject(this.ended);
+      this.calls.set(id, { resolve, reject });
+      this.child.stdin.write(`${JSON.stringify({ id, ops })}\n`);
+    });
+    return { id, answer };
+  }
+}
+
+let helper: Helper | undefined;
+
+/** Runs `ops` in order in the helper process; all answers, or the first failure. */
+export async function runKeytar(ops: readonly KeytarOp[], opts: { env: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<KeytarAnswer[]> {
+  const timeoutMs = keychainTimeoutMs(opts.env);
+  if (opts.signal?.aborted) throw new KeychainCallError('the keychain call was cancelled', 'cancelled');
+  const h = (helper ??= new Helper(opts.env, () => {
+    if (helper === h) helper = undefined;
+  }));
+  const { answer } = h.call(ops);
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => h.end(new KeychainCallError('the keychain call was cancelled', 'cancelled'));
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([
+      answer,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const why = new KeychainCallError(`the keychain did not answer within ${timeoutMs / 1000} s (is it locked, or waiting for an unlock prompt?)`, 'timeout');
+          h.end(why);
+          reject(why);
+        }, timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
 }
