@@ -5,7 +5,7 @@ import { KubejoinError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
 import { fileStoreError } from './errno.js';
 import { ensureDir, stageFile, sweepTemporaries, type StagedFile } from './fs-atomic.js';
-import { runKeytar, type KeytarOp } from './keytar-child.js';
+import { KeychainCallError, runKeytar, type KeytarOp } from './keytar-child.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultKubeconfigPath } from './paths.js';
 import type { ClusterRef, CredentialStore, ExistingCredential, StagedCredential, StoreTarget } from './types.js';
@@ -44,6 +44,7 @@ export async function probeKeychain(env: NodeJS.ProcessEnv, signal?: AbortSignal
     await runKeytar([{ op: 'set', service, account: PROBE_ACCOUNT, password: 'probe' }, { op: 'delete', service, account: PROBE_ACCOUNT }], { env, ...(signal ? { signal } : {}) });
     return undefined;
   } catch (err) {
+    if (err instanceof KeychainCallError && err.kind === 'cancelled') throw new KubejoinError('internal', 'the join was cancelled while the keychain was probed');
     const message = words(err);
     if (/locked/i.test(message)) return `the keychain's collection is locked (${message})`;
     if (process.platform === 'linux') {

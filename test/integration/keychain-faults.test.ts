@@ -1,9 +1,11 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { ensureBuilt, filesUnder, run, uniqueName, workdir } from './cli-helpers.js';
+import { spawn } from 'node:child_process';
+import { CLI, cliEnv, ensureBuilt, filesUnder, run, uniqueName, workdir } from './cli-helpers.js';
 import { csrsOfToken, kubejoinRun, signedToken, writeTokenFile } from './fault-helpers.js';
 import { privateKeyring } from './private-keyring.js';
 
@@ -87,5 +89,39 @@ describe('keychain faults (a real gnome-keyring, locked or frozen)', { skip: hav
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /cannot read the credential of node "kc-frozen-[0-9a-f]+" in the keychain: the keychain did not answer within 2 s/);
     assert.ok(took < BOUND_MS + 5000, `kubectl returned after ${took} ms`);
+  });
+});
+
+/** Live keychain helpers (node -e … keytar) talking to this bus, from /proc. */
+async function keytarHelpers(busAddress: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+    const [cmdline, environ] = await Promise.all([readFile(`/proc/${pid}/cmdline`, 'utf8'), readFile(`/proc/${pid}/environ`, 'utf8')].map((p) => p.catch(() => '')));
+    if (cmdline!.includes('keytar') && environ!.split('\0').includes(`DBUS_SESSION_BUS_ADDRESS=${busAddress}`)) found.push(Number(pid));
+  }
+  return found;
+}
+
+describe('keychain calls end with the join', { skip: haveKeyring ? false : 'needs dbus-daemon, gnome-keyring-daemon and gdbus' }, () => {
+  it('frozen keyring, default bound: Ctrl-C ends the join at once (exit 1, cancelled), no helper left', async (t) => {
+    const kr = await privateKeyring(t);
+    kr.freeze();
+    const dir = await workdir(t);
+    const token = await signedToken(cluster);
+    const child = spawn(process.execPath, [CLI, 'join', cluster.endpoint, '--token-file', await writeTokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('cancel'), '--store', 'keychain', '--kubeconfig-out', join(dir, 'kc.conf')], { env: cliEnv(kr.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await keytarHelpers(kr.env.DBUS_SESSION_BUS_ADDRESS!)).length, 1, 'the probe is waiting in its helper');
+    const interrupted = Date.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    const took = Date.now() - interrupted;
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /cancelled/);
+    assert.ok(took < 1000, `the join ended ${took} ms after Ctrl-C (the keychain bound is 10 s)`);
+    assert.deepEqual(await keytarHelpers(kr.env.DBUS_SESSION_BUS_ADDRESS!), [], 'no keychain helper left');
+    assert.deepEqual(await filesUnder(dir), ['token']);
   });
 });
