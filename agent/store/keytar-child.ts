@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
+import type * as KeytarModule from 'keytar';
 import { parseDuration } from '../protocol/duration.js';
 
 // Every keytar call runs in a child process (docs/stores.md §2): bounded (default 10 s,
@@ -132,16 +133,47 @@ class Helper {
 
 let helper: Helper | undefined;
 
+/**
+ * Inside Electron there is no plain Node to start (the packaged app's runAsNode fuse is off,
+ * so ELECTRON_RUN_AS_NODE would start a second app): keytar runs in-process there, raced
+ * against the same bound and cancel. Known gap (docs/stores.md §2): an abandoned call keeps
+ * a threadpool thread, and a libsecret crash ends the app.
+ */
+async function runInProcess(ops: readonly KeytarOp[]): Promise<KeytarAnswer[]> {
+  const keytar = ((await import('keytar')) as { default: typeof KeytarModule.default }).default;
+  const out: KeytarAnswer[] = [];
+  try {
+    for (const o of ops) {
+      if (o.op === 'find') out.push((await keytar.findCredentials(o.service)).map((c) => c.account));
+      else if (o.op === 'get') out.push(await keytar.getPassword(o.service, o.account));
+      else if (o.op === 'set') out.push((await keytar.setPassword(o.service, o.account, o.password), true));
+      else out.push(await keytar.deletePassword(o.service, o.account));
+    }
+  } catch (err) {
+    throw new KeychainCallError(((err as Error).message ?? String(err)).split('\n')[0] ?? '', 'refused');
+  }
+  return out;
+}
+
 /** Runs `ops` in order in the helper process; all answers, or the first failure. */
 export async function runKeytar(ops: readonly KeytarOp[], opts: { env: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<KeytarAnswer[]> {
   const timeoutMs = keychainTimeoutMs(opts.env);
   if (opts.signal?.aborted) throw new KeychainCallError('the keychain call was cancelled', 'cancelled');
-  const h = (helper ??= new Helper(opts.env, () => {
-    if (helper === h) helper = undefined;
-  }));
-  const { answer } = h.call(ops);
+  let answer: Promise<KeytarAnswer[]>;
+  let end: (why: KeychainCallError) => void;
+  let cancelled: (why: KeychainCallError) => void = () => undefined;
+  if (process.versions.electron) {
+    answer = Promise.race([runInProcess(ops), new Promise<never>((_, reject) => (cancelled = reject))]);
+    end = (why) => cancelled(why);
+  } else {
+    const h = (helper ??= new Helper(opts.env, () => {
+      if (helper === h) helper = undefined;
+    }));
+    answer = h.call(ops).answer;
+    end = (why) => h.end(why);
+  }
   let timer: NodeJS.Timeout | undefined;
-  const onAbort = (): void => h.end(new KeychainCallError('the keychain call was cancelled', 'cancelled'));
+  const onAbort = (): void => end(new KeychainCallError('the keychain call was cancelled', 'cancelled'));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await Promise.race([
@@ -149,7 +181,7 @@ export async function runKeytar(ops: readonly KeytarOp[], opts: { env: NodeJS.Pr
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           const why = new KeychainCallError(`the keychain did not answer within ${timeoutMs / 1000} s (is it locked, or waiting for an unlock prompt?)`, 'timeout');
-          h.end(why);
+          end(why);
           reject(why);
         }, timeoutMs);
       }),
