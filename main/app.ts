@@ -70,7 +70,7 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
   const kioskController = kiosk.enabled
     ? new KioskController({
         provisionPath: kiosk.provisionPath,
-        load: config.loadProvision ?? ((p) => loadProvision(p)),
+        load: config.loadProvision ?? ((p) => loadProvision(p, undefined, { platform: config.platform })),
         session,
         notify: (state) => notifiers.kiosk.state(state),
         sleepSecond: config.sleepSecond ?? (() => new Promise((r) => setTimeout(r, 1000))),

@@ -123,7 +123,7 @@ describe('Electron app', () => {
   it('kiosk: full screen, and a malformed provisioning file shows what is wrong', async (t) => {
     if (skip(t)) return;
     const file = join(work, 'provision.yaml');
-    await writeFile(file, 'endpoint: 10.0.0.1:6443\ntokn: x\n');
+    await writeFile(file, 'endpoint: 10.0.0.1:6443\ntokn: x\n', { mode: 0o600 });
     const { app, page } = await launch(['--provision', file]);
     try {
       await page.locator('#kiosk-problems li').first().waitFor();

@@ -289,7 +289,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
     const file = joinPath(workDir, 'provision.yaml');
     const nodeName = `e2e-kiosk-${token.slice(0, 6)}`;
-    await writeFile(file, `endpoint: ${cluster.endpoint}\ntokenFile: kiosk-token\ncaCertHashes:\n  - ${cluster.caCertHash}\nnodeName: ${nodeName}\nstore: file\n`);
+    await writeFile(file, `endpoint: ${cluster.endpoint}\ntokenFile: kiosk-token\ncaCertHashes:\n  - ${cluster.caCertHash}\nnodeName: ${nodeName}\nstore: file\n`, { mode: 0o600 });
     const { page, logs } = await openApp('kiosk', 'light', ['kubejoin', '--provision', file]);
     await page.locator('#success').waitFor({ timeout: 60_000 });
     await page.locator('#kiosk-status', { hasText: 'Joined. This device is provisioned.' }).waitFor();
