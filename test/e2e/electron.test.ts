@@ -51,7 +51,9 @@ async function launch(args: string[] = []): Promise<{ app: ElectronApplication; 
   const app = await electron.launch({
     executablePath: binary.path,
     args: [...headless, root, ...args],
-    env: { ...process.env, KUBEJOIN_PROVISION: join(work, 'absent-provision.yaml') },
+    // Playwright drives the app through --inspect/--remote-debugging-port, which a kiosk refuses
+    // unless KUBEJOIN_ALLOW_DEBUGGING=1 (honoured only by an unpackaged app).
+    env: { ...process.env, KUBEJOIN_PROVISION: join(work, 'absent-provision.yaml'), KUBEJOIN_ALLOW_DEBUGGING: '1' },
   });
   const page = await app.firstWindow();
   await page.waitForLoadState('domcontentloaded');
