@@ -10,6 +10,7 @@ import {
 } from '../agent/contract/index.js';
 import { APP_URL, registerAppScheme, serveApp } from './app-protocol.js';
 import type { ElectronApi, WindowLike } from './electron-api.js';
+import { desktopCredentialCommand } from './credential-command.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
 import { JoinSession, type JoinFn } from './join-session.js';
 import { KioskController, kioskOptionsFromArgv, type KioskOptions } from './kiosk.js';
@@ -37,6 +38,8 @@ export interface AppConfig {
   log(line: string): void;
   /** Paths and defaults main adds to every join (the window may not choose them). */
   joinDefaults?: Partial<JoinRequest>;
+  /** Electron's process.resourcesPath: where the packaged CLI launcher is. */
+  resourcesPath?: string;
   loadProvision?(path: string): Promise<ProvisionResult>;
   sleepSecond?(): Promise<void>;
 }
@@ -57,7 +60,8 @@ const MAX_CRASH_RELOADS_PER_MINUTE = 3;
 export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): RunningApp {
   const kiosk = kioskOptionsFromArgv(config.argv, defaultProvisionPath(config.platform, config.env), config.fileExists);
   let window: WindowLike | undefined;
-  const session = new JoinSession(engine.join, (u) => notifiers.join.update(u), config.joinDefaults);
+  const credentialCommand = desktopCredentialCommand(config.platform, config.resourcesPath ?? '', api.app.isPackaged);
+  const session = new JoinSession(engine.join, (u) => notifiers.join.update(u), config.joinDefaults, credentialCommand);
   const notifiers = createMainNotifiers((channel, value) => {
     if (window && !window.isDestroyed() && !window.webContents.isDestroyed()) window.webContents.send(channel, value);
   });

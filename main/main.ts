@@ -46,6 +46,7 @@ startApp(
     rendererDir: joinPath(__dirname, '..', 'renderer'),
     preloadPath: joinPath(__dirname, 'preload.cjs'),
     platform: process.platform,
+    resourcesPath: process.resourcesPath,
     env: process.env,
     fileExists: existsSync,
     log: (line) => process.stderr.write(`kubejoin: ${line}\n`),
