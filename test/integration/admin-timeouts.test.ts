@@ -102,4 +102,28 @@ describe('admin calls are bounded (--request-timeout)', () => {
     child.kill('SIGINT');
     assert.equal(await exited, 0, stderr);
   });
+
+  it('valid: cluster sign --watch gets through an API server that is stopped (unreachable) and restarted, and signs again', async (t) => {
+    // The harness's apiserver stop/start (ClusterHandle.apiserver) comes with the lifecycle work.
+    const control = (c as { apiserver?: { stop(): Promise<void>; start(): Promise<void> } }).apiserver;
+    if (!control) return t.skip('this harness cannot stop and start the kube-apiserver yet (ClusterHandle.apiserver)');
+    const child = spawn(process.execPath, [CLI, 'cluster', 'sign', '--watch', ...kc, '--request-timeout', '2s'], {
+      env: cliEnv({ KUBEJOIN_TEST_WATCH_SECONDS: '3' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    t.after(() => child.kill('SIGINT'));
+    const a = await c.createToken();
+    await until('a token signed by the watcher', async () => (await signedIds()).includes(a.slice(0, 6)), 20_000);
+    const before = stderr.length;
+    await control.stop();
+    await until('the watcher to notice the API server is gone', async () => /error: .*\(retrying\)/.test(stderr.slice(before)), 20_000);
+    await control.start();
+    const b = await c.createToken();
+    await until('a token created after the restart signed', async () => (await signedIds()).includes(b.slice(0, 6)), 40_000);
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+  });
 });
