@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { PHASES } from '../../agent/contract/index.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { ensureBuilt, filesUnder, run, uniqueName, workdir } from './cli-helpers.js';
+import { keychainAccount } from '../../agent/store/keychain.js';
+import { cliEnv, ensureBuilt, filesUnder, run, uniqueName, workdir } from './cli-helpers.js';
 import { certSpki, csrsOfToken, joinArgs, keySpki, kubejoinRun, readOptional, signedToken, writeTokenFile } from './fault-helpers.js';
 
 // docs/stores.md §5: a join SIGKILLed at each phase, and between the writes of the file
@@ -67,6 +68,42 @@ describe('crash safety: SIGKILL at every phase, then join again', () => {
       if (pendingKey) assert.equal(keySpki(pem), keySpki(pendingKey), 'the credential uses the key saved before the CSR');
       if (point === 'journal-written' || point === 'first-rename') assert.match(again.stdout, /Already joined as system:node:/);
       await kubeconfigWorks(join(dir, 'kubelet.conf'), node);
+    });
+  }
+});
+
+describe('crash safety, keychain store: the pair is one entry', () => {
+  for (const point of ['pending-key-saved', 'credential-staged', 'keychain-entry-written']) {
+    it(`killed at ${point}: the re-run joins with one CSR and the key saved before it; old pair or new, never mixed`, async (t) => {
+      const keytar = (await import('keytar')).default;
+      const service = uniqueName('kubejoin-test');
+      t.after(async () => {
+        for (const c of await keytar.findCredentials(service)) await keytar.deletePassword(service, c.account);
+      });
+      const dir = await workdir(t);
+      const token = await signedToken(cluster);
+      const node = uniqueName('kc-crash');
+      const env = { KUBEJOIN_KEYCHAIN_SERVICE: service };
+      const args = ['join', cluster.endpoint, '--token-file', await writeTokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, '--store', 'keychain', '--kubeconfig-out', join(dir, 'kc.conf')];
+      const account = (e: 'credential' | 'pending-key'): string => keychainAccount(node, cluster.server, e);
+
+      const killed = await kubejoinRun(args, { env, killAt: point });
+      assert.equal(killed.signal, 'SIGKILL');
+      const pendingKey = await keytar.getPassword(service, account('pending-key'));
+      assert.ok(pendingKey, 'the key is saved before the CSR');
+      const pair = await keytar.getPassword(service, account('credential'));
+      if (pair) assert.equal(certSpki(pair), keySpki(pair), 'a stored pair always matches');
+
+      const again = await kubejoinRun(args, { env });
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      const stored = (await keytar.getPassword(service, account('credential')))!;
+      assert.equal(certSpki(stored), keySpki(stored));
+      assert.equal(keySpki(stored), keySpki(pendingKey), 'the key saved before the CSR');
+      assert.equal(await keytar.getPassword(service, account('pending-key')), null);
+      assert.equal((await csrsOfToken(cluster, token)).length, 1);
+      assert.deepEqual(await filesUnder(dir), ['kc.conf', 'token'], 'no temporary beside the kubeconfig');
+      const who = await run('kubectl', ['--kubeconfig', join(dir, 'kc.conf'), 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { env: cliEnv(env) });
+      assert.equal(who.stdout, `system:node:${node}`, who.stderr);
     });
   }
 });
