@@ -29,6 +29,12 @@ export interface JoinRequest {
   kubeconfigOut?: string;
   /** Join again even when a valid credential for this node and cluster is stored (it stays until the new one is verified). */
   force?: boolean;
+  /**
+   * HTTPS proxy (`http://[user:password@]host:port`, HTTP CONNECT) for the connections to the
+   * cluster; default HTTPS_PROXY/https_proxy. NO_PROXY applies either way. The credentials in
+   * it are secrets: never shown.
+   */
+  proxy?: string;
   /** How long discovery keeps retrying (ms). Default 5 minutes. */
   discoveryTimeoutMs?: number;
   /** How long the whole join may take (ms). Default 10 minutes. */

@@ -6,6 +6,9 @@ import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
 import { CLUSTER_INFO_PATH, JWS_KEY_PREFIX, KUBECONFIG_KEY } from '../protocol/cluster-info.js';
 import type { PinSet } from '../protocol/pin.js';
 import { checkPinnedCA, type PinnedCA } from './pins.js';
+import { certificateTimeHint, clockFailure } from './clock.js';
+import { describeRoute } from '../transport/proxy.js';
+import { isSkewed, readServerDate, skewWarning, type ClockReading } from '../protocol/clock-skew.js';
 import type { DiscoveredCluster, DiscoveryRun, DiscoverySource } from './index.js';
 
 import type { BootstrapToken } from '../protocol/token.js';
@@ -25,9 +28,15 @@ export async function discoverWithToken(source: Extract<DiscoverySource, { kind:
     onRetry: (reason, attempt) => progress(`${reason}; retrying (attempt ${attempt})`, attempt),
     ...(run.delayMs ? { delayMs: run.delayMs } : {}),
   });
-  const insecure = sharedAgent({ insecure: true });
-  const info = await clock.run('discover', (p) => abortable(fetchSignedClusterInfo(endpoint, token.id, poll(p, insecure))),
-    () => `cluster-info from ${endpoint} carries a signature for token id "${token.id}"`);
+  const insecure = sharedAgent({ insecure: true, proxy: run.proxy });
+  const info = await clock.run('discover', async (p) => {
+    const route = describeRoute(run.proxy, endpoint);
+    if (route) p(route);
+    const found = await abortable(fetchSignedClusterInfo(endpoint, token.id, poll(p, insecure)));
+    // The Date header is unauthenticated: a warning and an explanation, never a decision.
+    if (isSkewed(found.clock)) p(skewWarning(found.clock));
+    return found;
+  }, () => `cluster-info from ${endpoint} carries a signature for token id "${token.id}"`);
   await clock.run('verify-signature', async () => validateClusterInfoSignature(info, token), () => 'the JWS signature matches the token');
   const pinned = await clock.run('pin-ca', async (p) => {
     const result = validateClusterCA(info.kubeconfig, pins, source.unsafeSkipCaVerification);
@@ -35,10 +44,10 @@ export async function discoverWithToken(source: Extract<DiscoverySource, { kind:
     return result;
   }, (r) => (r.matchedPin ? `the cluster CA matches ${r.matchedPin}` : 'skipped (unsafe)'));
   // The shared agent for this CA: the TLS bootstrap that follows reuses its connection.
-  const verified = sharedAgent({ ca: pinned.caPem });
+  const verified = sharedAgent({ ca: pinned.caPem, proxy: run.proxy });
   await clock.run('verify-server', (p) => abortable(refetchVerified(endpoint, token.id, info, poll(p, verified))),
     () => `${endpoint} is verified by the pinned CA; using ${pinned.server}`);
-  return { server: pinned.server, caPem: pinned.caPem, cas: pinned.certs };
+  return { server: pinned.server, caPem: pinned.caPem, cas: pinned.certs, ...(info.clock ? { clock: info.clock } : {}) };
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -48,6 +57,8 @@ export interface ClusterInfo {
   kubeconfig: string;
   /** The detached JWS for our token id. */
   signature: string;
+  /** The device clock against the server's Date header, when it sent one. */
+  clock?: ClockReading;
 }
 
 export interface PollOptions {
@@ -132,7 +143,8 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       const result = readAttempt(res, tokenId);
-      if (result.done) return result.info;
+      const reading = readServerDate(res.date);
+      if (result.done) return reading ? { ...result.info, clock: reading } : result.info;
       last = result;
     } catch (err) {
       if (!(err instanceof TransportError)) throw err;
@@ -193,8 +205,10 @@ export async function refetchVerified(endpoint: string, tokenId: string, first: 
     ...opts,
     fatal: (err) =>
       isTlsVerificationError(err)
-        ? new KubejoinError('untrusted-cluster', `the server at ${endpoint} could not be verified with the pinned CA: ${err.message}`, {
-            hint: 'The server certificate must be issued by the pinned CA and name the endpoint (IP or DNS name) you gave. If it is not, do not trust this server.',
+        ? clockFailure(err, first.clock, endpoint) ??
+          new KubejoinError('untrusted-cluster', `the server at ${endpoint} could not be verified with the pinned CA: ${err.message}`, {
+            hint: certificateTimeHint(err, first.clock) ??
+              'The server certificate must be issued by the pinned CA and name the endpoint (IP or DNS name) you gave. If it is not, do not trust this server.',
           })
         : undefined,
   });

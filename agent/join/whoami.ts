@@ -1,10 +1,11 @@
 import { KubejoinError } from '../errors.js';
 import { createAgent, request, statusMessage, TransportError } from '../transport/http.js';
 import type { Identity } from '../contract/index.js';
+import type { ProxyConfig } from '../transport/proxy.js';
 
 /** Calls the API with the new certificate (SelfSubjectReview) and returns who the cluster says we are. */
-export async function whoAmI(server: string, caPem: string, certPem: string, keyPem: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<Identity> {
-  const agent = createAgent({ ca: caPem, cert: certPem, key: keyPem });
+export async function whoAmI(server: string, caPem: string, certPem: string, keyPem: string, opts: { timeoutMs: number; signal?: AbortSignal; proxy?: ProxyConfig | undefined }): Promise<Identity> {
+  const agent = createAgent({ ca: caPem, cert: certPem, key: keyPem, proxy: opts.proxy });
   try {
     const res = await request({
       url: `${server}/apis/authentication.k8s.io/v1/selfsubjectreviews`,

@@ -1,6 +1,7 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
+import { installProxy, type ProxyConfig } from './proxy.js';
 
 // The only HTTP client on the join path: node:https with one keep-alive agent per
 // trust context (unverified discovery, pinned CA + token, pinned CA + client cert).
@@ -13,15 +14,19 @@ export interface Trust {
   /** Client certificate and key (PEM) for mTLS. */
   cert?: string;
   key?: string;
+  /** Egress proxy (HTTP CONNECT): the TLS above stays end to end (proxy.ts). */
+  proxy?: ProxyConfig | undefined;
 }
 
 /** A private agent (client-certificate connections of one join); destroy it when done. */
 export function createAgent(trust: Trust): https.Agent {
-  return new https.Agent({
+  const agent = new https.Agent({
     keepAlive: true,
     secureContext: tls.createSecureContext({ ca: trust.ca, cert: trust.cert, key: trust.key }),
     rejectUnauthorized: !trust.insecure,
   });
+  installProxy(agent, trust.proxy);
+  return agent;
 }
 
 const shared = new Map<string, https.Agent>();
@@ -37,8 +42,8 @@ const SHORT_REQUEST_SOCKETS = 16;
  * the certificate is issued, get an uncapped agent of their own (`purpose: 'watch'`), so
  * waiting joins never starve the others. Idle sockets do not keep the process alive.
  */
-export function sharedAgent(trust: { insecure: true } | { ca: string }, purpose: 'request' | 'watch' = 'request'): https.Agent {
-  const key = `${purpose}:${'insecure' in trust ? 'insecure' : `ca:${trust.ca}`}`;
+export function sharedAgent(trust: ({ insecure: true } | { ca: string }) & { proxy?: ProxyConfig | undefined }, purpose: 'request' | 'watch' = 'request'): https.Agent {
+  const key = `${purpose}:${'insecure' in trust ? 'insecure' : `ca:${trust.ca}`}${trust.proxy ? `|proxy:${trust.proxy.key}` : ''}`;
   let agent = shared.get(key);
   if (!agent) {
     agent = new https.Agent({
@@ -46,6 +51,7 @@ export function sharedAgent(trust: { insecure: true } | { ca: string }, purpose:
       ...(purpose === 'request' ? { maxSockets: SHORT_REQUEST_SOCKETS } : {}),
       ...('insecure' in trust ? { rejectUnauthorized: false } : { secureContext: tls.createSecureContext({ ca: trust.ca }) }),
     });
+    installProxy(agent, trust.proxy);
     shared.set(key, agent);
   }
   return agent;
@@ -71,6 +77,8 @@ export interface Request {
 export interface Response {
   status: number;
   body: string;
+  /** The server's Date header (unauthenticated: only for explaining clock trouble). */
+  date?: string;
 }
 
 /** A transport failure (no HTTP answer): connection refused, TLS error, timeout. */
@@ -129,7 +137,8 @@ export async function request(req: Request): Promise<Response> {
   const res = await open(req);
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
-  return { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') };
+  const date = res.headers.date;
+  return { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ...(date ? { date } : {}) };
 }
 
 /**
