@@ -133,10 +133,19 @@ class Helper {
 
 let helper: Helper | undefined;
 
+/** A Node single executable (the edge packages) cannot run `-e <script>` either. */
+function isSingleExecutable(): boolean {
+  try {
+    return (createRequire(process.execPath)('node:sea') as { isSea(): boolean }).isSea();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Inside Electron there is no plain Node to start (the packaged app's runAsNode fuse is off,
- * so ELECTRON_RUN_AS_NODE would start a second app): keytar runs in-process there, raced
- * against the same bound and cancel. Known gap (docs/stores.md §2): an abandoned call keeps
+ * so ELECTRON_RUN_AS_NODE would start a second app), nor in a single executable: keytar runs
+ * in-process there, raced against the same bound and cancel. Known gap (docs/stores.md §2): an abandoned call keeps
  * a threadpool thread, and a libsecret crash ends the app.
  */
 async function runInProcess(ops: readonly KeytarOp[]): Promise<KeytarAnswer[]> {
@@ -162,7 +171,7 @@ export async function runKeytar(ops: readonly KeytarOp[], opts: { env: NodeJS.Pr
   let answer: Promise<KeytarAnswer[]>;
   let end: (why: KeychainCallError) => void;
   let cancelled: (why: KeychainCallError) => void = () => undefined;
-  if (process.versions.electron) {
+  if (process.versions.electron || isSingleExecutable()) {
     answer = Promise.race([runInProcess(ops), new Promise<never>((_, reject) => (cancelled = reject))]);
     end = (why) => cancelled(why);
   } else {
