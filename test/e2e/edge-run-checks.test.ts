@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { getDeviceFacts, join, parseJoinCommand, proxyInUse, runDoctor } from '../../agent/index.js';
 import { startApp } from '../../main/app.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { eventFrom, fakeElectron } from '../unit/helpers/fake-electron.js';
+import { eventFrom, fakeElectron } from '../helpers/fake-electron.js';
 import { buildRenderer, buildTestBridge, rendererDir, root } from './helpers/build-renderer.js';
 import { serveDir } from './helpers/static-server.js';
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { startCluster, type ClusterHandle } from '../harness/index.js';
-import { CLI, cliEnv, ensureBuilt, kubejoin } from './cli-helpers.js';
+import { CLI, cliEnv, ensureBuilt, kubejoin } from '../helpers/cli.js';
 
 // docs/protocol.md §7, --request-timeout: an API server that accepts connections and never
 // answers (the real kube-apiserver, SIGSTOPped) ends an admin command with exit 6 within the

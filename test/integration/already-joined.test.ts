@@ -2,7 +2,8 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { ensureBuilt, filesUnder, run, uniqueName, workdir } from './cli-helpers.js';
+import { ensureBuilt, run, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
 import { csrsOfToken, joinArgs, keySpki, kubejoinRun, readOptional, signedToken, writeTokenFile } from './fault-helpers.js';
 
 // docs/stores.md §6: a join on a machine that already holds a valid credential for the same

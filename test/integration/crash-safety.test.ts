@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { PHASES } from '../../agent/contract/index.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { keychainAccount } from '../../agent/store/keychain.js';
-import { cliEnv, ensureBuilt, filesUnder, run, uniqueName, workdir } from './cli-helpers.js';
+import { cliEnv, ensureBuilt, run, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
 import { certSpki, csrsOfToken, joinArgs, keySpki, kubejoinRun, readOptional, signedToken, writeTokenFile } from './fault-helpers.js';
 
 // docs/stores.md §5: a join SIGKILLed at each phase, and between the writes of the file

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { CLI, ensureBuilt, uniqueName, workdir } from './cli-helpers.js';
+import { CLI, ensureBuilt, uniqueName } from '../helpers/cli.js';
+import { workdir } from '../helpers/temp.js';
 import { csrsOfToken, runProcess, signedToken, writeTokenFile } from './fault-helpers.js';
 
 // docs/stores.md §5: full, read-only and forbidden disks, made for real. Mounts happen in a

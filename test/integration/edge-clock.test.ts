@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { DoctorReport } from '../../agent/contract/index.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { assertNoSecret, CLI, cliEnv, ensureBuilt, fileStoreFlags, filesUnder, run, uniqueName, workdir } from './cli-helpers.js';
+import { assertNoSecret, CLI, cliEnv, ensureBuilt, fileStoreFlags, run, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
 
 // A device clock that is wrong, for real: the CLI runs under libfaketime (Debian package
 // "faketime"), which shifts the time Node and its OpenSSL see. The cluster's certificates

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import type { DoctorReport } from '../../agent/contract/index.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { startProxy } from '../helpers/proxy-servers.js';
-import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, filesUnder, kubejoin, uniqueName, workdir } from './cli-helpers.js';
-import { foreignCertificate, hangingServer, relayingServer } from './hostile-servers.js';
+import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, kubejoin, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
+import { foreignCertificate, hangingServer, relayingServer } from '../helpers/hostile-servers.js';
 
 // `kubejoin doctor` against the real control plane and against hostile servers and proxies
 // of our own: each check's status, the top-ranked cause, the exit code, and that the token

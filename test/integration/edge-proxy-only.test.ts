@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startCluster, type ClusterHandle } from '../harness/index.js';
 import { startProxy, type TestProxy } from '../helpers/proxy-servers.js';
-import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, filesUnder, kubejoin, run, uniqueName, workdir } from './cli-helpers.js';
+import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, kubejoin, run, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
 
 // A site whose only way out is the proxy, for the whole join: a cluster of our own whose
 // cluster-info names its server "https://kubernetes:<port>", a name this machine cannot

@@ -4,8 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { startProxy, type ProxyOptions, type TestProxy } from '../helpers/proxy-servers.js';
-import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, filesUnder, kubejoin, uniqueName, workdir } from './cli-helpers.js';
-import { foreignCertificate } from './hostile-servers.js';
+import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, kubejoin, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
+import { foreignCertificate } from '../helpers/hostile-servers.js';
 
 // Joins through HTTP CONNECT proxies of our own in front of the real apiserver. The endpoint
 // is "kubernetes:<port>": a name in the apiserver certificate that this machine cannot

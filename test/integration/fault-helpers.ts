@@ -6,7 +6,7 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterHandle } from '../harness/index.js';
-import { CLI, cliEnv } from './cli-helpers.js';
+import { CLI, cliEnv } from '../helpers/cli.js';
 
 export interface Outcome {
   code: number | null;

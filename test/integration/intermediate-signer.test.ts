@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type ClusterHandle } from '../harness/index.js';
 import { EXTERNAL_SIGNER_FLAGS, runIntermediateSigner, writePkiWithIntermediate, type Intermediate } from '../harness/intermediate-ca.js';
-import { ensureBuilt, filesUnder, run, uniqueName, workdir } from './cli-helpers.js';
+import { ensureBuilt, run, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
 import { csrsOfToken, joinArgs, kubejoinRun, readOptional, signedToken, writeTokenFile } from './fault-helpers.js';
 
 // A cluster whose kubelet-client certificates come from a signer holding an intermediate CA

@@ -5,7 +5,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { spawn } from 'node:child_process';
-import { CLI, cliEnv, ensureBuilt, filesUnder, run, uniqueName, workdir } from './cli-helpers.js';
+import { CLI, cliEnv, ensureBuilt, run, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
 import { csrsOfToken, kubejoinRun, signedToken, writeTokenFile } from './fault-helpers.js';
 import { privateKeyring } from './private-keyring.js';
 

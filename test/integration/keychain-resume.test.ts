@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { keychainAccount } from '../../agent/store/keychain.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { CLI, cliEnv, ensureBuilt, uniqueName, workdir } from './cli-helpers.js';
+import { CLI, cliEnv, ensureBuilt, uniqueName } from '../helpers/cli.js';
+import { workdir } from '../helpers/temp.js';
 import { csrsOfToken, kubejoinRun, writeTokenFile } from './fault-helpers.js';
 
 // docs/stores.md §4: a run that LOADED the keychain's pending key from an earlier, killed run

@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { runProcess } from './fault-helpers.js';
-import { workdir } from './cli-helpers.js';
+import { workdir } from '../helpers/temp.js';
 
 export interface PrivateKeyring {
   /** Environment pointing at this session bus and keyring. */

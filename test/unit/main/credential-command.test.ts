@@ -9,9 +9,9 @@ import { parse } from 'yaml';
 import type { JoinRequest } from '../../../agent/contract/index.js';
 import { LAUNCHER_RESOURCE, LINUX_CLI, desktopCredentialCommand } from '../../../main/credential-command.js';
 import type { JoinFn } from '../../../main/join-session.js';
-import { fakeElectron } from '../helpers/fake-electron.js';
-import { okEvents, scriptedEngine } from '../helpers/fake-engine.js';
-import { startTestApp } from '../helpers/main-app.js';
+import { fakeElectron } from '../../helpers/fake-electron.js';
+import { okEvents, scriptedEngine } from '../../helpers/fake-engine.js';
+import { startTestApp } from '../../helpers/main-app.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 interface FileSet {

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { DoctorReport, IpcResult, UiDoctorRequest } from '../../../agent/contract/index.js';
 import { proxyInUse } from '../../../agent/transport/proxy.js';
-import { eventFrom } from '../helpers/fake-electron.js';
-import { scriptedEngine } from '../helpers/fake-engine.js';
-import { startTestApp, stopTestApps } from '../helpers/main-app.js';
+import { eventFrom } from '../../helpers/fake-electron.js';
+import { scriptedEngine } from '../../helpers/fake-engine.js';
+import { startTestApp, stopTestApps } from '../../helpers/main-app.js';
 
 const TOKEN = 'abcdef.0123456789abcdef';
 afterEach(stopTestApps);

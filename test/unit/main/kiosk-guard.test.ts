@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { debugSwitch } from '../../../main/kiosk-guard.js';
-import { failEvents, scriptedEngine } from '../helpers/fake-engine.js';
-import { startTestApp, stopTestApps, tick } from '../helpers/main-app.js';
+import { failEvents, scriptedEngine } from '../../helpers/fake-engine.js';
+import { startTestApp, stopTestApps, tick } from '../../helpers/main-app.js';
 
 afterEach(stopTestApps);
 
@@ -54,7 +54,7 @@ describe('debugging switches', () => {
   }
 
   it('refused by a packaged desktop app too; a development build may allow them with KUBEJOIN_ALLOW_DEBUGGING=1', async () => {
-    const { fakeElectron } = await import('../helpers/fake-electron.js');
+    const { fakeElectron } = await import('../../helpers/fake-electron.js');
     const packaged = fakeElectron();
     packaged.app.isPackaged = true;
     await startTestApp({ argv: ['app', '--inspect'], env: { KUBEJOIN_PROVISION: '/nonexistent', KUBEJOIN_ALLOW_DEBUGGING: '1' } }, undefined, packaged);
