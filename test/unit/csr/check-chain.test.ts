@@ -100,7 +100,7 @@ describe('checkIssuedCertificate: the chain to the cluster CA', () => {
   for (const [why, make] of refused) {
     it(`invalid: ${why}`, async () => {
       const pem = await make();
-      assert.throws(() => checkIssuedCertificate(pem, key.publicKey, subject, [node(root)], now), /not signed by the cluster CA \(directly or through the intermediates it came with\)/);
+      assert.throws(() => checkIssuedCertificate(pem, key.publicKey, subject, [node(root)], now), /it was not signed by the cluster CA$/);
     });
   }
 });
