@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
-import type * as KeytarModule from 'keytar';
 import type { StoredCredential } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
 import { ensureDir, writeFileAtomic } from './fs-atomic.js';
+import { loadKeytar as loadKeytarModule, type Keytar } from './keytar-loader.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultKubeconfigPath } from './paths.js';
 import type { ClusterRef, CredentialStore, StoreTarget } from './types.js';
@@ -10,8 +10,6 @@ import type { ClusterRef, CredentialStore, StoreTarget } from './types.js';
 // The OS keychain through keytar: Secret Service on Linux, Keychain on macOS, Credential
 // Manager on Windows. Key and certificate are separate entries, each under Windows'
 // 2,500-byte limit. The kubeconfig holds no secret: kubectl runs `kubejoin credential`.
-
-type Keytar = typeof KeytarModule.default;
 
 /** Windows Credential Manager's limit for one secret. */
 export const MAX_ENTRY_BYTES = 2500;
@@ -27,7 +25,7 @@ export function keychainAccount(nodeName: string, server: string, entry: 'key' |
 
 let keytarModule: Promise<Keytar> | undefined;
 function loadKeytar(): Promise<Keytar> {
-  keytarModule ??= import('keytar').then((m) => m.default);
+  keytarModule ??= loadKeytarModule();
   return keytarModule;
 }
 
