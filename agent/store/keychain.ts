@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { StoredCredential } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
 import { ensureDir, writeFileAtomic } from './fs-atomic.js';
-import { loadKeytar as loadKeytarModule, type Keytar } from './keytar-loader.js';
+import { isSingleExecutable, loadKeytar as loadKeytarModule, type Keytar } from './keytar-loader.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultKubeconfigPath } from './paths.js';
 import type { ClusterRef, CredentialStore, StoreTarget } from './types.js';
@@ -112,7 +112,8 @@ export class KeychainStore implements CredentialStore {
         });
       }
     }
-    const command = this.target.credentialCommand ?? { command: 'kubejoin', args: [] };
+    // The packaged single executable is its own exec plugin, wherever it was installed.
+    const command = isSingleExecutable() ? { command: process.execPath, args: [] } : (this.target.credentialCommand ?? { command: 'kubejoin', args: [] });
     const kubeconfig = renderKubeconfig(cluster, {
       kind: 'exec',
       command: command.command,

@@ -6,9 +6,9 @@ import type * as KeytarModule from 'keytar';
 // Where keytar comes from. From npm (dist/cli.mjs, tests, the Electron app): the `keytar`
 // package. In the single executable of the edge packages (Node SEA, build/packages/), there is
 // no node_modules: the native addon is shipped as a file, beside the executable
-// (`keytar-linux-<arch>.node` or `keytar.node`) or in /usr/lib/kubejoin/ (deb and rpm), and is
-// loaded from there. An architecture the addon could not be built for has none: the reason
-// says so, and `--store auto` uses files.
+// (`keytar-linux-<arch>.node` or `keytar.node`) or in ../lib/kubejoin/ and /usr/lib/kubejoin/
+// (deb and rpm), and is loaded from there. An architecture the addon could not be built for
+// has none: the reason says so, and `--store auto` uses files.
 
 export type Keytar = typeof KeytarModule.default;
 
@@ -26,7 +26,10 @@ export function isSingleExecutable(): boolean {
 /** The places a single executable looks for the keytar addon, in order. */
 export function keytarAddonCandidates(execPath = process.execPath, arch = process.arch): string[] {
   const here = dirname(execPath);
-  return [join(here, `keytar-linux-${arch}.node`), join(here, 'keytar.node'), '/usr/lib/kubejoin/keytar.node'];
+  // <prefix>/bin/kubejoin finds <prefix>/lib/kubejoin/keytar.node (the deb and rpm layout,
+  // also when unpacked elsewhere).
+  const candidates = [join(here, `keytar-linux-${arch}.node`), join(here, 'keytar.node'), join(here, '../lib/kubejoin/keytar.node'), '/usr/lib/kubejoin/keytar.node'];
+  return [...new Set(candidates)];
 }
 
 type NativeKeytar = Pick<Keytar, 'getPassword' | 'setPassword' | 'deletePassword' | 'findPassword' | 'findCredentials'>;
