@@ -7,7 +7,8 @@
 //   3. man page and bash/zsh completions, generated from the executable's own --help texts
 //   4. deb and rpm per architecture with nfpm; SHA256SUMS
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -114,7 +115,7 @@ execFileSync('gzip', ['-9', '-n', '-f', join(share, 'kubejoin.1')]);
 
 // ---- 4. deb and rpm ---------------------------------------------------------------------
 const here = join(ROOT, 'build/packages');
-const packages = [];
+const jobs = [];
 for (const a of ARCHES) {
   const { exe, hasKeytar } = executables[a.arch];
   const contents = [
@@ -152,11 +153,16 @@ for (const a of ARCHES) {
   writeFileSync(yaml, JSON.stringify(config, null, 2)); // JSON is YAML
   for (const packager of ['deb', 'rpm']) {
     const target = join(OUT, packager === 'deb' ? `kubejoin_${version}_${a.deb}.deb` : `kubejoin-${version}-1.${a.rpm}.rpm`);
-    run(env('KUBEJOIN_PKG_NFPM'), ['package', '--config', yaml, '--packager', packager, '--target', target], { stdio: ['ignore', 'ignore', 'inherit'] });
-    packages.push(target);
-    say(`${target.slice(ROOT.length)}: ${(statSync(target).size / 1048576).toFixed(1)} MiB`);
+    jobs.push({ target, args: ['package', '--config', yaml, '--packager', packager, '--target', target] });
   }
 }
+// nfpm's xz is single-threaded: the four packages compress side by side.
+await Promise.all(
+  jobs.map(async ({ target, args }) => {
+    await promisify(execFile)(env('KUBEJOIN_PKG_NFPM'), args, { maxBuffer: 16 << 20 });
+    say(`${target.slice(ROOT.length)}: ${(statSync(target).size / 1048576).toFixed(1)} MiB`);
+  }),
+);
 
 rmSync(WORK, { recursive: true, force: true });
 const files = readdirSync(OUT).filter((f) => f !== 'SHA256SUMS').sort();
