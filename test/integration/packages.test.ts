@@ -146,6 +146,7 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
         assert.match(postinst, /systemctl enable kubejoin-join\.service/);
         assert.match(postinst, /0750 .*\/etc\/kubejoin|chmod 0750 \/etc\/kubejoin/);
         assert.match(await readFile(join(info, 'prerm'), 'utf8'), /systemctl disable kubejoin-join\.service/);
+        for (const script of ['postinst', 'prerm', 'postrm']) await ok('sh', ['-n', join(info, script)]);
       } finally {
         await rm(info, { recursive: true, force: true });
       }
