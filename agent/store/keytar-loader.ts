@@ -28,7 +28,12 @@ export function keytarAddonCandidates(execPath = process.execPath, arch = proces
   const here = dirname(execPath);
   // <prefix>/bin/kubejoin finds <prefix>/lib/kubejoin/keytar.node (the deb and rpm layout,
   // also when unpacked elsewhere).
-  const candidates = [join(here, `keytar-linux-${arch}.node`), join(here, 'keytar.node'), join(here, '../lib/kubejoin/keytar.node'), '/usr/lib/kubejoin/keytar.node'];
+  const candidates = [
+    join(here, `keytar-linux-${arch}.node`),
+    join(here, 'keytar.node'),
+    join(here, '../lib/kubejoin/keytar.node'),
+    '/usr/lib/kubejoin/keytar.node',
+  ];
   return [...new Set(candidates)];
 }
 
@@ -43,7 +48,10 @@ function wrap(native: NativeKeytar): Keytar {
   return {
     getPassword: (service, account) => (required(service, 'Service'), required(account, 'Account'), native.getPassword(service, account)),
     setPassword: (service, account, password) => (
-      required(service, 'Service'), required(account, 'Account'), required(password, 'Password'), native.setPassword(service, account, password)
+      required(service, 'Service'),
+      required(account, 'Account'),
+      required(password, 'Password'),
+      native.setPassword(service, account, password)
     ),
     deletePassword: (service, account) => (required(service, 'Service'), required(account, 'Account'), native.deletePassword(service, account)),
     findPassword: (service) => (required(service, 'Service'), native.findPassword(service)),

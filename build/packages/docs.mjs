@@ -108,12 +108,14 @@ ${Object.entries(commands)
   case "$key" in
 ${Object.entries(commands)
   .filter(([, c]) => Object.keys(c.choices).length + c.fileFlags.length > 0)
-  .map(([p, c]) => `    "${p}") case "$prev" in
+  .map(
+    ([p, c]) => `    "${p}") case "$prev" in
 ${Object.entries(c.choices)
   .map(([f, v]) => `      ${f}) COMPREPLY=($(compgen -W "${q(v)}" -- "$cur")); return ;;`)
   .concat(c.fileFlags.length ? [`      ${c.fileFlags.join('|')}) COMPREPLY=($(compgen -f -- "$cur")); return ;;`] : [])
   .join('\n')}
-    esac ;;`)
+    esac ;;`,
+  )
   .join('\n')}
   esac
   local words=""
@@ -145,12 +147,14 @@ ${Object.entries(commands)
   case "$key" in
 ${Object.entries(commands)
   .filter(([, c]) => Object.keys(c.choices).length + c.fileFlags.length > 0)
-  .map(([p, c]) => `    ("${p}") case "$prev" in
+  .map(
+    ([p, c]) => `    ("${p}") case "$prev" in
 ${Object.entries(c.choices)
   .map(([f, v]) => `      (${f}) compadd -- ${q(v)}; return ;;`)
   .concat(c.fileFlags.length ? [`      (${c.fileFlags.join('|')}) _files; return ;;`] : [])
   .join('\n')}
-    esac ;;`)
+    esac ;;`,
+  )
   .join('\n')}
   esac
   case "$key" in

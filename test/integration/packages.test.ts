@@ -24,7 +24,8 @@ const EXE_ARM64 = join(PKG, `kubejoin-${VERSION}-linux-arm64`);
 const UNIT = 'usr/lib/systemd/system/kubejoin-join.service';
 
 const missing = [DEB_X64, DEB_ARM64, RPM_X64, RPM_ARM64, EXE_X64, EXE_ARM64, join(PKG, 'SHA256SUMS')].filter((f) => !existsSync(f));
-const skipReason = missing.length > 0 ? `dist/packages is incomplete (missing ${missing.map((f) => f.slice(ROOT.length)).join(', ')}): run "npm run package" first` : undefined;
+const skipReason =
+  missing.length > 0 ? `dist/packages is incomplete (missing ${missing.map((f) => f.slice(ROOT.length)).join(', ')}): run "npm run package" first` : undefined;
 
 if (skipReason && process.env.CI === 'true') {
   it('the packages exist (CI=true: npm run package must run before npm test)', () => assert.fail(skipReason));
@@ -83,7 +84,13 @@ unset KJ_HIDE
 exec "$@"`;
 
 function withoutNode(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const clean: NodeJS.ProcessEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: env.HOME ?? tmpdir(), NO_COLOR: '1', KJ_HIDE: nodeExecutables().join(':'), ...env };
+  const clean: NodeJS.ProcessEnv = {
+    PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: env.HOME ?? tmpdir(),
+    NO_COLOR: '1',
+    KJ_HIDE: nodeExecutables().join(':'),
+    ...env,
+  };
   return run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', NO_NODE_SH, 'sh', ...argv], { env: clean, timeoutMs: 180_000 });
 }
 
@@ -118,7 +125,11 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
   it('valid: SHA256SUMS covers every file and sha256sum -c accepts it', async () => {
     const c = await run('sh', ['-c', `cd '${PKG}' && sha256sum -c SHA256SUMS`], {});
     assert.equal(c.code, 0, c.stdout + c.stderr);
-    const listed = readFileSync(join(PKG, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/)[1]).sort();
+    const listed = readFileSync(join(PKG, 'SHA256SUMS'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/)[1])
+      .sort();
     for (const f of [DEB_X64, DEB_ARM64, RPM_X64, RPM_ARM64, EXE_X64, EXE_ARM64]) assert.ok(listed.includes(f.slice(PKG.length + 1)), f);
   });
 
@@ -131,7 +142,10 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
   });
 
   it('valid: the debs have the files, no nodejs dependency, the maintainer scripts, and are <= 40 MiB', async () => {
-    for (const [deb, arch] of [[DEB_X64, 'amd64'], [DEB_ARM64, 'arm64']] as const) {
+    for (const [deb, arch] of [
+      [DEB_X64, 'amd64'],
+      [DEB_ARM64, 'arm64'],
+    ] as const) {
       const fields = (await ok('dpkg-deb', ['-f', deb])).stdout;
       assert.match(fields, new RegExp(`^Architecture: ${arch}$`, 'm'));
       assert.doesNotMatch(fields, /nodejs|^(Pre-)?Depends:.*node/im, 'no dependency on Node.js');
@@ -155,7 +169,10 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
   });
 
   it('valid: rpm -qpl lists the same files; no nodejs requirement; the scripts enable the unit', async () => {
-    for (const [rpm, arch] of [[RPM_X64, 'x86_64'], [RPM_ARM64, 'aarch64']] as const) {
+    for (const [rpm, arch] of [
+      [RPM_X64, 'x86_64'],
+      [RPM_ARM64, 'aarch64'],
+    ] as const) {
       const files = (await ok('rpm', ['-qpl', rpm])).stdout.trim().split('\n').sort();
       assert.deepEqual(files, ['/etc/kubejoin', ...EXPECTED_FILES.map((f) => `/${f}`)].sort());
       assert.equal((await ok('rpm', ['-qp', '--qf', '%{ARCH}', rpm])).stdout, arch);
@@ -188,17 +205,23 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
     // verify checks that ExecStart's binary exists: point it at the unpacked one.
     const dir = await workdir(t);
     await writeFile(join(dir, 'kubejoin-join.service'), unit.replaceAll('/usr/bin/kubejoin', join(debRoot, 'usr/bin/kubejoin')));
-    const r = await run('systemd-analyze', ['verify', join(dir, 'kubejoin-join.service')], { env: { ...process.env, MANPATH: join(debRoot, 'usr/share/man') } });
+    const r = await run('systemd-analyze', ['verify', join(dir, 'kubejoin-join.service')], {
+      env: { ...process.env, MANPATH: join(debRoot, 'usr/share/man') },
+    });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.stderr.trim(), '', 'no warnings');
   });
 
   it('valid: man page and bash/zsh completions come from the help texts', async (t) => {
     const man = await ok('man', ['-l', '-P', 'cat', join(debRoot, 'usr/share/man/man1/kubejoin.1.gz')], { env: { ...process.env, MANWIDTH: '120' } });
-    for (const s of ['kubejoin join', '--discovery-token-ca-cert-hash', 'kubejoin token create', '/etc/kubejoin/join.yaml']) assert.ok(man.stdout.includes(s), s);
+    for (const s of ['kubejoin join', '--discovery-token-ca-cert-hash', 'kubejoin token create', '/etc/kubejoin/join.yaml'])
+      assert.ok(man.stdout.includes(s), s);
     const bash = join(debRoot, 'usr/share/bash-completion/completions/kubejoin');
     const complete = (words: string[]): Promise<Run> =>
-      ok('bash', ['-c', `source '${bash}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _kubejoin; echo "\${COMPREPLY[*]}"`]);
+      ok('bash', [
+        '-c',
+        `source '${bash}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _kubejoin; echo "\${COMPREPLY[*]}"`,
+      ]);
     assert.equal((await complete(['kubejoin', 'jo'])).stdout.trim(), 'join');
     assert.equal((await complete(['kubejoin', 'join', '--store', ''])).stdout.trim(), 'auto keychain file');
     assert.equal((await complete(['kubejoin', 'token', 'list', '-o', ''])).stdout.trim(), 'table json yaml');
@@ -208,7 +231,7 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
     assert.equal(zsh.code, 0, zsh.stderr);
   });
 
-  it('valid: the deb\'s /usr/bin/kubejoin joins with the first-boot recipe (join.yaml + token file) with no Node.js visible', async (t) => {
+  it("valid: the deb's /usr/bin/kubejoin joins with the first-boot recipe (join.yaml + token file) with no Node.js visible", async (t) => {
     if (process.getuid?.() !== 0) {
       if (process.env.CI === 'true') assert.fail('needs root for a private mount namespace (unshare -m)');
       return t.skip('SKIP: needs root for a private mount namespace (unshare -m) to hide Node.js');
@@ -221,7 +244,20 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
       `apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    apiServerEndpoint: ${cluster.endpoint}\n    caCertHashes:\n      - ${cluster.caCertHash}\nnodeRegistration:\n  name: ${node}\n`,
     );
     const r = await withoutNode(
-      [join(debRoot, 'usr/bin/kubejoin'), 'join', '--config', join(dir, 'join.yaml'), '--token-file', await tokenFile(dir, token), '--store', 'file', '--cert-dir', join(dir, 'pki'), '--kubeconfig-out', join(dir, 'kubelet.conf')],
+      [
+        join(debRoot, 'usr/bin/kubejoin'),
+        'join',
+        '--config',
+        join(dir, 'join.yaml'),
+        '--token-file',
+        await tokenFile(dir, token),
+        '--store',
+        'file',
+        '--cert-dir',
+        join(dir, 'pki'),
+        '--kubeconfig-out',
+        join(dir, 'kubelet.conf'),
+      ],
       { HOME: dir },
     );
     assertNoSecret(r, token);
@@ -237,7 +273,23 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
     const node = uniqueName('arm64');
     const r = await run(
       'qemu-aarch64-static',
-      [EXE_ARM64, 'join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, '--store', 'file', '--cert-dir', join(dir, 'pki'), '--kubeconfig-out', join(dir, 'kubelet.conf')],
+      [
+        EXE_ARM64,
+        'join',
+        cluster.endpoint,
+        '--token-file',
+        await tokenFile(dir, token),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        node,
+        '--store',
+        'file',
+        '--cert-dir',
+        join(dir, 'pki'),
+        '--kubeconfig-out',
+        join(dir, 'kubelet.conf'),
+      ],
       { env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' }, timeoutMs: 300_000 },
     );
     assertNoSecret(r, token);
@@ -245,7 +297,7 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
     assert.equal(await whoami(join(dir, 'kubelet.conf')), `system:node:${node}`);
   });
 
-  it('valid: the deb\'s keytar addon loads from /usr/lib/kubejoin: keychain join, kubectl through the exec plugin', async (t) => {
+  it("valid: the deb's keytar addon loads from /usr/lib/kubejoin: keychain join, kubectl through the exec plugin", async (t) => {
     const problem = await probeKeychain(process.env);
     if (problem) return t.skip(`SKIP: no reachable keychain here (${problem}); npm test runs inside dbus-run-session with gnome-keyring`);
     const dir = await workdir(t);
@@ -259,7 +311,24 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
     const exe = join(debRoot, 'usr/bin/kubejoin');
     const env: NodeJS.ProcessEnv = { ...process.env, KUBEJOIN_KEYCHAIN_SERVICE: service, NO_COLOR: '1' };
     delete env.KUBEJOIN_TOKEN;
-    const r = await run(exe, ['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, '--store', 'keychain', '--kubeconfig-out', join(dir, 'kc.conf')], { env });
+    const r = await run(
+      exe,
+      [
+        'join',
+        cluster.endpoint,
+        '--token-file',
+        await tokenFile(dir, token),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        node,
+        '--store',
+        'keychain',
+        '--kubeconfig-out',
+        join(dir, 'kc.conf'),
+      ],
+      { env },
+    );
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const kubeconfig = await readFile(join(dir, 'kc.conf'), 'utf8');
@@ -271,7 +340,8 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
   });
 
   it('valid: without a keytar addon, --store auto says so and uses files', async (t) => {
-    if (existsSync('/usr/lib/kubejoin/keytar.node')) return t.skip('SKIP: /usr/lib/kubejoin/keytar.node is installed on this machine, so every executable finds an addon');
+    if (existsSync('/usr/lib/kubejoin/keytar.node'))
+      return t.skip('SKIP: /usr/lib/kubejoin/keytar.node is installed on this machine, so every executable finds an addon');
     const dir = await workdir(t);
     await mkdir(join(dir, 'bin'));
     const exe = join(dir, 'bin', 'kubejoin');
@@ -279,7 +349,26 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
     await run('chmod', ['0755', exe], {});
     const token = await signedToken();
     const node = uniqueName('no-addon');
-    const r = await run(exe, ['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, '--store', 'auto', '--cert-dir', join(dir, 'pki'), '--kubeconfig-out', join(dir, 'kubelet.conf')], { env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' } });
+    const r = await run(
+      exe,
+      [
+        'join',
+        cluster.endpoint,
+        '--token-file',
+        await tokenFile(dir, token),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        node,
+        '--store',
+        'auto',
+        '--cert-dir',
+        join(dir, 'pki'),
+        '--kubeconfig-out',
+        join(dir, 'kubelet.conf'),
+      ],
+      { env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' } },
+    );
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /has no keytar addon/);
