@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { completions, manPage } from './docs.mjs';
+import { completions, manPage, parseHelp } from './docs.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(ROOT, 'dist/packages');
@@ -31,8 +31,13 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const ARCHES = [
   { arch: 'x64', deb: 'amd64', rpm: 'x86_64', node: env('KUBEJOIN_PKG_NODE_X64'), keytar: env('KUBEJOIN_PKG_KEYTAR_X64'), strip: 'strip', exec: [] },
   {
-    arch: 'arm64', deb: 'arm64', rpm: 'aarch64', node: env('KUBEJOIN_PKG_NODE_ARM64'), keytar: env('KUBEJOIN_PKG_KEYTAR_ARM64'),
-    strip: 'aarch64-linux-gnu-strip', exec: ['qemu-aarch64-static'],
+    arch: 'arm64',
+    deb: 'arm64',
+    rpm: 'aarch64',
+    node: env('KUBEJOIN_PKG_NODE_ARM64'),
+    keytar: env('KUBEJOIN_PKG_KEYTAR_ARM64'),
+    strip: 'aarch64-linux-gnu-strip',
+    exec: ['qemu-aarch64-static'],
   },
 ];
 const started = Date.now();
@@ -88,7 +93,9 @@ for (const a of ARCHES) {
   const hasKeytar = existsSync(a.keytar);
   if (hasKeytar) copyFileSync(a.keytar, join(OUT, `keytar-linux-${a.arch}.node`));
   else say(`linux-${a.arch}: no keytar addon (see the build log above); the package uses files for --store auto`);
-  const v = run(...cmd(a, exe, ['--version'])).toString().trim();
+  const v = run(...cmd(a, exe, ['--version']))
+    .toString()
+    .trim();
   if (v !== `kubejoin ${version}`) throw new Error(`${exe} --version printed "${v}"`);
   executables[a.arch] = { exe, hasKeytar };
   say(`${exe.slice(ROOT.length)}: ${(statSync(exe).size / 1048576).toFixed(1)} MiB, "${v}"${hasKeytar ? ', keytar addon beside it' : ''}`);
@@ -102,9 +109,13 @@ function cmd(a, file, args) {
 // ---- 3. man page and completions, from the help texts ------------------------------------
 const x64 = executables.x64.exe;
 const help = (args) => run(x64, args).toString();
-const commands = ['join', 'credential', 'token', 'token generate', 'token create', 'token list', 'token delete', 'token prune', 'cluster', 'cluster prepare', 'cluster sign', 'ca-hash'];
+// Every command the top-level help lists, and every subcommand their help lists.
 const helpTexts = { '': help(['--help']) };
-for (const c of commands) helpTexts[c] = help([...c.split(' '), '--help']);
+for (const c of parseHelp(helpTexts).top) {
+  helpTexts[c] = help([c, '--help']);
+  for (const sub of parseHelp({ '': '', [c]: helpTexts[c] }).commands[c].subcommands) helpTexts[`${c} ${sub}`] = help([c, sub, '--help']);
+}
+say(`man page and completions for: ${Object.keys(helpTexts).filter(Boolean).join(', ')}`);
 const share = join(WORK, 'share');
 mkdirSync(share, { recursive: true });
 writeFileSync(join(share, 'kubejoin.1'), manPage(version, helpTexts));
@@ -145,7 +156,11 @@ for (const a of ARCHES) {
     // run time, and only for the keychain store.
     suggests: ['libsecret-1-0'],
     contents,
-    scripts: { postinstall: join(here, 'scripts/postinstall.sh'), preremove: join(here, 'scripts/preremove.sh'), postremove: join(here, 'scripts/postremove.sh') },
+    scripts: {
+      postinstall: join(here, 'scripts/postinstall.sh'),
+      preremove: join(here, 'scripts/preremove.sh'),
+      postremove: join(here, 'scripts/postremove.sh'),
+    },
     deb: { compression: 'xz' },
     rpm: { compression: 'xz', summary: 'Join this machine to a Kubernetes cluster with a bootstrap token', group: 'System Environment/Base' },
   };
@@ -165,9 +180,18 @@ await Promise.all(
 );
 
 rmSync(WORK, { recursive: true, force: true });
-const files = readdirSync(OUT).filter((f) => f !== 'SHA256SUMS').sort();
+const files = readdirSync(OUT)
+  .filter((f) => f !== 'SHA256SUMS')
+  .sort();
 writeFileSync(
   join(OUT, 'SHA256SUMS'),
-  files.map((f) => `${createHash('sha256').update(readFileSync(join(OUT, f))).digest('hex')}  ${f}\n`).join(''),
+  files
+    .map(
+      (f) =>
+        `${createHash('sha256')
+          .update(readFileSync(join(OUT, f)))
+          .digest('hex')}  ${f}\n`,
+    )
+    .join(''),
 );
 say(`dist/packages/: ${files.length} files and SHA256SUMS in ${((Date.now() - started) / 1000).toFixed(1)} s`);
