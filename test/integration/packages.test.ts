@@ -1,12 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { probeKeychain } from '../../agent/store/keychain.js';
-import { ROOT, assertNoSecret, run, uniqueName, workdir, type Run } from './cli-helpers.js';
+import { ROOT, assertNoSecret, uniqueName, workdir, type Run } from './cli-helpers.js';
 
 // The edge packages of `npm run package` (issue 13), as an operator gets them: the x64 deb
 // unpacked, its /usr/bin/kubejoin joining the real control plane with no Node.js visible;
@@ -31,6 +32,23 @@ if (skipReason && process.env.CI === 'true') {
   it('the packages exist (CI=true: npm run package must run before npm test)', () => assert.fail(skipReason));
 } else if (skipReason) {
   process.stdout.write(`# SKIP test/integration/packages.test.ts: ${skipReason}\n`);
+}
+
+/** Runs a command with no stdin (a child that exits early must not EPIPE us). */
+function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
 }
 
 /** The package's file list as paths without the leading "./" or "/", directories left out. */
@@ -373,6 +391,18 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /has no keytar addon/);
     assert.equal(await whoami(join(dir, 'kubelet.conf')), `system:node:${node}`);
+  });
+
+  it('valid: kubejoin doctor from the packaged executable checks the real cluster (exit 0)', async (t) => {
+    const dir = await workdir(t);
+    const token = await signedToken();
+    const r = await run(
+      EXE_X64,
+      ['doctor', cluster.endpoint, '--discovery-token-ca-cert-hash', cluster.caCertHash, '--token-file', await tokenFile(dir, token), '--timeout', '60s'],
+      { env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' } },
+    );
+    assertNoSecret(r, token);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
   });
 
   it('invalid: admin commands that need the Kubernetes client say the edge executable leaves it out (exit 2)', async () => {
