@@ -27,7 +27,7 @@ import { worker, type BenchContext } from './context.js';
 import { figuresOf } from './figures.js';
 import { runFleets } from './fleet.js';
 import { hasGnuTime, lastJson, run, runWithPeakRss, type Ran } from './measure.js';
-import { findPackaged } from './packaged.js';
+import { findPackaged, packagedFigures } from './packaged.js';
 import { ensureRefjoin } from './refjoin.js';
 import { median, round } from './stats.js';
 import type { BenchOptions, BenchReport, CliResultEvent, GoSingle } from './types.js';
@@ -199,27 +199,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const figures = figuresOf({ wall, rss, goInProcess, warmOk, reqCli, reqEngine, reqGo, fleet, fleetSizes, fleetRuns });
 
     // Section 7: the packaged executable.
-    const pWall = { node: median(wall['pkg-node']), version: median(wall['pkg-version']), cli: median(wall['pkg-cli']) };
-    const pRss = { node: MiB(median(rss['pkg-node'])), version: MiB(median(rss['pkg-version'])), cli: MiB(median(rss['pkg-cli'])) };
-    const own = `node ${pkg.runtimeVersion ?? '?'} -e 0 (its runtime)`;
-    if (pkg.exe) {
-      const pv = ratio(pWall.version, mWall.node);
-      const pvOwn = ratio(pWall.version, pWall.node);
-      fig({ id: 'pkg.version', section: 7, label: 'packaged kubejoin --version, wall', unit: 'ms', value: pWall.version, baseline: mWall.node, baselineLabel: 'node -e 0', target: '<= 1.1x', met: pv !== null && pv <= 1.1 });
-      fig({ id: 'pkg.version-vs-own', section: 7, label: 'packaged kubejoin --version, wall', unit: 'ms', value: pWall.version, baseline: pWall.node, baselineLabel: own, target: '<= 1.1x', met: pvOwn !== null && pvOwn <= 1.1 });
-      const pc = ratio(pWall.cli, mWall.go);
-      fig({ id: 'pkg.cold', section: 7, label: 'packaged cold join, wall', unit: 'ms', value: pWall.cli, baseline: mWall.go, baselineLabel: 'Go reference, cold', target: '<= 2.5x', met: pc !== null && pc <= 2.5 });
-      fig({ id: 'pkg.cold-vs-node', section: 7, label: 'packaged cold join, wall', unit: 'ms', value: pWall.cli, baseline: mWall.node, baselineLabel: 'node -e 0' });
-      fig({ id: 'pkg.cold-vs-own', section: 7, label: 'packaged cold join, wall', unit: 'ms', value: pWall.cli, baseline: pWall.node, baselineLabel: own });
-      fig({ id: 'pkg.cold-vs-cli', section: 7, label: 'packaged cold join, wall', unit: 'ms', value: pWall.cli, baseline: mWall.cli, baselineLabel: 'current CLI (node dist/cli.mjs)' });
-      const pr = ratio(pRss.cli, pRss.node);
-      fig({ id: 'pkg.rss', section: 7, label: 'peak RSS, packaged join', unit: 'MiB', value: pRss.cli, baseline: pRss.node, baselineLabel: own, target: '<= 1.5x', met: pr !== null && pr <= 1.5 });
-      fig({ id: 'pkg.rss-version', section: 7, label: 'peak RSS, packaged --version', unit: 'MiB', value: pRss.version, baseline: pRss.node, baselineLabel: own });
-      fig({ id: 'pkg.rss-vs-cli', section: 7, label: 'peak RSS, packaged join', unit: 'MiB', value: pRss.cli, baseline: mRss.cli, baselineLabel: 'current CLI' });
-    }
-    if (pkg.debMiB !== undefined) {
-      fig({ id: 'pkg.deb', section: 7, label: 'x64 deb size', unit: 'MiB', value: pkg.debMiB, baseline: 40, baselineLabel: 'target', target: '<= 40 MiB', met: pkg.debMiB <= 40 });
-    }
+    figures.push(...packagedFigures(pkg, wall, rss));
 
     const goVersion = await promisify(execFile)('go', ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).then((r) => r.stdout.trim(), () => 'unknown');
     return {

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { probeKeychain } from '../../agent/store/keychain.js';
-import { ROOT, assertNoSecret, uniqueName, workdir, type Run } from './cli-helpers.js';
+import { ROOT, assertNoSecret, uniqueName, type Run } from '../helpers/cli.js';
+import { workdir } from '../helpers/temp.js';
 
 // The edge packages of `npm run package` (issue 13), as an operator gets them: the x64 deb
 // unpacked, its /usr/bin/kubejoin joining the real control plane with no Node.js visible;
