@@ -6,6 +6,7 @@ import { crashPoint } from './crash-point.js';
 import { fileStoreError } from './errno.js';
 import { ensureDir, stageFile, sweepTemporaries, type StagedFile } from './fs-atomic.js';
 import { KeychainCallError, runKeytar, type KeytarOp } from './keytar-child.js';
+import { isSingleExecutable } from './keytar-loader.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultKubeconfigPath } from './paths.js';
 import type { ClusterRef, CredentialStore, ExistingCredential, StagedCredential, StoreTarget } from './types.js';
@@ -130,7 +131,8 @@ export class KeychainStore implements CredentialStore {
         hint: 'Use --store file.',
       });
     }
-    const command = this.target.credentialCommand ?? { command: 'kubejoin', args: [] };
+    // The packaged single executable is its own exec plugin, wherever it was installed.
+    const command = isSingleExecutable() ? { command: process.execPath, args: [] } : (this.target.credentialCommand ?? { command: 'kubejoin', args: [] });
     const kubeconfig = renderKubeconfig(cluster, {
       kind: 'exec',
       command: command.command,

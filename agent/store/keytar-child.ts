@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
-import type * as KeytarModule from 'keytar';
 import { parseDuration } from '../protocol/duration.js';
+import { isSingleExecutable, loadKeytar } from './keytar-loader.js';
 
 // Every keytar call runs in a child process (docs/stores.md §2): bounded (default 10 s,
 // KUBEJOIN_KEYCHAIN_TIMEOUT), killed with the join's cancel, and nothing it does can hurt
@@ -133,15 +133,6 @@ class Helper {
 
 let helper: Helper | undefined;
 
-/** A Node single executable (the edge packages) cannot run `-e <script>` either. */
-function isSingleExecutable(): boolean {
-  try {
-    return (createRequire(process.execPath)('node:sea') as { isSea(): boolean }).isSea();
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Inside Electron there is no plain Node to start (the packaged app's runAsNode fuse is off,
  * so ELECTRON_RUN_AS_NODE would start a second app), nor in a single executable: keytar runs
@@ -149,7 +140,8 @@ function isSingleExecutable(): boolean {
  * a threadpool thread, and a libsecret crash ends the app.
  */
 async function runInProcess(ops: readonly KeytarOp[]): Promise<KeytarAnswer[]> {
-  const keytar = ((await import('keytar')) as { default: typeof KeytarModule.default }).default;
+  // The single executable finds its addon beside itself (keytar-loader.ts).
+  const keytar = await loadKeytar();
   const out: KeytarAnswer[] = [];
   try {
     for (const o of ops) {
