@@ -63,6 +63,7 @@ const debFiles = (listing: string): string[] =>
 const EXPECTED_FILES = [
   'usr/bin/kubejoin',
   'usr/lib/kubejoin/keytar.node',
+  'usr/lib/systemd/system/kubejoin-agent.service',
   'usr/lib/systemd/system/kubejoin-join.service',
   'usr/share/bash-completion/completions/kubejoin',
   'usr/share/doc/kubejoin/join.yaml.example',
@@ -177,6 +178,7 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
         await ok('dpkg-deb', ['-e', deb, info]);
         const postinst = await readFile(join(info, 'postinst'), 'utf8');
         assert.match(postinst, /systemctl enable kubejoin-join\.service/);
+        assert.match(postinst, /systemctl enable kubejoin-agent\.service/);
         assert.match(postinst, /0750 .*\/etc\/kubejoin|chmod 0750 \/etc\/kubejoin/);
         assert.match(await readFile(join(info, 'prerm'), 'utf8'), /systemctl disable kubejoin-join\.service/);
         for (const script of ['postinst', 'prerm', 'postrm']) await ok('sh', ['-n', join(info, script)]);
@@ -197,12 +199,15 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
       assert.equal((await ok('rpm', ['-qp', '--qf', '%{ARCH}', rpm])).stdout, arch);
       const requires = (await ok('rpm', ['-qpR', rpm])).stdout;
       assert.doesNotMatch(requires, /node/i);
-      assert.match((await ok('rpm', ['-qp', '--scripts', rpm])).stdout, /systemctl enable kubejoin-join\.service/);
+      const scripts = (await ok('rpm', ['-qp', '--scripts', rpm])).stdout;
+      assert.match(scripts, /systemctl enable kubejoin-join\.service/);
+      assert.match(scripts, /systemctl enable kubejoin-agent\.service/);
+      assert.match(scripts, /systemctl disable --now kubejoin-agent\.service/);
       assert.match((await ok('rpm', ['-qp', '--qf', '[%{FILEMODES:perms} %{FILENAMES}\n]', rpm])).stdout, /^drwxr-x--- \/etc\/kubejoin$/m);
     }
   });
 
-  it('valid: systemd-analyze verify accepts kubejoin-join.service (and finds its man page)', async (t) => {
+  it('valid: systemd-analyze verify accepts kubejoin-join.service and kubejoin-agent.service (and finds the man page)', async (t) => {
     const unit = await readFile(join(debRoot, UNIT), 'utf8');
     for (const line of [
       'Type=oneshot',
@@ -224,11 +229,16 @@ describe('edge packages (dist/packages from npm run package)', { skip: skipReaso
     // verify checks that ExecStart's binary exists: point it at the unpacked one.
     const dir = await workdir(t);
     await writeFile(join(dir, 'kubejoin-join.service'), unit.replaceAll('/usr/bin/kubejoin', join(debRoot, 'usr/bin/kubejoin')));
-    const r = await run('systemd-analyze', ['verify', join(dir, 'kubejoin-join.service')], {
-      env: { ...process.env, MANPATH: join(debRoot, 'usr/share/man') },
-    });
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(r.stderr.trim(), '', 'no warnings');
+    const agent = await readFile(join(debRoot, 'usr/lib/systemd/system/kubejoin-agent.service'), 'utf8');
+    for (const line of ['ExecStart=/usr/bin/kubejoin agent', 'ConditionPathExists=/etc/kubernetes/kubelet.conf', 'RestartPreventExitStatus=10 11', 'NoNewPrivileges=yes']) {
+      assert.ok(agent.split('\n').includes(line), `agent unit has "${line}"`);
+    }
+    await writeFile(join(dir, 'kubejoin-agent.service'), agent.replaceAll('/usr/bin/kubejoin', join(debRoot, 'usr/bin/kubejoin')));
+    for (const name of ['kubejoin-join.service', 'kubejoin-agent.service']) {
+      const r = await run('systemd-analyze', ['verify', join(dir, name)], { env: { ...process.env, MANPATH: join(debRoot, 'usr/share/man') } });
+      assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr.trim(), '', `${name}: no warnings`);
+    }
   });
 
   it('valid: man page and bash/zsh completions come from the help texts', async (t) => {
