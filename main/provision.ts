@@ -9,7 +9,7 @@
 //   retryDelaySeconds: 30                   # optional: first retry delay (doubles, at most 5 min)
 //
 // A malformed file yields every problem in it, each with its line, and never the token.
-import { readFile } from 'node:fs/promises';
+import { readBoundedFile } from '../agent/protocol/bounded-file.js';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import { STORE_KINDS, joinRequestProblems, type JoinRequest, type StoreKind } from '../agent/contract/index.js';
@@ -37,14 +37,14 @@ export type ProvisionResult =
 const KEYS = ['endpoint', 'token', 'tokenFile', 'caCertHashes', 'nodeName', 'store', 'retryDelaySeconds'] as const;
 type Key = (typeof KEYS)[number];
 
-export async function loadProvision(path: string, read: (p: string) => Promise<string> = (p) => readFile(p, 'utf8')): Promise<ProvisionResult> {
+export async function loadProvision(path: string, read: (p: string) => Promise<string> = (p) => readBoundedFile(p, p)): Promise<ProvisionResult> {
   let text: string;
   try {
     text = await read(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { ok: false, missing: true, problems: [`no provisioning file at ${path}`] };
-    return { ok: false, missing: false, problems: [`${path}: cannot read it (${code ?? String(err)})`] };
+    return { ok: false, missing: false, problems: [code ? `${path}: cannot read it (${code})` : (err as Error).message] };
   }
   return parseProvision(text, path, async (tokenPath) => (await read(resolve(dirname(path), tokenPath))).trim());
 }

@@ -1,6 +1,6 @@
-import type https from 'node:https';
 import { KubejoinError } from '../errors.js';
-import { isTlsVerificationError, request, sharedAgent, TransportError, type Response } from '../transport/http.js';
+import { BodyLimitError, isTlsVerificationError, LIMITS, request, sharedAgent, TransportError, type Response, type TrustAgent } from '../transport/http.js';
+import { GaveUp, isTransientStatus, retrying, transientStatus } from '../transport/retry.js';
 import { verifyDetached } from '../protocol/jws.js';
 import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
 import type { PinSet } from '../protocol/pin.js';
@@ -17,7 +17,7 @@ export async function discoverWithToken(source: Extract<DiscoverySource, { kind:
   const { endpoint, token, pins } = source;
   const { clock, abortable } = run;
   const deadline = Date.now() + run.timeoutMs;
-  const poll = (progress: (message: string, attempt?: number) => void, agent: https.Agent): PollOptions => ({
+  const poll = (progress: (message: string, attempt?: number) => void, agent: TrustAgent): PollOptions => ({
     agent,
     signal: run.signal,
     timeoutMs: Math.max(1, deadline - Date.now()),
@@ -53,7 +53,7 @@ export interface ClusterInfo {
 }
 
 export interface PollOptions {
-  agent: https.Agent;
+  agent: TrustAgent;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Told about each wait: why, and which attempt comes next. */
@@ -68,9 +68,7 @@ export function clusterInfoUrl(endpoint: string): string {
   return `https://${endpoint}${CLUSTER_INFO_PATH}`;
 }
 
-const defaultDelay = (attempt: number): number => Math.min(5000, 250 * 2 ** (attempt - 2));
-
-type Attempt = { done: true; info: ClusterInfo } | { done: false; reason: string; kind: 'unreachable' | 'unprepared' | 'unsigned' };
+type Attempt = { done: true; info: ClusterInfo } | { done: false; reason: string; kind: 'unreachable' | 'unprepared' | 'unsigned'; waitMs?: number };
 
 function readAttempt(res: Response, tokenId: string): Attempt {
   if (res.status === 404 || res.status === 403 || res.status === 401) {
@@ -83,10 +81,11 @@ function readAttempt(res: Response, tokenId: string): Attempt {
           : `anonymous read of kube-public/cluster-info is not allowed (HTTP ${res.status})`,
     };
   }
+  if (isTransientStatus(res.status)) return { ...transientStatus(res.status, res.headers, 'cluster-info'), kind: 'unreachable' } as Attempt;
   if (res.status !== 200) return { done: false, kind: 'unreachable', reason: `the server answered HTTP ${res.status}` };
   let data: Record<string, string> | undefined;
   try {
-    data = (JSON.parse(res.body) as { data?: Record<string, string> }).data;
+    data = (JSON.parse(res.body) as { data?: Record<string, string> } | null)?.data;
   } catch {
     return { done: false, kind: 'unreachable', reason: 'the server answered with something that is not JSON' };
   }
@@ -101,51 +100,52 @@ function readAttempt(res: Response, tokenId: string): Attempt {
   return { done: true, info: { kubeconfig, signature } };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * GETs cluster-info from `endpoint` until it carries a signature for `tokenId` or the
- * discovery timeout ends; the timeout error says why it kept waiting (the last reason).
+ * discovery deadline comes (every request in flight is aborted then); the timeout error
+ * says why it kept waiting (the last reason, naming the stage that stalled). Transient
+ * answers and failures are retried with backoff (Retry-After honoured).
  */
 export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, opts: PollOptions): Promise<ClusterInfo> {
   const deadline = Date.now() + opts.timeoutMs;
-  const delay = opts.delayMs ?? defaultDelay;
-  let last: Exclude<Attempt, { done: true }> | undefined;
-  for (let attempt = 1; ; attempt++) {
-    const remaining = deadline - Date.now();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
+  let last: Exclude<Attempt, { done: true }> = { done: false, kind: 'unreachable', reason: `cannot reach https://${endpoint}: no attempt finished` };
+  const once = async (): Promise<Attempt> => {
     try {
       const res = await request({
         url: clusterInfoUrl(endpoint),
         agent: opts.agent,
-        timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, remaining)),
-        ...(opts.signal ? { signal: opts.signal } : {}),
+        timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now())),
+        signal,
+        limit: LIMITS.clusterInfo,
+        what: `cluster-info from ${endpoint}`,
       });
-      const result = readAttempt(res, tokenId);
-      if (result.done) return result.info;
-      last = result;
+      return readAttempt(res, tokenId);
     } catch (err) {
+      if (err instanceof BodyLimitError) {
+        // Nothing verified yet: an oversized answer is an untrusted server (docs/protocol.md §7).
+        throw new KubejoinError('untrusted-cluster', `${err.message} (a real cluster-info is a few KiB)`, { hint: 'Check the endpoint: this is not a Kubernetes API server answering as one should.' });
+      }
       if (!(err instanceof TransportError)) throw err;
       const fatal = opts.fatal?.(err);
       if (fatal) throw fatal;
-      last = { done: false, kind: 'unreachable', reason: `cannot reach https://${endpoint}: ${err.message}` };
+      return { done: false, kind: 'unreachable', reason: `cannot reach https://${endpoint}: ${err.message}` };
     }
-    const wait = delay(attempt + 1);
-    if (Date.now() + wait >= deadline) throw discoveryTimeout(endpoint, tokenId, last, opts.timeoutMs);
-    opts.onRetry?.(last.reason, attempt + 1);
-    await sleep(wait, opts.signal);
+  };
+  try {
+    return await retrying(async () => {
+      const result = await once();
+      if (result.done) return { done: true, value: result.info };
+      last = result;
+      return result;
+    }, {
+      signal,
+      onRetry: (reason, attempt) => opts.onRetry?.(reason, attempt),
+      ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
+    });
+  } catch (err) {
+    if (err instanceof GaveUp) throw discoveryTimeout(endpoint, tokenId, last, opts.timeoutMs);
+    throw err;
   }
 }
 

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readBoundedFile } from '../protocol/bounded-file.js';
 import { parseAllDocuments } from 'yaml';
-import type { JoinRequest } from '../contract/index.js';
+import { timerDurationProblem, type JoinRequest } from '../contract/index.js';
 import { parseDuration } from '../protocol/duration.js';
 import { UsageError } from '../errors.js';
 
@@ -26,6 +26,8 @@ function durationField(path: string, value: unknown, file: string): number | und
   if (value === undefined) return undefined;
   const ms = typeof value === 'string' ? parseDuration(value) : undefined;
   if (ms === undefined || ms <= 0) throw new UsageError(`${file}: ${path} "${String(value)}" is not a positive duration (e.g. 5m0s)`);
+  const problem = timerDurationProblem(ms);
+  if (problem) throw new UsageError(`${file}: ${path} "${String(value)}" ${problem}`);
   return ms;
 }
 
@@ -33,8 +35,9 @@ function durationField(path: string, value: unknown, file: string): number | und
 export async function loadJoinConfiguration(file: string): Promise<JoinRequest> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBoundedFile(file, `--config ${file}`);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read --config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parseJoinConfiguration(text, file);

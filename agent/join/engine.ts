@@ -25,6 +25,7 @@ import { chooseStore, openStore, type StoreChoice } from '../store/select.js';
 import type { CredentialStore } from '../store/types.js';
 import { parseToken } from '../protocol/token.js';
 import { whoAmI } from './whoami.js';
+import { maskDeep } from './masked.js';
 
 export interface JoinOptions {
   /** Cancels the join (the CLI's SIGINT, the UI's cancel button). */
@@ -40,6 +41,8 @@ export interface JoinOptions {
   deviceFacts?: boolean;
   /** Delay before discovery attempt n (tests shorten it). */
   discoveryDelayMs?: (attempt: number) => number;
+  /** Delay before retry n of a transient failure after discovery (tests shorten it). */
+  retryDelayMs?: (attempt: number) => number;
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -51,7 +54,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
  */
 export async function* join(request: JoinRequest, options: JoinOptions = {}): AsyncGenerator<JoinEvent, JoinResult, void> {
   const channel = new Channel<JoinEvent>();
-  const running = runJoin(request, options, (e) => channel.push(e)).finally(() => channel.close());
+  const running = runJoin(request, options, (e) => channel.push(maskDeep(e))).then(maskDeep).finally(() => channel.close());
   for await (const event of channel) yield event;
   return running;
 }
@@ -89,7 +92,7 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     const subject = nodeSubject(nodeName);
     // The same agent as verify-server: its connection to the server is reused.
     const bootstrap = sharedAgent({ ca: cluster.caPem });
-    const api = { server: cluster.server, agent: bootstrap, watchAgent: sharedAgent({ ca: cluster.caPem }, 'watch'), bearer: ctx.bootstrapToken, timeoutMs: REQUEST_TIMEOUT_MS, signal };
+    const api = { server: cluster.server, agent: bootstrap, watchAgent: sharedAgent({ ca: cluster.caPem }, 'watch'), bearer: ctx.bootstrapToken, timeoutMs: REQUEST_TIMEOUT_MS, signal, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) };
     let key: ClientKey;
     const csr = await clock.run('request-certificate', async (p) => {
       const choice = await ctx.store;
@@ -99,16 +102,16 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
       key = pending ? loadClientKey(pending) : generateClientKey();
       if (pending) p('reusing the key of an earlier, unfinished join');
       else await store.savePendingKey(key.pem);
-      return abortable(requestCertificate(api, key, subject));
+      return abortable(requestCertificate({ ...api, onRetry: p }, key, subject));
     }, (c) => (c.reused ? `reusing ${c.name} from an earlier run` : `created ${c.name}`));
     const issued = await clock.run('await-approval', async (p) => {
-      const pem = await abortable(waitForCertificate(api, { name: csr.name, uid: csr.uid, resourceVersion: csr.resourceVersion, onProgress: p }, csr.reused ? csr.object : undefined));
+      const pem = await abortable(waitForCertificate({ ...api, onRetry: p }, { name: csr.name, uid: csr.uid, resourceVersion: csr.resourceVersion, onProgress: p }, csr.reused ? csr.object : undefined));
       return { pem, info: checkIssuedCertificate(pem, key.publicKey, subject, cluster.cas) };
     }, (i) => `issued, valid until ${i.info.notAfter}`);
     const certPem = issued.pem;
     const stored = await clock.run('store-credentials', () => store!.save(certPem, key.pem, cluster), (s) => `${s.kind}: ${s.location}`);
-    const identity = await clock.run('verify-credentials', async () => {
-      const who = await abortable(whoAmI(cluster.server, cluster.caPem, certPem, key.pem, { timeoutMs: REQUEST_TIMEOUT_MS, signal }));
+    const identity = await clock.run('verify-credentials', async (p) => {
+      const who = await abortable(whoAmI(cluster.server, cluster.caPem, certPem, key.pem, { timeoutMs: REQUEST_TIMEOUT_MS, signal, onRetry: p, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) }));
       if (who.username !== subject.commonName) {
         throw new KubejoinError('certificate-denied', `the cluster sees the new credential as "${who.username}", expected "${subject.commonName}"`);
       }
@@ -127,9 +130,9 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     });
   } catch (err) {
     const info = toErrorInfo(err);
-    // Keep the pending key only where its CSR may still be approved (timeout, cancel):
-    // after a refusal or denial it is useless, and bad input never wrote one.
-    if (store && (info.category !== 'timeout' && !options.signal?.aborted)) await store.discardPending().catch(() => undefined);
+    // Keep the pending key on every error but a refusal or denial: its CSR may still be (or
+    // already be) approved, and the next join reuses it. Bad input never wrote one.
+    if (store && (info.category === 'certificate-denied' || info.category === 'token-refused')) await store.discardPending().catch(() => undefined);
     return finish({
       ok: false,
       ...(clock.failedPhase ? { phase: clock.failedPhase } : {}),
