@@ -40,3 +40,17 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   const message = err instanceof Error ? err.message : String(err);
   return { category: 'internal', exitCode: EXIT_CODES.internal, message: `internal error: ${message}` };
 }
+
+/**
+ * node:util parseArgs's errors in our words, as UsageErrors (the CLI and the parser of
+ * pasted command lines share it). Echoed values are masked later, where errors are printed.
+ */
+export function usageErrorFromParseArgs(err: unknown): UsageError {
+  const message = (err as Error).message
+    .replace(/\. To specify a positional argument starting with a '-'.*$/s, '')
+    .replace(/\. This command does not take positional arguments$/, '')
+    .replace(/^Unknown option '(.*)'$/s, 'unknown flag $1')
+    .replace(/^Unexpected argument/, 'unexpected argument')
+    .replace(/^Option '([^']*)'/, "flag '$1'");
+  return new UsageError(message);
+}

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import {
   EXTRA_GROUP_PATTERN,
   TOKEN_ID_PATTERN,
+  TOKEN_SECRET_PREFIX,
   TOKEN_PATTERN,
   TOKEN_SECRET_TYPE,
   tokenSecretName,
@@ -182,7 +183,7 @@ export function dataOf(secret: SecretLike, key: string): string {
   return v === undefined ? '' : unb64(v);
 }
 
-const SECRET_NAME = /^bootstrap-token-([a-z0-9]{6})$/;
+const SECRET_NAME = new RegExp(`^${TOKEN_SECRET_PREFIX}(${TOKEN_ID_PATTERN.source.slice(1, -1)})$`);
 
 /**
  * kubeadm's BootstrapTokenFromSecret: a TokenInfo, or the reason the Secret is malformed.

@@ -9,14 +9,3 @@ export interface CliContext {
   /** Aborted on SIGINT/SIGTERM. */
   signal: AbortSignal;
 }
-
-/** One CLI command: its help beside its code (see corepack's layout). */
-export interface Command {
-  name: string;
-  /** One line for `kubejoin --help`. */
-  summary: string;
-  /** Full help: usage, flags, examples. */
-  help: string;
-  /** Returns the process exit code. */
-  run(argv: string[], ctx: CliContext): Promise<number>;
-}

@@ -1,23 +1,18 @@
 import { EXIT_CODES } from '../contract/index.js';
 import { KubejoinError, UsageError } from '../errors.js';
+import type { Subcommand } from './command.js';
 import type { CliContext } from './context.js';
-import type { Subcommand } from './group.js';
 import { exitCodeTable } from './exit-codes.js';
+import { maskedStream, secretArguments } from './masked-output.js';
 import { VERSION } from './version.js';
 
 // Each command is its own module, loaded only when it runs: `kubejoin --version` and
-// `kubejoin join` never pay for the admin client.
-const COMMANDS: Record<string, Subcommand> = {
+// `kubejoin join` never pay for the admin client. Names and summaries live here, once.
+const COMMANDS: Readonly<Record<string, Subcommand>> = {
   join: { summary: 'Join this machine to a cluster with a bootstrap token', load: () => import('./commands/join.js') },
-  credential: {
-    summary: 'Print the stored credential as an ExecCredential (kubectl exec plugin)',
-    load: () => import('./commands/credential.js'),
-  },
+  credential: { summary: 'Print the stored credential as an ExecCredential (kubectl exec plugin)', load: () => import('./commands/credential.js') },
   token: { summary: 'Create, list, delete and prune bootstrap tokens', load: () => import('./commands/token.js') },
-  cluster: {
-    summary: 'Prepare a cluster for token joins and sign cluster-info',
-    load: () => import('./commands/cluster.js'),
-  },
+  cluster: { summary: 'Prepare a cluster for token joins and sign cluster-info', load: () => import('./commands/cluster.js') },
   'ca-hash': { summary: 'Print the sha256 pin(s) of a cluster CA', load: () => import('./commands/ca-hash.js') },
 };
 
@@ -37,7 +32,8 @@ Run "kubejoin <command> --help" for a command's flags.
 ${exitCodeTable()}`;
 }
 
-export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+export async function runCli(argv: string[], context: CliContext): Promise<number> {
+  const ctx: CliContext = { ...context, stderr: maskedStream(context.stderr, secretArguments(argv)) };
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.stdout.write(usage());
@@ -53,12 +49,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     return EXIT_CODES['invalid-input'];
   }
   try {
-    const command = (await entry.load()).default;
-    if (rest[0] === '--help' || rest[0] === '-h') {
-      ctx.stdout.write(command.help);
-      return 0;
-    }
-    return await command.run(rest, ctx);
+    return await (await entry.load()).default.run(name, rest, ctx);
   } catch (err) {
     return reportError(err, ctx);
   }

@@ -1,10 +1,48 @@
+// The one masking rule for secrets in text, used by the CLI, the engine's messages, the
+// desktop app's main process and the renderer. A bootstrap token is `<id>.<secret>`: the id
+// is public and stays visible; the secret never does.
+
+const ID = '[a-z0-9]{6}';
+const SECRET = '[a-z0-9]{16}';
+
+/** A whole token, exactly (the id and the secret captured). */
+export const TOKEN_PATTERN = new RegExp(`^(${ID})\\.(${SECRET})$`);
+/** A token id, exactly. */
+export const TOKEN_ID_PATTERN = new RegExp(`^${ID}$`);
 /**
- * Anything shaped like a bootstrap token `<id>.<secret>`, in any case and anywhere in a
- * string: the widest net, so a token pasted into the wrong place is still caught.
+ * Anything shaped like a token, in any case and anywhere in a string: the widest net, so a
+ * token pasted into the wrong place is still caught.
  */
-export const TOKEN_SHAPE = /([a-z0-9]{6})\.[a-z0-9]{16}/gi;
+export const TOKEN_SHAPE = new RegExp(`(${ID})\\.${SECRET}`, 'gi');
+
+/** The CLI's mask: as long as a secret, so a masked token still reads as one. */
+export const SECRET_MASK = '****************';
 
 /** `text` with the secret part of every token-shaped string replaced by `mask` (the id stays). */
-export function maskTokenShapes(text: string, mask: string): string {
+export function maskTokenShapes(text: string, mask: string = SECRET_MASK): string {
   return text.replace(TOKEN_SHAPE, (_m, id: string) => `${id}.${mask}`);
+}
+
+/**
+ * The strings to hide for values known to be secret (what was given as a token, whatever its
+ * shape): each whole value and, for `<id>.<secret>`, its secret part. Too-short strings are
+ * left out (hiding "a" everywhere would garble every message); longest first.
+ */
+export function secretsOf(...values: readonly (string | undefined)[]): string[] {
+  const out = new Set<string>();
+  for (const value of values) {
+    const v = value?.trim();
+    if (!v) continue;
+    if (v.length >= 4) out.add(v);
+    const secret = v.split('.')[1];
+    if (secret !== undefined && secret.length >= 8) out.add(secret);
+  }
+  return [...out].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every known secret value and every token-shaped string masked. */
+export function maskSecrets(text: string, secretValues: readonly string[] = [], mask: string = SECRET_MASK): string {
+  let out = text;
+  for (const s of secretsOf(...secretValues)) out = out.split(s).join(mask);
+  return maskTokenShapes(out, mask);
 }

@@ -1,5 +1,6 @@
 import type { JoinRequest } from './options.js';
 import { STORE_KINDS } from './options.js';
+import { TOKEN_PATTERN } from './mask.js';
 
 // Pure checks shared by the engine's `validate` phase and the UI's validation-as-you-type.
 // Messages never echo a token secret.
@@ -9,13 +10,12 @@ export interface FieldProblem {
   message: string;
 }
 
-const TOKEN = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
 const PIN = /^sha256:[0-9a-f]{64}$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function tokenProblem(value: string, what = 'token'): string | undefined {
   if (value === '') return `a bootstrap ${what} is required`;
-  if (!TOKEN.test(value)) {
+  if (!TOKEN_PATTERN.test(value)) {
     return `the ${what} is malformed: it must match [a-z0-9]{6}.[a-z0-9]{16} (6 lower-case letters or digits, a dot, 16 more)`;
   }
   return undefined;

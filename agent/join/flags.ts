@@ -1,28 +1,40 @@
 import { parseArgs } from 'node:util';
 import { STORE_KINDS, timerDurationProblem, type JoinRequest, type StoreKind } from '../contract/index.js';
 import { parseDuration } from '../protocol/duration.js';
-import { UsageError } from '../errors.js';
+import { UsageError, usageErrorFromParseArgs } from '../errors.js';
 
 // The flags of `kubejoin join`, with kubeadm's names where kubeadm has them. Shared by
 // the CLI and the parser of pasted command lines, so both accept the same thing.
 
+const DISCOVERY = 'Discovery (kubeadm\'s flags)';
+const NODE = 'Node and credential';
+
+/**
+ * The join flags, each declared once with its help: the CLI generates `kubejoin join --help`
+ * from them, and the parser of pasted lines accepts exactly these.
+ */
 export const JOIN_FLAGS = {
-  token: { type: 'string' },
-  'tls-bootstrap-token': { type: 'string' },
-  'discovery-token-ca-cert-hash': { type: 'string', multiple: true },
-  'discovery-token-unsafe-skip-ca-verification': { type: 'boolean' },
-  'discovery-file': { type: 'string' },
-  'node-name': { type: 'string' },
-  config: { type: 'string' },
-  'token-file': { type: 'string' },
-  store: { type: 'string' },
-  'cert-dir': { type: 'string' },
-  'kubeconfig-out': { type: 'string' },
-  'discovery-timeout': { type: 'string' },
-  timeout: { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  help: { type: 'boolean', short: 'h' },
+  token: { type: 'string', value: '<id.secret>', section: DISCOVERY, help: 'bootstrap token for discovery and TLS bootstrap\n(visible in the process list: prefer --token-file or KUBEJOIN_TOKEN)' },
+  'token-file': { type: 'string', value: '<path|->', section: DISCOVERY, help: 'read the token from a file, or from stdin with "-"' },
+  'discovery-token-ca-cert-hash': { type: 'string', multiple: true, value: 'sha256:<hex>', section: DISCOVERY, help: 'pin of the cluster CA public key (repeatable)' },
+  'discovery-token-unsafe-skip-ca-verification': { type: 'boolean', section: DISCOVERY, help: 'join without a CA pin (the token alone vouches for the cluster)' },
+  'discovery-file': { type: 'string', value: '<path|https-url>', section: DISCOVERY, help: 'a kubeconfig giving server and CA instead of token discovery' },
+  'tls-bootstrap-token': { type: 'string', value: '<id.secret>', section: DISCOVERY, help: 'token for the certificate request (default: --token)' },
+  config: { type: 'string', value: '<file>', section: DISCOVERY, help: 'kubeadm JoinConfiguration (v1beta3 or v1beta4); flags override it' },
+  'discovery-timeout': { type: 'string', value: '<duration>', section: DISCOVERY, help: 'how long discovery keeps retrying (default 5m)' },
+  'node-name': { type: 'string', value: '<name>', section: NODE, help: 'node name (default: the host name, lower-cased)' },
+  store: { type: 'string', value: 'auto|keychain|file', section: NODE, help: 'where the credential goes (default auto: keychain if reachable)' },
+  'cert-dir': { type: 'string', value: '<dir>', section: NODE, help: 'file store: directory of kubelet-client-current.pem\n(default /var/lib/kubelet/pki as root, else $XDG_STATE_HOME/kubejoin/pki)' },
+  'kubeconfig-out': { type: 'string', value: '<file>', section: NODE, help: 'kubeconfig for the new credential\n(default /etc/kubernetes/kubelet.conf as root, else $XDG_STATE_HOME/kubejoin/kubelet.conf)' },
+  timeout: { type: 'string', value: '<duration>', section: NODE, help: 'the whole join (default 10m)' },
+  output: { type: 'string', short: 'o', value: 'text|json', section: NODE, help: 'json: one event per line (NDJSON), the last is the result' },
 } as const;
+
+type JoinFlagSpecs = typeof JOIN_FLAGS;
+/** The flags' values as parseArgs returns them. */
+export type JoinFlagValues = {
+  -readonly [K in keyof JoinFlagSpecs]?: JoinFlagSpecs[K]['type'] extends 'boolean' ? boolean : JoinFlagSpecs[K] extends { multiple: true } ? string[] : string;
+};
 
 /** kubeadm join flags that make no sense for kubejoin: accepted in a pasted line, ignored with a warning. */
 export const IGNORED_KUBEADM_FLAGS: Record<string, boolean> = {
@@ -41,7 +53,6 @@ export interface JoinFlags {
   output: 'text' | 'json';
   /** The token came from --token (visible in the process list). */
   tokenOnCommandLine: boolean;
-  help: boolean;
 }
 
 function duration(flag: string, value: string | undefined): number | undefined {
@@ -53,23 +64,27 @@ function duration(flag: string, value: string | undefined): number | undefined {
   return ms;
 }
 
-/** Parses join arguments. Throws UsageError on unknown flags or bad values. */
+/** Parses join arguments (the pasted-line parser). Throws UsageError on unknown flags or bad values. */
 export function parseJoinArgs(argv: string[]): JoinFlags {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: JOIN_FLAGS, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^Unknown option '(.*)'.*$/s, "unknown flag $1"));
+    throw usageErrorFromParseArgs(err);
   }
-  const { values: v, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`expected one API server endpoint, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (parsed.positionals.length > 1) throw new UsageError(`expected one API server endpoint, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  return joinFlagsFrom(parsed.values, parsed.positionals[0]);
+}
+
+/** Checks parsed join flags and turns them into a request (flags only: no files read yet). */
+export function joinFlagsFrom(v: JoinFlagValues, endpoint: string | undefined): JoinFlags {
   const output = v.output ?? 'text';
   if (output !== 'text' && output !== 'json') throw new UsageError(`--output "${output}" is not supported: use text or json`);
   if (v.store !== undefined && !STORE_KINDS.includes(v.store as StoreKind)) {
     throw new UsageError(`--store "${v.store}" is not supported: use auto, keychain or file`);
   }
   const request: JoinRequest = {};
-  if (positionals[0] !== undefined) request.endpoint = positionals[0];
+  if (endpoint !== undefined) request.endpoint = endpoint;
   if (v.token !== undefined) request.token = v.token;
   if (v['tls-bootstrap-token'] !== undefined) request.tlsBootstrapToken = v['tls-bootstrap-token'];
   if (v['discovery-token-ca-cert-hash']) request.caCertHashes = v['discovery-token-ca-cert-hash'].flatMap((h) => h.split(',')).filter(Boolean);
@@ -83,7 +98,7 @@ export function parseJoinArgs(argv: string[]): JoinFlags {
   if (discoveryTimeoutMs !== undefined) request.discoveryTimeoutMs = discoveryTimeoutMs;
   const timeoutMs = duration('timeout', v.timeout);
   if (timeoutMs !== undefined) request.timeoutMs = timeoutMs;
-  const flags: JoinFlags = { request, output, tokenOnCommandLine: v.token !== undefined || v['tls-bootstrap-token'] !== undefined, help: v.help === true };
+  const flags: JoinFlags = { request, output, tokenOnCommandLine: v.token !== undefined || v['tls-bootstrap-token'] !== undefined };
   if (v['token-file'] !== undefined) flags.tokenFile = v['token-file'];
   if (v.config !== undefined) flags.configFile = v.config;
   return flags;

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { tokenProblem } from '../contract/index.js';
+import { TOKEN_PATTERN, tokenProblem } from '../contract/index.js';
+
+export { TOKEN_ID_PATTERN, TOKEN_PATTERN } from '../contract/index.js';
 import { UsageError } from '../errors.js';
 
 // docs/protocol.md §1.
-export const TOKEN_ID_PATTERN = /^[a-z0-9]{6}$/;
-export const TOKEN_PATTERN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 export const EXTRA_GROUP_PATTERN = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
 export const TOKEN_SECRET_TYPE = 'bootstrap.kubernetes.io/token';
 export const TOKEN_SECRET_PREFIX = 'bootstrap-token-';

@@ -12,7 +12,7 @@ import {
   type SecretLike,
 } from '../../agent/admin/token-secret.js';
 import { planPrune, pruneTokens, readTokens } from '../../agent/admin/tokens.js';
-import { redact } from '../../agent/cli/admin-flags.js';
+import { maskSecrets } from '../../agent/contract/index.js';
 import { KubejoinError, UsageError } from '../../agent/errors.js';
 
 const TOKEN = { id: 'abcdef', secret: '0123456789abcdef' };
@@ -206,5 +206,5 @@ test('prune: each delete carries the UID precondition; a dry run deletes nothing
 });
 
 test('redact: token-shaped values are masked before they are echoed', () => {
-  assert.equal(redact('unexpected argument "abcdef.0123456789abcdef"'), 'unexpected argument "abcdef.****************"');
+  assert.equal(maskSecrets('unexpected argument "abcdef.0123456789abcdef"'), 'unexpected argument "abcdef.****************"');
 });

@@ -1,14 +1,18 @@
 import { stringify } from 'yaml';
-import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, noPositionals, parseFlags } from '../admin-flags.js';
 import { AdminClient } from '../../admin/client.js';
 import { endpointOf, pinsOf } from '../../admin/join-command.js';
 import { loadAdminKubeconfig } from '../../admin/admin-kubeconfig.js';
 import { prepareCluster, printable, type PlannedObject } from '../../admin/prepare.js';
-import type { CliContext, Command } from '../context.js';
+import { defineCommand } from '../command.js';
+import { KUBECONFIG_FLAGS, kubeconfigOf } from '../kubeconfig-flags.js';
 
-const help = `Usage: kubejoin cluster prepare [--dry-run] [flags]
+function describe(p: PlannedObject): string {
+  const name = p.namespace === undefined ? p.name : `${p.namespace}/${p.name}`;
+  return `${p.kind} ${name}${p.note ? ` (${p.note})` : ''}`;
+}
 
-Create or update, idempotently, what kubeadm's bootstrap-token phase creates:
+export default defineCommand({
+  description: `Create or update, idempotently, what kubeadm's bootstrap-token phase creates:
   ClusterRoleBinding kubeadm:kubelet-bootstrap                     (token group -> system:node-bootstrapper)
   ClusterRoleBinding kubeadm:node-autoapprove-bootstrap            (token group -> CSR nodeclient auto-approval)
   ClusterRoleBinding kubeadm:node-autoapprove-certificate-rotation (system:nodes -> selfnodeclient)
@@ -17,37 +21,19 @@ Create or update, idempotently, what kubeadm's bootstrap-token phase creates:
 Only what differs is written; a second run changes nothing and says so. An existing
 cluster-info naming the same server and CA is left as it is (it is signed as stored).
 
-Flags:
-  --dry-run       Print the objects that would be written (YAML on stdout), write nothing
-  --server URL    Server URL to publish in cluster-info, if nodes must reach the API server at
-                  another address than the admin kubeconfig's (default: the kubeconfig's server)
-${KUBECONFIG_HELP}
-
 Afterwards: "kubejoin token create", and, if the controller-manager does not run the
-bootstrapsigner controller, "kubejoin cluster sign" (or "cluster sign --watch").
-`;
-
-function describe(p: PlannedObject): string {
-  const name = p.namespace === undefined ? p.name : `${p.namespace}/${p.name}`;
-  return `${p.kind} ${name}${p.note ? ` (${p.note})` : ''}`;
-}
-
-const prepare: Command = {
-  name: 'cluster prepare',
-  summary: 'Create the bootstrap-token objects',
-  help,
-  async run(argv: string[], ctx: CliContext): Promise<number> {
-    const { values, positionals } = parseFlags({
-      args: argv,
-      allowPositionals: true,
-      options: { ...HELP_OPTION, ...KUBECONFIG_OPTIONS, 'dry-run': { type: 'boolean' }, server: { type: 'string' } },
-    });
-    if (values.help) {
-      ctx.stdout.write(help);
-      return 0;
-    }
-    noPositionals(positionals, 'kubejoin cluster prepare [--dry-run]');
-    const target = await loadAdminKubeconfig({ kubeconfig: values.kubeconfig, context: values.context }, ctx.env);
+bootstrapsigner controller, "kubejoin cluster sign" (or "cluster sign --watch").`,
+  flags: {
+    'dry-run': { type: 'boolean', help: 'Print the objects that would be written (YAML on stdout), write nothing' },
+    server: {
+      type: 'string',
+      value: 'URL',
+      help: "Server URL to publish in cluster-info, if nodes must reach the API server at\nanother address than the admin kubeconfig's (default: the kubeconfig's server)",
+    },
+    ...KUBECONFIG_FLAGS,
+  },
+  async run({ flags: values }, ctx) {
+    const target = await loadAdminKubeconfig(kubeconfigOf(values), ctx.env);
     const server = values.server ?? target.cluster.server;
     endpointOf(server); // an https URL, or a UsageError
     pinsOf(target.cluster.caBytes, `the kubeconfig's cluster ${JSON.stringify(target.cluster.name)}`); // at least one CA certificate
@@ -70,6 +56,4 @@ const prepare: Command = {
     );
     return 0;
   },
-};
-
-export default prepare;
+});

@@ -1,21 +1,9 @@
-import { HELP_OPTION, KUBECONFIG_HELP, KUBECONFIG_OPTIONS, noPositionals, parseFlags } from '../admin-flags.js';
 import { AdminClient } from '../../admin/client.js';
 import { signOnce, watchAndSign, type SignResult } from '../../admin/signer.js';
 import { EXIT_CODES } from '../../contract/index.js';
-import type { CliContext, Command } from '../context.js';
-
-const help = `Usage: kubejoin cluster sign [--watch] [flags]
-
-Do the BootstrapSigner controller's job, for clusters whose controller-manager does not run
-it: add jws-kubeconfig-<id> to kube-public/cluster-info for every token that is valid for
-signing (usage-bootstrap-signing "true", not expired, well-formed), and remove the keys of
-tokens that are gone. cluster-info is written only if something changed.
-
-Flags:
-  --watch         Keep doing it as tokens come, go and expire, until interrupted
-  --dry-run       Only print what would change
-${KUBECONFIG_HELP}
-`;
+import { defineCommand } from '../command.js';
+import type { CliContext } from '../context.js';
+import { KUBECONFIG_FLAGS, kubeconfigOf } from '../kubeconfig-flags.js';
 
 function report(r: SignResult, dryRun: boolean, ctx: CliContext): void {
   const stamp = new Date().toISOString();
@@ -30,23 +18,19 @@ function report(r: SignResult, dryRun: boolean, ctx: CliContext): void {
   if (!r.changed) ctx.stdout.write(`${stamp} cluster-info signatures are up to date (${r.unchanged.length} token(s))\n`);
 }
 
-const sign: Command = {
-  name: 'cluster sign',
-  summary: 'Sign cluster-info',
-  help,
-  async run(argv: string[], ctx: CliContext): Promise<number> {
-    const { values, positionals } = parseFlags({
-      args: argv,
-      allowPositionals: true,
-      options: { ...HELP_OPTION, ...KUBECONFIG_OPTIONS, watch: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
-    });
-    if (values.help) {
-      ctx.stdout.write(help);
-      return 0;
-    }
-    noPositionals(positionals, 'kubejoin cluster sign [--watch]');
+export default defineCommand({
+  description: `Do the BootstrapSigner controller's job, for clusters whose controller-manager does not run
+it: add jws-kubeconfig-<id> to kube-public/cluster-info for every token that is valid for
+signing (usage-bootstrap-signing "true", not expired, well-formed), and remove the keys of
+tokens that are gone. cluster-info is written only if something changed.`,
+  flags: {
+    watch: { type: 'boolean', help: 'Keep doing it as tokens come, go and expire, until interrupted' },
+    'dry-run': { type: 'boolean', help: 'Only print what would change' },
+    ...KUBECONFIG_FLAGS,
+  },
+  async run({ flags: values }, ctx) {
     const dryRun = values['dry-run'] === true;
-    const client = await AdminClient.connect({ kubeconfig: values.kubeconfig, context: values.context }, ctx.env);
+    const client = await AdminClient.connect(kubeconfigOf(values), ctx.env);
     if (!values.watch || dryRun) {
       const result = await signOnce(client, Date.now, dryRun);
       report(result, dryRun, ctx);
@@ -65,6 +49,4 @@ const sign: Command = {
     });
     return 0;
   },
-};
-
-export default sign;
+});

@@ -1,10 +1,8 @@
-import { commandGroup } from '../group.js';
+import { defineGroup } from '../command.js';
 
 // `kubejoin cluster <subcommand>`: the control-plane setup token joins need.
 
-export default commandGroup(
-  'cluster',
-  'Prepare a cluster for token joins and sign cluster-info',
+export default defineGroup(
   `Make any conformant cluster ready for token joins, also one kubeadm did not build or whose
 controller-manager does not run the bootstrapsigner and tokencleaner controllers.
 The API server must run with --enable-bootstrap-token-auth=true.`,

@@ -1,29 +1,19 @@
 import { X509Certificate } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import { readKeychainCredential } from '../../store/keychain.js';
-import type { Command } from '../context.js';
+import { defineCommand } from '../command.js';
 
-const help = `Usage: kubejoin credential --server <url> --node-name <name>
-
-Prints the credential stored in the OS keychain by "kubejoin join --store keychain" as a
+export default defineCommand({
+  description: `Prints the credential stored in the OS keychain by "kubejoin join --store keychain" as a
 client.authentication.k8s.io/v1 ExecCredential. kubectl runs this as the exec plugin of
-the kubeconfig that join writes; you do not need to run it yourself.
-`;
-
-const command: Command = {
-  name: 'credential',
-  summary: 'Print the stored credential as an ExecCredential (kubectl exec plugin)',
-  help,
-  async run(argv, ctx) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args: argv, options: { server: { type: 'string' }, 'node-name': { type: 'string' } }, strict: true }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    if (!values.server || !values['node-name']) throw new UsageError('--server and --node-name are required');
-    const { certPem, keyPem } = await readKeychainCredential(ctx.env, values['node-name'], values.server);
+the kubeconfig that join writes; you do not need to run it yourself.`,
+  flags: {
+    server: { type: 'string', value: '<url>', help: 'the API server the credential is for (required)' },
+    'node-name': { type: 'string', value: '<name>', help: 'the node name the credential is for (required)' },
+  },
+  async run({ flags }, ctx) {
+    if (!flags.server || !flags['node-name']) throw new UsageError('--server and --node-name are required');
+    const { certPem, keyPem } = await readKeychainCredential(ctx.env, flags['node-name'], flags.server);
     const notAfter = new Date(new X509Certificate(certPem).validTo).toISOString().replace(/\.\d{3}Z$/, 'Z');
     ctx.stdout.write(
       `${JSON.stringify({
@@ -34,6 +24,4 @@ const command: Command = {
     );
     return 0;
   },
-};
-
-export default command;
+});

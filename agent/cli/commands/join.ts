@@ -1,55 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
-import { EXIT_CODES, type JoinRequest, type JoinResult } from '../../contract/index.js';
+import { EXIT_CODES, secretsOf, type JoinRequest, type JoinResult } from '../../contract/index.js';
 import { UsageError } from '../../errors.js';
 import { closeSharedAgents } from '../../transport/http.js';
 import { join } from '../../join/engine.js';
 import { loadJoinConfiguration } from '../../join/config-file.js';
-import { parseJoinArgs } from '../../join/flags.js';
-import type { CliContext, Command } from '../context.js';
-import { exitCodeTable } from '../exit-codes.js';
+import { JOIN_FLAGS, joinFlagsFrom, type JoinFlagValues } from '../../join/flags.js';
+import { defineCommand } from '../command.js';
+import type { CliContext } from '../context.js';
+import { maskedStream } from '../masked-output.js';
 import { JsonRenderer } from '../render/json.js';
 import { TextRenderer } from '../render/text.js';
-
-const help = `Usage: kubejoin join <host:port> [flags]
-
-Join this machine to a Kubernetes cluster with a bootstrap token, as "kubeadm join" does
-for the kubelet credential: discover and verify the cluster, request a client certificate
-for system:node:<name>, wait until it is issued, store it and prove it works.
-
-Discovery (kubeadm's flags):
-      --token <id.secret>                 bootstrap token for discovery and TLS bootstrap
-                                          (visible in the process list: prefer --token-file or KUBEJOIN_TOKEN)
-      --token-file <path|->               read the token from a file, or from stdin with "-"
-      --discovery-token-ca-cert-hash sha256:<hex>
-                                          pin of the cluster CA public key (repeatable)
-      --discovery-token-unsafe-skip-ca-verification
-                                          join without a CA pin (the token alone vouches for the cluster)
-      --discovery-file <path|https-url>   a kubeconfig giving server and CA instead of token discovery
-      --tls-bootstrap-token <id.secret>   token for the certificate request (default: --token)
-      --config <file>                     kubeadm JoinConfiguration (v1beta3 or v1beta4); flags override it
-      --discovery-timeout <duration>      how long discovery keeps retrying (default 5m)
-
-Node and credential:
-      --node-name <name>                  node name (default: the host name, lower-cased)
-      --store auto|keychain|file          where the credential goes (default auto: keychain if reachable)
-      --cert-dir <dir>                    file store: directory of kubelet-client-current.pem
-                                          (default /var/lib/kubelet/pki as root, else $XDG_STATE_HOME/kubejoin/pki)
-      --kubeconfig-out <file>             kubeconfig for the new credential
-                                          (default /etc/kubernetes/kubelet.conf as root, else $XDG_STATE_HOME/kubejoin/kubelet.conf)
-      --timeout <duration>                the whole join (default 10m)
-  -o, --output text|json                  json: one event per line (NDJSON), the last is the result
-
-Environment:
-  KUBEJOIN_TOKEN                          the bootstrap token, when no flag or file gives one
-  NO_COLOR                                no colours in the live step list
-
-Examples:
-  kubejoin join 10.0.0.1:6443 --token-file /run/secrets/join-token \\
-      --discovery-token-ca-cert-hash sha256:0123…
-  echo "$TOKEN" | kubejoin join 10.0.0.1:6443 --token-file - --discovery-token-ca-cert-hash sha256:0123… -o json
-
-${exitCodeTable()}`;
 
 async function readTokenFile(path: string, ctx: CliContext): Promise<string> {
   let text: string;
@@ -70,10 +31,13 @@ async function readTokenFile(path: string, ctx: CliContext): Promise<string> {
 }
 
 /** Flags, config file, token file and KUBEJOIN_TOKEN merged into one request (flags win). */
-export async function resolveJoinRequest(argv: string[], ctx: CliContext): Promise<{ request: JoinRequest; output: 'text' | 'json'; warnings: string[]; help: boolean }> {
-  const flags = parseJoinArgs(argv);
+export async function resolveJoinRequest(
+  values: JoinFlagValues,
+  endpoint: string | undefined,
+  ctx: CliContext,
+): Promise<{ request: JoinRequest; output: 'text' | 'json'; warnings: string[] }> {
+  const flags = joinFlagsFrom(values, endpoint);
   const warnings: string[] = [];
-  if (flags.help) return { request: {}, output: flags.output, warnings, help: true };
   const base = flags.configFile ? await loadJoinConfiguration(flags.configFile) : {};
   const request: JoinRequest = { ...base, ...flags.request };
   if (flags.tokenFile !== undefined) {
@@ -85,7 +49,7 @@ export async function resolveJoinRequest(argv: string[], ctx: CliContext): Promi
   if (flags.tokenOnCommandLine) {
     warnings.push('warning: a token given with --token is visible to other users in the process list; prefer --token-file or KUBEJOIN_TOKEN');
   }
-  return { request, output: flags.output, warnings, help: false };
+  return { request, output: flags.output, warnings };
 }
 
 /** The exec-plugin command for keychain kubeconfigs: this very CLI. */
@@ -100,17 +64,29 @@ function credentialCommand(): { command: string; args: string[] } {
   return { command: process.execPath, args: [...loaders, realpathSync(script)] };
 }
 
-const command: Command = {
-  name: 'join',
-  summary: 'Join this machine to a cluster with a bootstrap token',
-  help,
-  async run(argv, ctx) {
-    const { request, output, warnings, help: wantHelp } = await resolveJoinRequest(argv, ctx);
-    if (wantHelp) {
-      ctx.stdout.write(help);
-      return 0;
-    }
-    for (const w of warnings) ctx.stderr.write(`${w}\n`);
+export default defineCommand({
+  description: `Join this machine to a Kubernetes cluster with a bootstrap token, as "kubeadm join" does
+for the kubelet credential: discover and verify the cluster, request a client certificate
+for system:node:<name>, wait until it is issued, store it and prove it works.`,
+  flags: JOIN_FLAGS,
+  positionals: { usage: '<host:port>', what: 'API server endpoint' },
+  environment: [
+    ['KUBEJOIN_TOKEN', 'the bootstrap token, when no flag or file gives one'],
+    ['NO_COLOR', 'no colours in the live step list'],
+  ],
+  examples: [
+    'kubejoin join 10.0.0.1:6443 --token-file /run/secrets/join-token \\',
+    '    --discovery-token-ca-cert-hash sha256:0123…',
+    'echo "$TOKEN" | kubejoin join 10.0.0.1:6443 --token-file - --discovery-token-ca-cert-hash sha256:0123… -o json',
+  ],
+  exitCodes: true,
+  async run({ flags, positionals }, context) {
+    const { request, output, warnings } = await resolveJoinRequest(flags, positionals[0], context);
+    for (const w of warnings) context.stderr.write(`${w}\n`);
+    // A join never prints a secret on purpose: all its output goes through the mask, with
+    // the token itself however it was given (flag, file, environment, config).
+    const secrets = secretsOf(request.token, request.tlsBootstrapToken);
+    const ctx = { ...context, stdout: maskedStream(context.stdout, secrets), stderr: maskedStream(context.stderr, secrets) };
     const renderer = output === 'json' ? new JsonRenderer(ctx) : new TextRenderer(ctx);
     // Device facts are for machines reading JSON; the text summary does without them.
     const events = join(request, { signal: ctx.signal, env: ctx.env, credentialCommand: credentialCommand(), deviceFacts: output === 'json' });
@@ -122,6 +98,4 @@ const command: Command = {
     closeSharedAgents();
     return result?.ok ? EXIT_CODES.ok : (result?.error.exitCode ?? EXIT_CODES.internal);
   },
-};
-
-export default command;
+});

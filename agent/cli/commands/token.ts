@@ -1,11 +1,9 @@
-import { commandGroup } from '../group.js';
+import { defineGroup } from '../command.js';
 
 // `kubejoin token <subcommand>`: each subcommand is its own module, loaded when it runs, so
 // `token generate` never loads the API client.
 
-export default commandGroup(
-  'token',
-  'Create, list, delete and prune bootstrap tokens',
+export default defineGroup(
   `Manage bootstrap tokens: Secrets kube-system/bootstrap-token-<id> of type
 bootstrap.kubernetes.io/token. A token is <id>.<secret> ([a-z0-9]{6}.[a-z0-9]{16}); the id is
 public, the secret is a password.`,
