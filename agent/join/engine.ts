@@ -54,7 +54,10 @@ const REQUEST_TIMEOUT_MS = 30_000;
  */
 export async function* join(request: JoinRequest, options: JoinOptions = {}): AsyncGenerator<JoinEvent, JoinResult, void> {
   const channel = new Channel<JoinEvent>();
-  const running = runJoin(request, options, (e) => channel.push(maskDeep(e))).then(maskDeep).finally(() => channel.close());
+  const secrets = [request.token, request.tlsBootstrapToken].filter((t): t is string => typeof t === 'string');
+  const running = runJoin(request, options, (e) => channel.push(maskDeep(e, secrets)))
+    .then((r) => maskDeep(r, secrets))
+    .finally(() => channel.close());
   for await (const event of channel) yield event;
   return running;
 }
