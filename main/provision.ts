@@ -55,7 +55,7 @@ export async function parseProvision(text: string, path: string, readTokenFile: 
   const problems: string[] = [];
   const at = (offset: number | undefined): string => (offset === undefined ? path : `${path}:${lines.linePos(offset).line}`);
   // Messages are built from the parser's first line only (no code frame that could quote a token).
-  const say = (where: string, message: string): void => void problems.push(`${where}: ${message}`);
+  const say = (where: string, message: string): void => void problems.push(redactText(`${where}: ${message}`, []));
 
   for (const err of doc.errors) say(at(err.pos[0]), err.message.split('\n')[0] ?? err.code);
   if (problems.length > 0) return failed(problems);

@@ -42,6 +42,7 @@ export function csrState(obj: CsrObject): CsrState {
 export class MalformedObjectError extends Error {
   override name = 'MalformedObjectError';
 }
+// (Its messages name fields, never values: nothing from the answer is quoted but a type, cut to 20 characters.)
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

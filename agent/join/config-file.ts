@@ -47,7 +47,13 @@ export function parseJoinConfiguration(text: string, file: string): JoinRequest 
   const docs = parseAllDocuments(text);
   const bad = docs.find((d) => d.errors.length > 0);
   if (bad) throw new UsageError(`${file} is not valid YAML: ${bad.errors[0]!.message.split('\n')[0]}`);
-  const objects = docs.map((d) => d.toJS() as JoinConfigurationDoc | null).filter((d): d is JoinConfigurationDoc => d !== null && typeof d === 'object');
+  let values: unknown[];
+  try {
+    values = docs.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+  } catch (err) {
+    throw new UsageError(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const objects = values.filter((d): d is JoinConfigurationDoc => d !== null && typeof d === 'object' && !Array.isArray(d));
   const doc = objects.find((d) => d.kind === 'JoinConfiguration');
   if (!doc) throw new UsageError(`${file} holds no JoinConfiguration (kind: JoinConfiguration, apiVersion ${API_VERSIONS.join(' or ')})`);
   if (!API_VERSIONS.includes(doc.apiVersion ?? '')) {
