@@ -1,18 +1,8 @@
-// The join as the window shows it, rebuilt from engine events by a pure reducer (so a
-// reloaded window replays the snapshot's events and lands on the same screen).
-import { PHASES, type ErrorInfo, type JoinEvent, type JoinResult, type JoinSnapshot, type JoinStatus, type Phase } from '../agent/contract/index.js';
+// The join as the window shows it, rebuilt from engine events by the contract's step
+// reducer (so a reloaded window replays the snapshot's events and lands on the same screen).
+import { applyStepEvent, pendingSteps, type ErrorInfo, type JoinEvent, type JoinResult, type JoinSnapshot, type JoinStatus, type Phase, type StepView } from '../agent/contract/index.js';
 
-export type StepState = 'pending' | 'running' | 'done' | 'failed';
-
-export interface StepView {
-  phase: Phase;
-  state: StepState;
-  durationMs?: number;
-  /** The latest progress message, or the phase's summary once done. */
-  message?: string;
-  attempt?: number;
-  error?: ErrorInfo;
-}
+export type { StepState, StepView } from '../agent/contract/index.js';
 
 export interface JoinView {
   joinId: number;
@@ -23,25 +13,11 @@ export interface JoinView {
 }
 
 export function emptyView(joinId = 0, status: JoinStatus = 'idle'): JoinView {
-  return { joinId, status, steps: PHASES.map((phase) => ({ phase, state: 'pending' })) };
+  return { joinId, status, steps: pendingSteps() };
 }
 
 export function applyEvent(view: JoinView, event: JoinEvent): JoinView {
-  if (event.type === 'result') return { ...view, result: event.result };
-  const steps = view.steps.map((step): StepView => {
-    if (step.phase !== event.phase) return step;
-    switch (event.type) {
-      case 'started':
-        return { phase: step.phase, state: 'running' };
-      case 'progress':
-        return { ...step, state: 'running', message: event.message, ...(event.attempt === undefined ? {} : { attempt: event.attempt }) };
-      case 'succeeded':
-        return { phase: step.phase, state: 'done', durationMs: event.durationMs, message: event.message ?? step.message };
-      case 'failed':
-        return { phase: step.phase, state: 'failed', durationMs: event.durationMs, message: event.error.message, error: event.error };
-    }
-  });
-  return { ...view, steps };
+  return event.type === 'result' ? { ...view, result: event.result } : { ...view, steps: applyStepEvent(view.steps, event) };
 }
 
 export function viewFromSnapshot(snap: JoinSnapshot): JoinView {

@@ -1,7 +1,7 @@
 // The two endings: success (who the cluster sees, until when, where the credential is)
 // and failure (plain words, what to do next, the exit-code category, diagnostics).
-import { CATEGORY_TITLES, PHASE_TITLES, type DeviceFacts } from '../agent/contract/index.js';
-import { diagnosticsText, NEXT_STEPS } from './diagnostics.js';
+import { CATEGORY_TITLES, NEXT_STEPS, PHASE_TITLES, type DeviceFacts } from '../agent/contract/index.js';
+import { diagnosticsText } from './diagnostics.js';
 import { byId, fillFacts } from './dom.js';
 import { formatDuration, formatExpiry } from './format.js';
 import { failureOf, type JoinView } from './join-view.js';
@@ -37,7 +37,7 @@ export function renderFailure(view: JoinView, device: DeviceFacts | undefined, s
     const { error, phase } = failure;
     const where = phase ? ` (step: ${PHASE_TITLES[phase]})` : '';
     byId('failure-message').textContent = scrub(`${error.message}${where}`, secrets);
-    byId('failure-next').textContent = scrub(error.hint ?? NEXT_STEPS[error.category] ?? '', secrets);
+    byId('failure-next').textContent = scrub(error.hint ?? NEXT_STEPS[error.category], secrets);
     byId('failure-category').textContent = `Exit code ${error.exitCode}: ${error.category} (${CATEGORY_TITLES[error.category]})`;
   }
   const text = diagnosticsText(view, device, secrets);

@@ -8,6 +8,7 @@ import type {
   V1RoleBinding,
   V1Secret,
 } from '@kubernetes/client-node';
+import type { Identity } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
 import { TOKEN_SECRET_TYPE } from '../protocol/token.js';
 import { loadAdminKubeconfig, loadClientNode, type AdminTarget, type KubeconfigFlags } from './admin-kubeconfig.js';
@@ -18,11 +19,6 @@ import { TOKEN_NAMESPACE } from './token-secret.js';
 // failure into a sentence (403s name verb, resource, namespace and identity).
 
 const RBAC = 'rbac.authorization.k8s.io';
-
-export interface Identity {
-  username: string;
-  groups: string[];
-}
 
 export type DeleteOutcome = 'deleted' | 'not-found' | 'changed';
 

@@ -4,10 +4,7 @@ import { clusterOf } from '../protocol/kubeconfig.js';
 // client-go's clientcmd.Write of a Config holding one unnamed cluster (keys sorted, nulls
 // spelled out, no users, no contexts). Pure.
 
-export const CLUSTER_INFO_NAMESPACE = 'kube-public';
-export const CLUSTER_INFO_NAME = 'cluster-info';
-export const KUBECONFIG_KEY = 'kubeconfig';
-export const JWS_KEY_PREFIX = 'jws-kubeconfig-';
+export { CLUSTER_INFO_NAME, CLUSTER_INFO_NAMESPACE, JWS_KEY_PREFIX, KUBECONFIG_KEY } from '../protocol/cluster-info.js';
 
 // A YAML plain scalar Go's yaml.v2 would also leave unquoted (conservatively: URL characters only).
 const PLAIN = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[A-Za-z0-9._~:/?[\]@!$&'()*+,;=%-]*$/;

@@ -27,6 +27,17 @@ export const CATEGORY_TITLES: Readonly<Record<ErrorCategory, string>> = {
   'store-failed': 'the credential store failed',
 };
 
+/** What to do next when the engine gave no hint, by category. */
+export const NEXT_STEPS: Readonly<Record<ErrorCategory, string>> = {
+  'invalid-input': 'Check the values in the form (or the pasted command) and try again.',
+  'untrusted-cluster': 'Check the CA cert hash with "kubejoin ca-hash" on the control plane. If it differs from the one you were given, do not trust this server.',
+  'token-refused': 'The token may have expired or been deleted: create a new one on the control plane ("kubejoin token create") and join again.',
+  'certificate-denied': 'Ask a cluster administrator why the certificate request was denied, then join again.',
+  timeout: 'Check that the API server is reachable from this machine and that certificate requests get approved, then try again.',
+  'store-failed': 'Choose another credential store (file or keychain) or check the permissions of the credential location.',
+  internal: 'Copy the diagnostics and report the problem.',
+};
+
 /** A failure as it crosses a boundary (event, IPC, JSON output): no stack, no secret. */
 export interface ErrorInfo {
   category: ErrorCategory;

@@ -7,4 +7,5 @@ export * from './device.js';
 export * from './events.js';
 export * from './validate.js';
 export * from './mask.js';
+export * from './steps.js';
 export * from './ipc.js';

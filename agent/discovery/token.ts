@@ -3,6 +3,7 @@ import { BodyLimitError, isTlsVerificationError, LIMITS, request, sharedAgent, T
 import { GaveUp, isTransientStatus, retrying, transientStatus } from '../transport/retry.js';
 import { verifyDetached } from '../protocol/jws.js';
 import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
+import { CLUSTER_INFO_PATH, JWS_KEY_PREFIX, KUBECONFIG_KEY } from '../protocol/cluster-info.js';
 import type { PinSet } from '../protocol/pin.js';
 import { checkPinnedCA, type PinnedCA } from './pins.js';
 import type { DiscoveredCluster, DiscoveryRun, DiscoverySource } from './index.js';
@@ -40,9 +41,6 @@ export async function discoverWithToken(source: Extract<DiscoverySource, { kind:
   return { server: pinned.server, caPem: pinned.caPem, cas: pinned.certs };
 }
 
-const CLUSTER_INFO_PATH = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
-const KUBECONFIG_KEY = 'kubeconfig';
-const JWS_KEY_PREFIX = 'jws-kubeconfig-';
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface ClusterInfo {

@@ -1,11 +1,9 @@
-import { PHASES, PHASE_TITLES, CATEGORY_TITLES, type JoinEvent, type JoinResult, type Phase } from '../../contract/index.js';
+import { PHASE_TITLES, CATEGORY_TITLES, applyStepEvent, pendingSteps, type JoinEvent, type JoinResult, type StepView } from '../../contract/index.js';
 import type { CliContext } from '../context.js';
-
-type StepState = 'pending' | 'running' | 'done' | 'failed';
 
 /** Renders join events for people: a live step list on a TTY, one plain line per event otherwise. */
 export class TextRenderer {
-  private readonly states = new Map<Phase, { state: StepState; note: string; ms?: number }>();
+  private steps: StepView[] = pendingSteps();
   private readonly live: boolean;
   private readonly color: boolean;
   private drawnLines = 0;
@@ -13,7 +11,6 @@ export class TextRenderer {
   constructor(private readonly ctx: CliContext) {
     this.live = ctx.stdout.isTTY === true && ctx.env.TERM !== 'dumb';
     this.color = this.live && !ctx.env.NO_COLOR;
-    for (const p of PHASES) this.states.set(p, { state: 'pending', note: '' });
   }
 
   private paint(code: string, text: string): string {
@@ -22,11 +19,7 @@ export class TextRenderer {
 
   event(e: JoinEvent): void {
     if (e.type === 'result') return this.result(e.result);
-    const s = this.states.get(e.phase)!;
-    if (e.type === 'started') s.state = 'running';
-    else if (e.type === 'progress') s.note = e.message;
-    else if (e.type === 'succeeded') Object.assign(s, { state: 'done', note: e.message ?? '', ms: e.durationMs });
-    else Object.assign(s, { state: 'failed', note: e.error.message, ms: e.durationMs });
+    this.steps = applyStepEvent(this.steps, e);
     if (this.live) return this.redraw();
     const title = PHASE_TITLES[e.phase];
     const line =
@@ -39,12 +32,11 @@ export class TextRenderer {
 
   private redraw(): void {
     const out: string[] = [];
-    for (const p of PHASES) {
-      const s = this.states.get(p)!;
+    for (const s of this.steps) {
       const mark = { pending: this.paint('2', '·'), running: this.paint('36', '›'), done: this.paint('32', '✔'), failed: this.paint('31', '✘') }[s.state];
-      const ms = s.ms === undefined ? '' : this.paint('2', ` ${s.ms} ms`);
-      const note = s.note && s.state !== 'failed' ? this.paint('2', ` — ${s.note}`) : '';
-      out.push(`${mark} ${PHASE_TITLES[p]}${ms}${note}`);
+      const ms = s.durationMs === undefined ? '' : this.paint('2', ` ${s.durationMs} ms`);
+      const note = s.message && s.state !== 'failed' ? this.paint('2', ` — ${s.message}`) : '';
+      out.push(`${mark} ${PHASE_TITLES[s.phase]}${ms}${note}`);
     }
     const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F\x1b[J` : '';
     this.ctx.stdout.write(`${up}${out.join('\n')}\n`);
