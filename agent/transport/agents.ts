@@ -58,7 +58,7 @@ export class TrustAgent extends https.Agent {
   override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
     const host = String(options.host ?? 'localhost');
     const port = Number(options.port ?? 443);
-    const hints = ((options as { kubejoin?: ConnectHints }).kubejoin ?? {});
+    const hints = (options as { kubejoin?: ConnectHints }).kubejoin ?? {};
     const key = `${host}:${port}`;
     const session = this.sessions.get(key);
     connect(this.trust, host, port, { ...hints, ...(session ? { session } : {}), ...(dialer ? { dial: dialer } : {}) }, this.context).then(

@@ -9,10 +9,7 @@ import { fromNodeError, stalled, TransportError, type Stage } from './errors.js'
 // The TCP half is a `Dialer`, so a proxy tunnel (CONNECT) can stand in for it.
 
 /** How a server is trusted. `pinned`: only the given CA bundle; `system`: Node's root store. */
-export type TrustContext =
-  | { kind: 'unverified' }
-  | { kind: 'pinned'; ca: string; cert?: string; key?: string }
-  | { kind: 'system' };
+export type TrustContext = { kind: 'unverified' } | { kind: 'pinned'; ca: string; cert?: string; key?: string } | { kind: 'system' };
 
 export interface ConnectOptions {
   signal?: AbortSignal;
@@ -41,7 +38,8 @@ const contexts = new Map<string, tls.SecureContext>();
  */
 export function secureContextOf(trust: TrustContext): tls.SecureContext | undefined {
   if (trust.kind !== 'pinned') return undefined;
-  if (trust.cert || trust.key) return tls.createSecureContext({ ca: trust.ca, ...(trust.cert ? { cert: trust.cert } : {}), ...(trust.key ? { key: trust.key } : {}) });
+  if (trust.cert || trust.key)
+    return tls.createSecureContext({ ca: trust.ca, ...(trust.cert ? { cert: trust.cert } : {}), ...(trust.key ? { key: trust.key } : {}) });
   let ctx = contexts.get(trust.ca);
   if (!ctx) {
     ctx = tls.createSecureContext({ ca: trust.ca });
@@ -51,7 +49,13 @@ export function secureContextOf(trust: TrustContext): tls.SecureContext | undefi
 }
 
 /** Resolves with a TLS socket whose handshake finished (and, unless unverified, whose peer verified). */
-export function connect(trust: TrustContext, host: string, port: number, opts: ConnectOptions = {}, secureContext = secureContextOf(trust)): Promise<tls.TLSSocket> {
+export function connect(
+  trust: TrustContext,
+  host: string,
+  port: number,
+  opts: ConnectOptions = {},
+  secureContext = secureContextOf(trust),
+): Promise<tls.TLSSocket> {
   const deadlines = opts.deadlines ?? DEFAULT_DEADLINES;
   const progress: Progress = opts.progress ?? { stage: 'dns' };
   return new Promise((resolve, reject) => {

@@ -12,7 +12,20 @@ export const STAGE_WORDS: Readonly<Record<Stage, string>> = {
 };
 
 /** Codes of failures worth another attempt: the next connection may well succeed. */
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'HPE_INVALID_CONSTANT', 'ERR_STREAM_PREMATURE_CLOSE', 'EPROTO']);
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'HPE_INVALID_CONSTANT',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'EPROTO',
+]);
 
 /** A transport failure (no usable HTTP answer): refused, reset, TLS error, a stalled stage. */
 export class TransportError extends Error {

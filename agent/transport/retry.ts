@@ -42,7 +42,10 @@ export function isTransientError(err: unknown): err is TransportError {
 
 /** The deadline (or cancel) came while waiting between attempts; `reason` is the last failure. */
 export class GaveUp extends Error {
-  constructor(readonly reason: string, cause: unknown) {
+  constructor(
+    readonly reason: string,
+    cause: unknown,
+  ) {
     super(reason, { cause });
     this.name = 'GaveUp';
   }
@@ -100,5 +103,9 @@ export async function retrying<T>(attempt: (n: number) => Promise<Attempt<T>>, o
 /** An Attempt for an HTTP status that is transient: the reason, and Retry-After honoured. */
 export function transientStatus<T>(status: number, headers: IncomingHttpHeaders | undefined, what: string): Attempt<T> {
   const after = retryAfterMs(headers);
-  return { done: false, reason: `${what}: the server answered HTTP ${status}${after !== undefined ? ` (Retry-After ${Math.round(after / 1000)} s)` : ''}`, ...(after !== undefined ? { waitMs: after } : {}) };
+  return {
+    done: false,
+    reason: `${what}: the server answered HTTP ${status}${after !== undefined ? ` (Retry-After ${Math.round(after / 1000)} s)` : ''}`,
+    ...(after !== undefined ? { waitMs: after } : {}),
+  };
 }

@@ -86,7 +86,16 @@ describe('hostile servers that answer badly', { concurrency: false }, () => {
   it('invalid: a signed cluster-info naming a CA the server cannot prove it holds (pin matches that CA): exit 3', async (t) => {
     const token = strangerToken();
     const ca = foreignCertificate().cert;
-    const kubeconfig = ['apiVersion: v1', 'clusters:', '- cluster:', `    certificate-authority-data: ${Buffer.from(ca).toString('base64')}`, '    server: https://127.0.0.1:1', '  name: ""', 'kind: Config', ''].join('\n');
+    const kubeconfig = [
+      'apiVersion: v1',
+      'clusters:',
+      '- cluster:',
+      `    certificate-authority-data: ${Buffer.from(ca).toString('base64')}`,
+      '    server: https://127.0.0.1:1',
+      '  name: ""',
+      'kind: Config',
+      '',
+    ].join('\n');
     const server = await tlsServer((socket) => answer(socket, 200, clusterInfoJson(kubeconfig, token.split('.')[0]!, signedWith(kubeconfig, token))));
     const r = await hostileJoin(t, { server, token, pin: caCertHash(ca) });
     assert.equal(r.code, 3, r.stderr);

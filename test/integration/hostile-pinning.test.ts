@@ -57,9 +57,14 @@ describe('pinning under a hostile environment', { concurrency: false }, () => {
     assert.match(r.stderr, /could not be verified with the pinned CA/);
   });
 
-  it('invalid: NODE_EXTRA_CA_CERTS naming the attacker\'s certificate does not widen the pin: exit 3', async (t) => {
+  it("invalid: NODE_EXTRA_CA_CERTS naming the attacker's certificate does not widen the pin: exit 3", async (t) => {
     const { server, certFile } = await mitm(t);
-    const r = await hostileJoin(t, { server, token: await signedToken(), pin: cluster.caCertHash, env: { NODE_EXTRA_CA_CERTS: certFile, NODE_TLS_REJECT_UNAUTHORIZED: '0' } });
+    const r = await hostileJoin(t, {
+      server,
+      token: await signedToken(),
+      pin: cluster.caCertHash,
+      env: { NODE_EXTRA_CA_CERTS: certFile, NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+    });
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /could not be verified with the pinned CA/);
   });
@@ -75,7 +80,10 @@ describe('pinning under a hostile environment', { concurrency: false }, () => {
     const dir = await workdir(t);
     const token = await cluster.createToken();
     const url = `https://127.0.0.1:${(web.address() as AddressInfo).port}/discovery.conf`;
-    const r = await measuredKubejoin(['join', '--discovery-file', url, '--node-name', uniqueName('durl'), '--discovery-timeout', '3s', ...fileStoreFlags(dir)], cliEnv({ KUBEJOIN_TOKEN: token, NODE_TLS_REJECT_UNAUTHORIZED: '0' }));
+    const r = await measuredKubejoin(
+      ['join', '--discovery-file', url, '--node-name', uniqueName('durl'), '--discovery-timeout', '3s', ...fileStoreFlags(dir)],
+      cliEnv({ KUBEJOIN_TOKEN: token, NODE_TLS_REJECT_UNAUTHORIZED: '0' }),
+    );
     assertNoSecret(r, token);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /could not be verified/);

@@ -46,7 +46,24 @@ async function joinThrough(t: Parameters<typeof workdir>[0], plan: FaultPlan, mo
   await writeFile(join(dir, 'token'), token, { mode: 0o600 });
   const where = mode === 'token' ? [front.endpoint, '--discovery-token-ca-cert-hash', cluster.caCertHash] : ['--discovery-file', join(dir, 'front.conf')];
   if (mode === 'file') await writeFile(join(dir, 'front.conf'), viaFront(front));
-  const r = await kubejoin(['join', ...where, '--token-file', join(dir, 'token'), '--node-name', uniqueName('transient'), '--discovery-timeout', '30s', '--timeout', timeout, ...fileStoreFlags(dir), '-o', 'json'], { env: cliEnv() });
+  const r = await kubejoin(
+    [
+      'join',
+      ...where,
+      '--token-file',
+      join(dir, 'token'),
+      '--node-name',
+      uniqueName('transient'),
+      '--discovery-timeout',
+      '30s',
+      '--timeout',
+      timeout,
+      ...fileStoreFlags(dir),
+      '-o',
+      'json',
+    ],
+    { env: cliEnv() },
+  );
   assertNoSecret(r, token);
   return { r, front, id, dir };
 }
@@ -55,13 +72,17 @@ const injected = (front: Front): string[] => front.log.filter((l) => l.fault).ma
 
 describe('transient faults before the real apiserver', { concurrency: false }, () => {
   it('valid: discovery through a reset mid-body, a 503 and a 429 with Retry-After joins with one CSR', async (t) => {
-    const { r, front, id, dir } = await joinThrough(t, (method, path, n) => {
-      if (path !== CLUSTER_INFO) return undefined;
-      if (n === 1) return { kind: 'reset-mid-body' };
-      if (n === 2) return { kind: 'status', status: 503 };
-      if (n === 3) return { kind: 'status', status: 429, headers: { 'Retry-After': '1' } };
-      return undefined;
-    }, 'token');
+    const { r, front, id, dir } = await joinThrough(
+      t,
+      (method, path, n) => {
+        if (path !== CLUSTER_INFO) return undefined;
+        if (n === 1) return { kind: 'reset-mid-body' };
+        if (n === 2) return { kind: 'status', status: 503 };
+        if (n === 3) return { kind: 'status', status: 429, headers: { 'Retry-After': '1' } };
+        return undefined;
+      },
+      'token',
+    );
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.deepEqual(injected(front), [`GET ${CLUSTER_INFO}: reset-mid-body`, `GET ${CLUSTER_INFO}: status`, `GET ${CLUSTER_INFO}: status`]);
     assert.match(r.stdout, /HTTP 429 \(Retry-After 1 s\); retrying/);
@@ -70,10 +91,14 @@ describe('transient faults before the real apiserver', { concurrency: false }, (
   });
 
   it('valid: a 503 to the CSR create, then a create whose answer is lost: the retry finds it (409) and reuses it: one CSR', async (t) => {
-    const { r, front, id } = await joinThrough(t, (method, path, n) => {
-      if (method === 'POST' && path === CSRS) return n === 1 ? { kind: 'status', status: 503 } : n === 2 ? { kind: 'lose-answer' } : undefined;
-      return undefined;
-    }, 'file');
+    const { r, front, id } = await joinThrough(
+      t,
+      (method, path, n) => {
+        if (method === 'POST' && path === CSRS) return n === 1 ? { kind: 'status', status: 503 } : n === 2 ? { kind: 'lose-answer' } : undefined;
+        return undefined;
+      },
+      'file',
+    );
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.deepEqual(injected(front), [`POST ${CSRS}: status`, `POST ${CSRS}: lose-answer`]);
     assert.match(r.stdout, /reusing node-csr-/, 'the create whose answer was lost was found again (409) and reused');
@@ -81,12 +106,23 @@ describe('transient faults before the real apiserver', { concurrency: false }, (
   });
 
   it('valid: a watch reset mid-stream, then a watch answered 500: re-watched with backoff, joins, one CSR', async (t) => {
-    const { r, front, id } = await joinThrough(t, (method, path, n) => (path === `${CSRS}?watch` ? (n === 1 ? { kind: 'reset-mid-body' } : n === 2 ? { kind: 'status', status: 500 } : undefined) : undefined), 'file');
+    const { r, front, id } = await joinThrough(
+      t,
+      (method, path, n) =>
+        path === `${CSRS}?watch` ? (n === 1 ? { kind: 'reset-mid-body' } : n === 2 ? { kind: 'status', status: 500 } : undefined) : undefined,
+      'file',
+    );
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.deepEqual(injected(front), [`GET ${CSRS} (watch): reset-mid-body`, `GET ${CSRS} (watch): status`]);
-    assert.ok(front.log.some((l) => l.request === 'TCP pass-through'), 'the SelfSubjectReview went through to the apiserver');
+    assert.ok(
+      front.log.some((l) => l.request === 'TCP pass-through'),
+      'the SelfSubjectReview went through to the apiserver',
+    );
     assert.equal(await csrCount(id), 1, 'exactly one CSR');
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase?: string });
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; phase?: string });
     const waits = events.filter((e) => e.type === 'progress' && e.phase === 'await-approval');
     assert.ok(waits.length >= 2 && waits.length <= 4, `a few progress events while re-watching, not one per retry storm (${waits.length})`);
   });

@@ -13,15 +13,38 @@ import { strangerToken } from './hostile/join.js';
 before(ensureBuilt);
 
 const PIN = `sha256:${'ab'.repeat(32)}`;
-const valueFlags = Object.entries(JOIN_FLAGS).filter(([, d]) => d.type === 'string').map(([name]) => name);
+const valueFlags = Object.entries(JOIN_FLAGS)
+  .filter(([, d]) => d.type === 'string')
+  .map(([name]) => name);
 
 describe('a token in the wrong place is never echoed', { concurrency: 4 }, () => {
   for (const flag of valueFlags) {
     for (const output of ['text', 'json']) {
       it(`invalid: a token as the value of --${flag} (${output})`, async () => {
         const token = strangerToken();
-        const others = ['--node-name', uniqueName('secrets'), '--store', 'file', '--cert-dir', join(tmpdir(), uniqueName('kj-no-such')), '--discovery-timeout', '1s'].filter((_, i, a) => a[i - (i % 2)] !== `--${flag}`);
-        const r = await kubejoin(['join', '127.0.0.1:1', ...(output === 'json' && flag !== 'output' ? ['-o', 'json'] : []), ...others, `--${flag}`, token, '--discovery-token-ca-cert-hash', PIN], { timeoutMs: 30_000 });
+        const others = [
+          '--node-name',
+          uniqueName('secrets'),
+          '--store',
+          'file',
+          '--cert-dir',
+          join(tmpdir(), uniqueName('kj-no-such')),
+          '--discovery-timeout',
+          '1s',
+        ].filter((_, i, a) => a[i - (i % 2)] !== `--${flag}`);
+        const r = await kubejoin(
+          [
+            'join',
+            '127.0.0.1:1',
+            ...(output === 'json' && flag !== 'output' ? ['-o', 'json'] : []),
+            ...others,
+            `--${flag}`,
+            token,
+            '--discovery-token-ca-cert-hash',
+            PIN,
+          ],
+          { timeoutMs: 30_000 },
+        );
         assertNoSecret(r, token);
         assert.notEqual(r.code, 0);
       });
@@ -30,7 +53,10 @@ describe('a token in the wrong place is never echoed', { concurrency: 4 }, () =>
 
   it('invalid: a token as the endpoint, and as a second endpoint', async () => {
     const token = strangerToken();
-    for (const args of [['join', token, '--token', strangerToken(), '--discovery-token-ca-cert-hash', PIN], ['join', '127.0.0.1:6443', token, '--discovery-token-ca-cert-hash', PIN]]) {
+    for (const args of [
+      ['join', token, '--token', strangerToken(), '--discovery-token-ca-cert-hash', PIN],
+      ['join', '127.0.0.1:6443', token, '--discovery-token-ca-cert-hash', PIN],
+    ]) {
       const r = await kubejoin(args);
       assertNoSecret(r, token);
       assert.equal(r.code, 2, r.stderr);

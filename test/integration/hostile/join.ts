@@ -38,7 +38,20 @@ export async function hostileJoin(t: TestContext, opts: HostileJoin): Promise<Me
   const token = opts.token ?? strangerToken();
   const T = opts.discoveryTimeoutMs ?? 3000;
   await writeFile(join(dir, 'token'), token, { mode: 0o600 });
-  const args = ['join', opts.server.endpoint, '--token-file', join(dir, 'token'), '--discovery-token-ca-cert-hash', opts.pin ?? STRANGER_PIN, '--node-name', uniqueName('hostile'), '--discovery-timeout', `${T}ms`, ...fileStoreFlags(dir), ...(opts.extra ?? [])];
+  const args = [
+    'join',
+    opts.server.endpoint,
+    '--token-file',
+    join(dir, 'token'),
+    '--discovery-token-ca-cert-hash',
+    opts.pin ?? STRANGER_PIN,
+    '--node-name',
+    uniqueName('hostile'),
+    '--discovery-timeout',
+    `${T}ms`,
+    ...fileStoreFlags(dir),
+    ...(opts.extra ?? []),
+  ];
   const r = await measuredKubejoin(args, cliEnv(opts.env ?? {}));
   assertNoSecret(r, token);
   assert.deepEqual(opts.server.authorizations, [], 'no Authorization header ever reached the hostile server');

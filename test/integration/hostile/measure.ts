@@ -36,7 +36,14 @@ function timed(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<
       const ended = performance.now();
       void readFile(out, 'utf8').then(async (text) => {
         await rm(out, { force: true });
-        resolve({ code: code ?? -1, stdout, stderr, elapsedMs: ended - (first ?? started), wallMs: ended - started, maxRssKiB: Number(text.trim().split('\n').pop()) });
+        resolve({
+          code: code ?? -1,
+          stdout,
+          stderr,
+          elapsedMs: ended - (first ?? started),
+          wallMs: ended - started,
+          maxRssKiB: Number(text.trim().split('\n').pop()),
+        });
       }, reject);
     });
     child.stdin.end(input ?? '');
@@ -61,7 +68,10 @@ export async function bareNodeRssKiB(): Promise<number> {
 /** The bounds every hostile case must keep: ends within T + 1 s, memory below 1.6x bare node. */
 export async function assertBounded(r: Measured, discoveryTimeoutMs: number): Promise<void> {
   const limit = discoveryTimeoutMs + 1000;
-  assert.ok(r.elapsedMs <= limit, `ended ${Math.round(r.elapsedMs)} ms after it began (${Math.round(r.wallMs)} ms after spawn), more than T + 1 s = ${limit} ms`);
+  assert.ok(
+    r.elapsedMs <= limit,
+    `ended ${Math.round(r.elapsedMs)} ms after it began (${Math.round(r.wallMs)} ms after spawn), more than T + 1 s = ${limit} ms`,
+  );
   const base = await bareNodeRssKiB();
   assert.ok(r.maxRssKiB < 1.6 * base, `peak RSS ${r.maxRssKiB} KiB is not below 1.6x a bare node (${base} KiB)`);
 }

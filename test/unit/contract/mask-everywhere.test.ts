@@ -31,7 +31,13 @@ describe('token-shaped text is masked everywhere', () => {
   });
 
   it('valid: engine events, JSON lines, main and the renderer diagnostics', () => {
-    const failed: JoinEvent = { type: 'failed', phase: 'discover', durationMs: 1, at: 1, error: { category: 'timeout', exitCode: 6, message: `the server answered ${TOKEN}` } };
+    const failed: JoinEvent = {
+      type: 'failed',
+      phase: 'discover',
+      durationMs: 1,
+      at: 1,
+      error: { category: 'timeout', exitCode: 6, message: `the server answered ${TOKEN}` },
+    };
     const masked = maskDeep(failed, ['short-secret-value']);
     assert.ok(!JSON.stringify(masked).includes(SECRET));
     let out = '';

@@ -19,7 +19,9 @@ export const TYPED = [KubejoinError, GoParseError, MalformedObjectError, Transpo
 
 const alnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
 /** A token-shaped secret `<id>.<secret>`. */
-export const tokenArb = fc.tuple(fc.string({ unit: alnum, minLength: 6, maxLength: 6 }), fc.string({ unit: alnum, minLength: 16, maxLength: 16 })).map(([id, s]) => `${id}.${s}`);
+export const tokenArb = fc
+  .tuple(fc.string({ unit: alnum, minLength: 6, maxLength: 6 }), fc.string({ unit: alnum, minLength: 16, maxLength: 16 }))
+  .map(([id, s]) => `${id}.${s}`);
 
 /** Text shaped like the input, with a token planted somewhere (is it ever echoed?). */
 export function withToken(text: fc.Arbitrary<string>): fc.Arbitrary<{ input: string; token: string }> {
@@ -62,7 +64,12 @@ export function checkParser(name: string, arb: fc.Arbitrary<{ input: string; tok
 }
 
 /** Async twin (the provisioning file reader is async). */
-export async function checkAsyncParser(name: string, arb: fc.Arbitrary<{ input: string; token: string }>, parse: (input: string) => Promise<unknown>, messages: (result: unknown) => string[] = () => []): Promise<void> {
+export async function checkAsyncParser(
+  name: string,
+  arb: fc.Arbitrary<{ input: string; token: string }>,
+  parse: (input: string) => Promise<unknown>,
+  messages: (result: unknown) => string[] = () => [],
+): Promise<void> {
   await fc.assert(
     fc.asyncProperty(arb, async ({ input, token }) => {
       const secret = token.split('.')[1]!;

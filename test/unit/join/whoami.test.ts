@@ -21,27 +21,41 @@ before(async () => {
   server = https.createServer({ ...serverCert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     const status = script.shift() ?? 201;
     seen.push({ status, clientCert: Object.keys((req.socket as TLSSocket).getPeerCertificate()).length > 0 });
-    const body = status === 201 ? { kind: 'SelfSubjectReview', status: { userInfo: { username: 'system:node:n1', groups: ['system:nodes'] } } } : { kind: 'Status', message: `scripted ${status}` };
+    const body =
+      status === 201
+        ? { kind: 'SelfSubjectReview', status: { userInfo: { username: 'system:node:n1', groups: ['system:nodes'] } } }
+        : { kind: 'Status', message: `scripted ${status}` };
     res.writeHead(status, { 'Content-Type': 'application/json', ...(status === 429 ? { 'Retry-After': '0' } : {}) }).end(JSON.stringify(body));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 });
 after(() => server.close());
 
-const call = (signal?: AbortSignal) => whoAmI(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, serverCert.cert, client.cert, client.key, { timeoutMs: 5000, delayMs: () => 10, ...(signal ? { signal } : {}) });
+const call = (signal?: AbortSignal) =>
+  whoAmI(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, serverCert.cert, client.cert, client.key, {
+    timeoutMs: 5000,
+    delayMs: () => 10,
+    ...(signal ? { signal } : {}),
+  });
 
 describe('verify-credentials (SelfSubjectReview)', () => {
   it('valid: 500, 503 and 429 are retried, then the identity is read, with the client certificate each time', async () => {
     script = [500, 503, 429];
     seen.length = 0;
     assert.deepEqual(await call(), { username: 'system:node:n1', groups: ['system:nodes'] });
-    assert.deepEqual(seen.map((s) => s.status), [500, 503, 429, 201]);
+    assert.deepEqual(
+      seen.map((s) => s.status),
+      [500, 503, 429, 201],
+    );
     assert.ok(seen.every((s) => s.clientCert));
   });
 
   it('invalid: 500 until the deadline ends as a timeout (exit 6) naming the last answer', async () => {
     script = Array(1000).fill(500);
-    const err = await call(AbortSignal.timeout(300)).then(() => undefined, (e: unknown) => e);
+    const err = await call(AbortSignal.timeout(300)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof KubejoinError);
     assert.equal(err.exitCode, 6);
     assert.match(err.message, /HTTP 500/);
@@ -51,7 +65,10 @@ describe('verify-credentials (SelfSubjectReview)', () => {
   it('invalid: 401 is not retried: the cluster does not accept the credential (exit 5)', async () => {
     script = [401];
     seen.length = 0;
-    const err = await call().then(() => undefined, (e: unknown) => e);
+    const err = await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof KubejoinError && err.exitCode === 5, String(err));
     assert.equal(seen.length, 1);
   });

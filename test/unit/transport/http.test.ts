@@ -52,7 +52,10 @@ describe('transport', () => {
     const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
     try {
-      const err = await request({ url: url(evilServer), agent: createAgent({ ca: good.cert }), bearer: 'abcdef.0123456789abcdef', timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e);
+      const err = await request({ url: url(evilServer), agent: createAgent({ ca: good.cert }), bearer: 'abcdef.0123456789abcdef', timeoutMs: 5000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof TransportError, String(err));
       assert.equal(err.stage, 'handshake');
       assert.equal(err.transient, false, 'a verification failure is not retried');
@@ -64,12 +67,18 @@ describe('transport', () => {
   });
 
   it('invalid: a token is refused on the unverified agent before anything is sent', async () => {
-    await assert.rejects(request({ url: url(goodServer), agent: sharedAgent({ insecure: true }), bearer: 'abcdef.0123456789abcdef', timeoutMs: 5000 }), /refusing to send a token over an unverified connection/);
+    await assert.rejects(
+      request({ url: url(goodServer), agent: sharedAgent({ insecure: true }), bearer: 'abcdef.0123456789abcdef', timeoutMs: 5000 }),
+      /refusing to send a token over an unverified connection/,
+    );
   });
 
   it('invalid: headers that never come end at the headers deadline, naming the stage', async () => {
     const deadlines = { dns: 1000, connect: 1000, handshake: 1000, headers: 300, body: 300 };
-    const err = await request({ url: url(stallServer, '/headers'), agent: createAgent({ ca: good.cert }), timeoutMs: 5000, deadlines }).then(() => undefined, (e: unknown) => e);
+    const err = await request({ url: url(stallServer, '/headers'), agent: createAgent({ ca: good.cert }), timeoutMs: 5000, deadlines }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof TransportError);
     assert.equal(err.stage, 'headers');
     assert.match(err.message, /stalled at headers: the server sent no complete response headers within 300 ms/);
@@ -77,15 +86,35 @@ describe('transport', () => {
 
   it('invalid: a body that stops ends at the body deadline; an abort names the stage it came in', async () => {
     const deadlines = { dns: 1000, connect: 1000, handshake: 1000, headers: 1000, body: 300 };
-    const err = await request({ url: url(stallServer, '/body'), agent: createAgent({ ca: good.cert }), timeoutMs: 5000, deadlines }).then(() => undefined, (e: unknown) => e);
+    const err = await request({ url: url(stallServer, '/body'), agent: createAgent({ ca: good.cert }), timeoutMs: 5000, deadlines }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof TransportError && err.stage === 'body', String(err));
-    const aborted = await request({ url: url(stallServer, '/headers'), agent: createAgent({ ca: good.cert }), timeoutMs: 5000, signal: AbortSignal.timeout(200) }).then(() => undefined, (e: unknown) => e);
+    const aborted = await request({
+      url: url(stallServer, '/headers'),
+      agent: createAgent({ ca: good.cert }),
+      timeoutMs: 5000,
+      signal: AbortSignal.timeout(200),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(aborted instanceof TransportError);
     assert.match(aborted.message, /stalled at headers: .* before the deadline/);
   });
 
   it('invalid: a body over the cap is refused at the cap, naming it', async () => {
-    const err = await request({ url: url(goodServer, '/big'), agent: createAgent({ ca: good.cert }), timeoutMs: 5000, limit: 1024 * 1024, what: 'the answer' }).then(() => undefined, (e: unknown) => e);
+    const err = await request({
+      url: url(goodServer, '/big'),
+      agent: createAgent({ ca: good.cert }),
+      timeoutMs: 5000,
+      limit: 1024 * 1024,
+      what: 'the answer',
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof BodyLimitError);
     assert.equal(err.message, 'the answer is larger than the limit of 1 MiB: refusing to read more');
   });
