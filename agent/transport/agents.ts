@@ -39,8 +39,57 @@ export function setDialer(d: Dialer | undefined): void {
   dialer = d;
 }
 
+/**
+ * At most `limit` requests in flight per host, the rest wait in order. Node's Agent counts a
+ * socket only once it exists, so with connect() being asynchronous its maxSockets alone would
+ * let a burst (a fleet of joins) open one connection per request; the slots keep it at the limit.
+ */
+class Slots {
+  private readonly busy = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
+  constructor(private readonly limit: number) {}
+
+  /** Resolves with a release function once a slot for `host` is free; rejects if `signal` aborts first. */
+  acquire(host: string, signal: AbortSignal | undefined, onAbort: () => Error): Promise<() => void> {
+    const release = (): void => {
+      const next = this.waiting.get(host)?.shift();
+      if (next) return next();
+      this.busy.set(host, (this.busy.get(host) ?? 1) - 1);
+    };
+    const once = (): (() => void) => {
+      let done = false;
+      return () => {
+        if (!done) release();
+        done = true;
+      };
+    };
+    if ((this.busy.get(host) ?? 0) < this.limit) {
+      this.busy.set(host, (this.busy.get(host) ?? 0) + 1);
+      return Promise.resolve(once());
+    }
+    return new Promise((resolve, reject) => {
+      const queue = this.waiting.get(host) ?? [];
+      this.waiting.set(host, queue);
+      const grant = (): void => {
+        signal?.removeEventListener('abort', abort);
+        resolve(once());
+      };
+      const abort = (): void => {
+        const i = queue.indexOf(grant);
+        if (i >= 0) queue.splice(i, 1);
+        reject(onAbort());
+      };
+      if (signal?.aborted) return reject(onAbort());
+      signal?.addEventListener('abort', abort, { once: true });
+      queue.push(grant);
+    });
+  }
+}
+
 export class TrustAgent extends https.Agent {
   readonly trust: TrustContext;
+  /** Requests in flight per host (unlimited unless maxSockets is set). */
+  readonly slots: Slots | undefined;
   private readonly context: tls.SecureContext | undefined;
   private readonly sessions = new Map<string, Buffer>();
 
@@ -48,6 +97,7 @@ export class TrustAgent extends https.Agent {
     super({ keepAlive: true, ...options, rejectUnauthorized: trust.kind !== 'unverified' });
     this.trust = trust;
     this.context = secureContextOf(trust);
+    this.slots = options.maxSockets !== undefined && Number.isFinite(options.maxSockets) ? new Slots(options.maxSockets) : undefined;
   }
 
   /** True when a request may carry a secret: the peer is verified (pinned CA or system trust). */

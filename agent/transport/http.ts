@@ -43,7 +43,22 @@ interface Opened {
   done(): void;
 }
 
-function open(req: Request, bodyDeadline: boolean): Promise<Opened> {
+async function open(req: Request, bodyDeadline: boolean): Promise<Opened> {
+  // Queued for a slot counts as the connect stage (the caller's deadline still applies).
+  const release = req.agent.slots
+    ? await req.agent.slots.acquire(new URL(req.url).host, req.signal, () => stalled('connect', 'before the deadline (waiting for a free connection)'))
+    : undefined;
+  try {
+    const opened = await openNow(req, bodyDeadline);
+    const done = opened.done;
+    return { res: opened.res, done: () => (done(), release?.()) };
+  } catch (err) {
+    release?.();
+    throw err;
+  }
+}
+
+function openNow(req: Request, bodyDeadline: boolean): Promise<Opened> {
   if (!(req.agent instanceof TrustAgent)) throw new Error('requests go through a TrustAgent');
   if (req.bearer !== undefined && !req.agent.verifies) {
     // docs/protocol.md §3.1: nothing secret on an unverified connection.

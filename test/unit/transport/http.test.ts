@@ -104,6 +104,22 @@ describe('transport', () => {
     assert.match(aborted.message, /stalled at headers: .* before the deadline/);
   });
 
+  it('valid: a burst of 200 requests on the shared agent opens at most 16 connections (async connect counted)', async () => {
+    let connections = 0;
+    const counting = https.createServer(good, (_req, res) => setTimeout(() => res.end('{}'), 5));
+    counting.on('secureConnection', () => connections++);
+    await new Promise<void>((r) => counting.listen(0, '127.0.0.1', r));
+    try {
+      const agent = sharedAgent({ ca: good.cert });
+      const all = await Promise.all(Array.from({ length: 200 }, () => request({ url: url(counting), agent, timeoutMs: 20_000 })));
+      assert.ok(all.every((r) => r.status === 200));
+      assert.ok(connections <= 16, `${connections} connections`);
+    } finally {
+      counting.closeAllConnections();
+      counting.close();
+    }
+  });
+
   it('invalid: a body over the cap is refused at the cap, naming it', async () => {
     const err = await request({
       url: url(goodServer, '/big'),
