@@ -127,6 +127,9 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
       if (!(err instanceof TransportError)) throw err;
       const fatal = opts.fatal?.(err);
       if (fatal) throw fatal;
+      // The deadline cut an attempt short: what the server said before (no signature yet, not
+      // prepared) explains the timeout better than the stage the last request was in.
+      if (signal.aborted && last.kind !== 'unreachable') return last;
       return { done: false, kind: 'unreachable', reason: `cannot reach https://${endpoint}: ${err.message}` };
     }
   };
