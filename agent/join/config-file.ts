@@ -44,7 +44,8 @@ export async function loadJoinConfiguration(file: string): Promise<JoinRequest> 
 }
 
 export function parseJoinConfiguration(text: string, file: string): JoinRequest {
-  const docs = parseAllDocuments(text);
+  // No process warnings (printed straight to stderr, they would quote the file's text).
+  const docs = parseAllDocuments(text, { prettyErrors: false, logLevel: 'error' });
   const bad = docs.find((d) => d.errors.length > 0);
   if (bad) throw new UsageError(`${file} is not valid YAML: ${bad.errors[0]!.message.split('\n')[0]}`);
   let values: unknown[];

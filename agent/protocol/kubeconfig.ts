@@ -18,9 +18,10 @@ export interface ClusterEntry {
 export function clusterOf(text: string, what: string, readFile?: (path: string) => string): ClusterEntry {
   let doc: unknown;
   try {
-    doc = parse(text);
+    // No code frame and no process warnings: either could quote a token from the text.
+    doc = parse(text, { prettyErrors: false, logLevel: 'error' });
   } catch (err) {
-    throw new KubejoinError('untrusted-cluster', `${what} is not a valid kubeconfig: ${(err as Error).message}`);
+    throw new KubejoinError('untrusted-cluster', `${what} is not a valid kubeconfig: ${(err as Error).message.split('\n')[0]}`);
   }
   // Untrusted YAML: every field is checked for its type before it is used.
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

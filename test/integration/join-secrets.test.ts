@@ -1,5 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JOIN_FLAGS } from '../../agent/join/flags.js';
@@ -62,6 +63,37 @@ describe('a token in the wrong place is never echoed', { concurrency: 4 }, () =>
       assert.equal(r.code, 2, r.stderr);
     }
   });
+});
+
+describe("a token inside a file is never echoed, not even by the YAML parser's warnings", () => {
+  for (const [flag, text] of [
+    ['--config', (t: string) => `%weird ${t}\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\nnodeRegistration:\n  name: !${t} x\n`],
+    ['--discovery-file', (t: string) => `apiVersion: v1\nclusters:\n- cluster: !${t}\n    server: [${t}\n`],
+  ] as const) {
+    it(`invalid: ${flag} with a token in a directive, a tag and broken YAML`, async () => {
+      const token = strangerToken();
+      const file = join(tmpdir(), uniqueName('kj-yaml'));
+      await writeFile(file, text(token));
+      try {
+        const r = await kubejoin([
+          'join',
+          '127.0.0.1:1',
+          '--token',
+          strangerToken(),
+          '--discovery-token-ca-cert-hash',
+          PIN,
+          flag,
+          file,
+          '--discovery-timeout',
+          '1s',
+        ]);
+        assertNoSecret(r, token);
+        assert.notEqual(r.code, 0);
+      } finally {
+        await rm(file, { force: true });
+      }
+    });
+  }
 });
 
 describe('durations a timer cannot hold', () => {
