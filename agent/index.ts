@@ -3,4 +3,6 @@
 export { join, type JoinOptions } from './join/engine.js';
 export { parseJoinCommand, type ParsedJoinCommand } from './join/command-line.js';
 export { getDeviceFacts } from './join/device-facts.js';
+export { runDoctor } from './doctor/index.js';
+export { proxyInUse } from './transport/proxy.js';
 export * from './contract/index.js';

@@ -4,6 +4,9 @@
 import {
   createMainNotifiers,
   type DeviceFacts,
+  type DoctorReport,
+  type ProxyInUse,
+  type UiDoctorRequest,
   type JoinRequest,
   type KioskState,
   type MainHandlers,
@@ -15,6 +18,7 @@ import { JoinSession, type JoinFn } from './join-session.js';
 import { KioskController, kioskOptionsFromArgv, type KioskOptions } from './kiosk.js';
 import { toUiParsed, type EngineParsed } from './pasted-command.js';
 import { DEFAULT_RETRY_DELAY_SECONDS, defaultProvisionPath, loadProvision, type ProvisionResult } from './provision.js';
+import { redactDeep, secretsOf } from './redact.js';
 import { hardenContents, hardenSession, openAllowlistedLink } from './security.js';
 import { ourWindowOnly } from './sender.js';
 import { createMainWindow, focusWindow } from './window.js';
@@ -24,6 +28,9 @@ export interface Engine {
   join: JoinFn;
   parseJoinCommand(line: string): EngineParsed;
   getDeviceFacts(): Promise<DeviceFacts>;
+  /** `kubejoin doctor`'s checks (absent in engines made for tests that do not use them). */
+  runDoctor?(request: UiDoctorRequest, options: { env: NodeJS.ProcessEnv }): Promise<DoctorReport>;
+  proxyInUse?(env: NodeJS.ProcessEnv): ProxyInUse;
 }
 
 export interface AppConfig {
@@ -107,6 +114,14 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
     device: { getFacts: () => engine.getDeviceFacts() },
     command: { parse: (line) => toUiParsed(engine.parseJoinCommand(line)) },
     kiosk: { getState: (): KioskState => kioskController?.state() ?? { phase: 'off' } },
+    doctor: {
+      run: async (request) => {
+        if (!engine.runDoctor) throw new Error('the checks are not available in this build');
+        // Defense in depth, as for join events: nothing the window shows may hold the token.
+        return redactDeep(await engine.runDoctor(request, { env: config.env }), secretsOf(request.token));
+      },
+      proxy: () => engine.proxyInUse?.(config.env) ?? {},
+    },
   };
   registerIpcHandlers(api.ipcMain, handlers, ourWindowOnly(() => window), config.log);
 

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { BrowserWindow, Menu, app, ipcMain, protocol, session, shell } from 'electron';
-import { getDeviceFacts, join, parseJoinCommand } from '../agent/index.js';
+import { getDeviceFacts, join, parseJoinCommand, proxyInUse, runDoctor } from '../agent/index.js';
 import { startApp } from './app.js';
 import type { ElectronApi } from './electron-api.js';
 
@@ -38,7 +38,7 @@ const electronApi: ElectronApi = {
 // Bundled to dist/main/main.cjs: the page is in dist/renderer, the preload beside us.
 startApp(
   electronApi,
-  { join, parseJoinCommand, getDeviceFacts },
+  { join, parseJoinCommand, getDeviceFacts, runDoctor, proxyInUse },
   {
     argv: process.argv.slice(1),
     rendererDir: joinPath(__dirname, '..', 'renderer'),

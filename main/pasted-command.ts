@@ -26,5 +26,6 @@ export function toUiParsed(parsed: EngineParsed): ParsedCommandLine {
   if (request.unsafeSkipCaVerification !== undefined) ui.unsafeSkipCaVerification = request.unsafeSkipCaVerification;
   if (request.nodeName !== undefined) ui.nodeName = request.nodeName;
   if (request.store !== undefined) ui.store = request.store;
+  if (request.proxy !== undefined) ui.proxy = request.proxy;
   return { ok: true, request: ui, warnings };
 }

@@ -6,6 +6,7 @@
 //   caCertHashes: [sha256:<64 hex>]         # CA pin(s) (required; a single string is accepted)
 //   nodeName: kiosk-12                      # optional, defaults to the host name
 //   store: file                             # optional: auto | keychain | file
+//   proxy: http://proxy.example:3128        # optional: HTTPS proxy (HTTP CONNECT); credentials never shown
 //   retryDelaySeconds: 30                   # optional: first retry delay (doubles, at most 5 min)
 //
 // A malformed file yields every problem in it, each with its line, and never the token.
@@ -34,7 +35,7 @@ export type ProvisionResult =
   | { ok: true; provision: Provision }
   | { ok: false; missing: boolean; problems: string[] };
 
-const KEYS = ['endpoint', 'token', 'tokenFile', 'caCertHashes', 'nodeName', 'store', 'retryDelaySeconds'] as const;
+const KEYS = ['endpoint', 'token', 'tokenFile', 'caCertHashes', 'nodeName', 'store', 'proxy', 'retryDelaySeconds'] as const;
 type Key = (typeof KEYS)[number];
 
 export async function loadProvision(path: string, read: (p: string) => Promise<string> = (p) => readBoundedFile(p, p)): Promise<ProvisionResult> {
@@ -116,6 +117,8 @@ export async function parseProvision(text: string, path: string, readTokenFile: 
     if ((STORE_KINDS as readonly string[]).includes(store)) request.store = store as StoreKind;
     else sayKey('store', `store "${store}" is not one of ${STORE_KINDS.join(', ')}`);
   }
+  const proxy = str('proxy');
+  if (proxy !== undefined) request.proxy = proxy;
   let retryDelaySeconds = DEFAULT_RETRY_DELAY_SECONDS;
   const delay = values.get('retryDelaySeconds')?.value;
   if (delay !== undefined) {

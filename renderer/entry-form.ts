@@ -1,9 +1,9 @@
 // The entry form: paste a whole join line (parsed by the agent, through main) or fill the
 // fields. Validation as you type with the contract's validators; the join button stays
 // disabled, and nothing is sent, until the request is valid.
-import type { RendererApi, StoreKind, UiJoinRequest } from '../agent/contract/index.js';
-import { TOKEN_SHAPE } from '../agent/contract/mask.js';
-import { joinRequestProblems, type FieldProblem } from '../agent/contract/validate.js';
+import type { ProxyInUse, RendererApi, StoreKind, UiJoinRequest } from '../agent/contract/index.js';
+import { maskUrlCredentials, TOKEN_SHAPE } from '../agent/contract/mask.js';
+import { joinRequestProblems, proxyProblem, type FieldProblem } from '../agent/contract/validate.js';
 import { announce, byId } from './dom.js';
 import { scrub } from './scrub.js';
 
@@ -16,6 +16,10 @@ export interface EntryForm {
   secrets(): string[];
   fill(req: UiJoinRequest): void;
   setNodeNameHint(hostname: string): void;
+  /** The request as the form holds it (also after a join started: "Run checks" uses it). */
+  request(): UiJoinRequest;
+  /** Shows which proxy a join will use: the pasted line's --proxy, else the environment's. */
+  setProxyInUse(info: ProxyInUse): void;
   focus(): void;
 }
 
@@ -34,6 +38,21 @@ export function setupEntryForm(api: RendererApi, onSubmit: (req: UiJoinRequest) 
   const elements: Record<FieldId, HTMLInputElement | HTMLTextAreaElement> = { endpoint, token, pins, 'node-name': nodeName };
   const touched = new Set<FieldId>();
   let tlsBootstrapToken: string | undefined;
+  let proxy: string | undefined;
+  let envProxy: ProxyInUse = {};
+  const showProxy = (): void => {
+    const problem = proxy !== undefined ? proxyProblem(proxy) : undefined;
+    byId('proxy-line').className = problem || envProxy.problem ? 'error' : 'muted';
+    byId('proxy-line').textContent = problem
+      ? `Proxy: ${problem}`
+      : proxy
+        ? `Proxy: ${maskUrlCredentials(proxy)} (from the pasted command; NO_PROXY applies)`
+      : envProxy.problem
+        ? `Proxy: ${envProxy.problem}`
+        : envProxy.proxy
+          ? `Proxy: ${envProxy.proxy} (${envProxy.source ?? 'environment'}${envProxy.noProxy ? `; NO_PROXY: ${envProxy.noProxy}` : ''})`
+          : 'Proxy: none (direct connection)';
+  };
 
   const secrets = (): string[] => [token.value, tlsBootstrapToken ?? ''].filter((s) => s.trim() !== '');
 
@@ -47,6 +66,7 @@ export function setupEntryForm(api: RendererApi, onSubmit: (req: UiJoinRequest) 
     if (nodeName.value.trim() !== '') req.nodeName = nodeName.value.trim();
     if (unsafe.checked) req.unsafeSkipCaVerification = true;
     if (tlsBootstrapToken !== undefined) req.tlsBootstrapToken = tlsBootstrapToken;
+    if (proxy !== undefined) req.proxy = proxy;
     return req;
   };
 
@@ -91,6 +111,8 @@ export function setupEntryForm(api: RendererApi, onSubmit: (req: UiJoinRequest) 
     endpoint.value = req.endpoint ?? '';
     token.value = req.token ?? '';
     tlsBootstrapToken = req.tlsBootstrapToken;
+    proxy = req.proxy;
+    showProxy();
     pins.value = (req.caCertHashes ?? []).join('\n');
     nodeName.value = req.nodeName ?? '';
     store.value = req.store ?? 'auto';
@@ -157,5 +179,10 @@ export function setupEntryForm(api: RendererApi, onSubmit: (req: UiJoinRequest) 
     fill,
     setNodeNameHint: (hostname) => (nodeName.placeholder = `${hostname.toLowerCase()} (this machine's host name)`),
     focus: () => byId('entry-title').focus(),
+    request: values,
+    setProxyInUse: (info) => {
+      envProxy = info;
+      showProxy();
+    },
   };
 }

@@ -10,6 +10,7 @@ import { setupEntryForm } from './entry-form.js';
 import { applyEvent, emptyView, failureOf, viewFromSnapshot, type JoinView } from './join-view.js';
 import { renderKiosk } from './kiosk-panel.js';
 import { copyText, renderFailure, renderSuccess } from './outcome-view.js';
+import { runChecks } from './doctor-view.js';
 import { ProgressView } from './progress-view.js';
 import { scrub } from './scrub.js';
 
@@ -63,6 +64,7 @@ function onUpdate(update: JoinUpdate): void {
   const newJoin = update.joinId > view.joinId;
   if (newJoin) {
     progress.reset();
+    byId('doctor').hidden = true;
     view = emptyView(update.joinId, update.status);
     editing = false;
     // What the join was started with (a kiosk retry, or our own start racing its answer).
@@ -102,7 +104,18 @@ function wire(): void {
     progress.reset();
     render(true);
   };
-  byId('retry').addEventListener('click', again);
+  byId('retry').addEventListener('click', () => {
+    byId('doctor').hidden = true;
+    again();
+  });
+  // The form's request (with the token); a kiosk's join came from its file: its endpoint and pins.
+  const checkRequest = (): UiJoinRequest => {
+    const typed = form.request();
+    if (typed.endpoint) return typed;
+    const shown = view.request ?? {};
+    return { ...(shown.endpoint ? { endpoint: shown.endpoint } : {}), ...(shown.caCertHashes ? { caCertHashes: shown.caCertHashes } : {}) };
+  };
+  byId('run-checks').addEventListener('click', () => void runChecks(api, checkRequest(), secrets()));
   byId('again-ok').addEventListener('click', again);
   byId('copy-diagnostics').addEventListener('click', () => {
     void copyText(diagnostics).then((ok) => {
@@ -128,6 +141,7 @@ async function load(): Promise<void> {
     editing = false;
   }
   render(false);
+  api.doctor.proxy().then(form.setProxyInUse, () => form.setProxyInUse({ problem: 'could not read the proxy settings' }));
   try {
     device = await api.device.getFacts();
     renderDevice(device);

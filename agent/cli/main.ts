@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, Subcommand>> = {
   token: { summary: 'Create, list, delete and prune bootstrap tokens', load: () => import('./commands/token.js') },
   cluster: { summary: 'Prepare a cluster for token joins and sign cluster-info', load: () => import('./commands/cluster.js') },
   'ca-hash': { summary: 'Print the sha256 pin(s) of a cluster CA', load: () => import('./commands/ca-hash.js') },
+  doctor: { summary: 'Check why this device can or cannot join, and name the most likely cause', load: () => import('./commands/doctor.js') },
 };
 
 function usage(): string {

@@ -11,6 +11,7 @@ export const EXIT_CODES = {
   'certificate-denied': 5,
   timeout: 6,
   'store-failed': 7,
+  clock: 8,
 } as const;
 
 export type ErrorCategory = Exclude<keyof typeof EXIT_CODES, 'ok'>;
@@ -25,6 +26,7 @@ export const CATEGORY_TITLES: Readonly<Record<ErrorCategory, string>> = {
   'certificate-denied': 'the certificate request was denied or failed',
   timeout: 'timed out',
   'store-failed': 'the credential store failed',
+  clock: "this device's clock is wrong",
 };
 
 /** What to do next when the engine gave no hint, by category. */
@@ -36,6 +38,7 @@ export const NEXT_STEPS: Readonly<Record<ErrorCategory, string>> = {
   timeout: 'Check that the API server is reachable from this machine and that certificate requests get approved, then try again.',
   'store-failed': 'Choose another credential store (file or keychain) or check the permissions of the credential location.',
   internal: 'Copy the diagnostics and report the problem.',
+  clock: 'Set this device\'s clock ("timedatectl set-ntp true", or set the time by hand), then join again.',
 };
 
 /** A failure as it crosses a boundary (event, IPC, JSON output): no stack, no secret. */

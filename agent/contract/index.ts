@@ -9,3 +9,4 @@ export * from './validate.js';
 export * from './mask.js';
 export * from './steps.js';
 export * from './ipc.js';
+export * from './doctor.js';

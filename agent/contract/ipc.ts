@@ -4,6 +4,7 @@
 // through `MainNotifiers`; the preload exposes `createRendererApi(ipcRenderer)` as
 // `window.kubejoin` and nothing else. Runtime-free: imports only this folder.
 import type { DeviceFacts } from './device.js';
+import type { DoctorReport, DoctorRequest } from './doctor.js';
 import type { JoinEvent } from './events.js';
 import type { JoinRequest } from './options.js';
 import { STORE_KINDS } from './options.js';
@@ -19,8 +20,22 @@ export type Check<T> = (value: unknown) => { ok: true; value: T } | { ok: false;
 /** The fields the window may send for a join: paths (cert dir, kubeconfig, discovery file) stay in main. */
 export type UiJoinRequest = Pick<
   JoinRequest,
-  'endpoint' | 'token' | 'tlsBootstrapToken' | 'caCertHashes' | 'unsafeSkipCaVerification' | 'nodeName' | 'store'
+  'endpoint' | 'token' | 'tlsBootstrapToken' | 'caCertHashes' | 'unsafeSkipCaVerification' | 'nodeName' | 'store' | 'proxy'
 >;
+
+/** What the failure view's "Run checks" sends (the token is sent only after the pin holds). */
+export type UiDoctorRequest = Pick<DoctorRequest, 'endpoint' | 'caCertHashes' | 'token' | 'proxy'>;
+
+/** The proxy main's environment gives a join (credentials masked). */
+export interface ProxyInUse {
+  /** Absent: connections go direct. */
+  proxy?: string;
+  /** Where it comes from: HTTPS_PROXY or https_proxy. */
+  source?: string;
+  noProxy?: string;
+  /** The environment's proxy setting is unusable (the join would stop with exit 2). */
+  problem?: string;
+}
 
 /** A pasted `kubeadm join …`/`kubejoin join …` line, parsed by the agent's parser. */
 export type ParsedCommandLine =
@@ -103,6 +118,7 @@ const JOIN_FIELDS: Record<keyof UiJoinRequest, (v: unknown) => boolean> = {
   unsafeSkipCaVerification: (v) => typeof v === 'boolean',
   nodeName: isShortString,
   store: (v) => typeof v === 'string' && (STORE_KINDS as readonly string[]).includes(v),
+  proxy: isShortString,
 };
 
 function isShortString(v: unknown): v is string {
@@ -125,6 +141,28 @@ export const checkUiJoinRequest: Check<UiJoinRequest> = (value) => {
   return { ok: true, value: out as UiJoinRequest };
 };
 
+const DOCTOR_FIELDS: Record<keyof UiDoctorRequest, (v: unknown) => boolean> = {
+  endpoint: isShortString,
+  caCertHashes: JOIN_FIELDS.caCertHashes,
+  token: isShortString,
+  proxy: isShortString,
+};
+
+/** Shape only; unknown fields are refused; the endpoint is required. */
+export const checkUiDoctorRequest: Check<UiDoctorRequest> = (value) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, problem: 'the check request must be an object' };
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const fieldOk = Object.hasOwn(DOCTOR_FIELDS, key) ? DOCTOR_FIELDS[key as keyof UiDoctorRequest] : undefined;
+    if (!fieldOk) return { ok: false, problem: `the check request has a field the window may not set: "${key.slice(0, 40)}"` };
+    if (!fieldOk(v)) return { ok: false, problem: `the check request's "${key}" has the wrong type or is too long` };
+    out[key] = key === 'caCertHashes' ? [...(v as string[])] : v;
+  }
+  if (typeof out.endpoint !== 'string') return { ok: false, problem: 'the check request needs an endpoint' };
+  return { ok: true, value: out as UiDoctorRequest };
+};
+
 // ---- the schema ----------------------------------------------------------------------
 
 export const ipcSchema = {
@@ -142,6 +180,12 @@ export const ipcSchema = {
   },
   command: {
     parse: invoke<string, ParsedCommandLine>(commandLine),
+  },
+  doctor: {
+    /** Runs the checks of `kubejoin doctor` (docs/protocol.md §8) and answers with the report. */
+    run: invoke<UiDoctorRequest, DoctorReport>(checkUiDoctorRequest),
+    /** The proxy the environment sets, for the form. */
+    proxy: invoke<void, ProxyInUse>(noArgument),
   },
   kiosk: {
     getState: invoke<void, KioskState>(noArgument),

@@ -51,5 +51,13 @@ export function secretsOf(...values: readonly (string | undefined)[]): string[] 
 export function maskSecrets(text: string, secretValues: readonly string[] = [], mask: string = SECRET_MASK): string {
   let out = text;
   for (const s of secretsOf(...secretValues)) out = out.split(s).join(mask);
-  return maskTokenShapes(out, mask);
+  return maskUrlCredentials(maskTokenShapes(out, mask));
+}
+
+/**
+ * `text` with the credentials of every URL in it (`scheme://user:password@host`) replaced by
+ * `***`: proxy URLs may carry them, and they are never printed.
+ */
+export function maskUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s"']*@/gi, '$1***@');
 }

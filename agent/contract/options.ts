@@ -27,6 +27,12 @@ export interface JoinRequest {
   certDir?: string;
   /** Where the kubeconfig for the new credential is written. */
   kubeconfigOut?: string;
+  /**
+   * HTTPS proxy (`http://[user:password@]host:port`, HTTP CONNECT) for the connections to the
+   * cluster; default HTTPS_PROXY/https_proxy. NO_PROXY applies either way. The credentials in
+   * it are secrets: never shown.
+   */
+  proxy?: string;
   /** How long discovery keeps retrying (ms). Default 5 minutes. */
   discoveryTimeoutMs?: number;
   /** How long the whole join may take (ms). Default 10 minutes. */

@@ -1,6 +1,6 @@
 import type { JoinRequest } from './options.js';
 import { STORE_KINDS } from './options.js';
-import { TOKEN_PATTERN } from './mask.js';
+import { maskUrlCredentials, TOKEN_PATTERN } from './mask.js';
 
 // Pure checks shared by the engine's `validate` phase and the UI's validation-as-you-type.
 // Messages never echo a token secret.
@@ -44,6 +44,24 @@ export function endpointProblem(value: string): string | undefined {
   }
   const port = Number(m[2]);
   if (port < 1 || port > 65535) return `the endpoint "${v}" has an invalid port ${m[2]} (1-65535)`;
+  return undefined;
+}
+
+/** An HTTP proxy URL (`http[s]://[user:password@]host[:port]`, or `host:port`); credentials never echoed. */
+export function proxyProblem(value: string): string | undefined {
+  const v = value.trim();
+  if (v === '') return undefined;
+  const shown = maskUrlCredentials(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') return `the proxy "${shown}" uses ${scheme}://; only http:// and https:// proxies (HTTP CONNECT) are supported`;
+  let url: URL;
+  try {
+    url = new URL(scheme ? v : `http://${v}`);
+  } catch {
+    return `the proxy "${shown}" is not a valid URL: give it as http://host:port`;
+  }
+  if (url.hostname === '') return `the proxy "${shown}" has no host: give it as http://host:port`;
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') return `the proxy "${shown}" has a path: give only http://host:port`;
   return undefined;
 }
 
@@ -96,6 +114,7 @@ export function joinRequestProblems(req: JoinRequest): FieldProblem[] {
   if (req.store !== undefined && !STORE_KINDS.includes(req.store)) {
     add('store', `unknown store "${String(req.store)}": use auto, keychain or file`);
   }
+  if (req.proxy !== undefined) add('proxy', proxyProblem(req.proxy));
   for (const [field, v] of [['discoveryTimeoutMs', req.discoveryTimeoutMs], ['timeoutMs', req.timeoutMs]] as const) {
     const problem = v === undefined ? undefined : timerDurationProblem(v);
     if (problem) add(field, `${field} ${problem}`);

@@ -2,12 +2,13 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { KubejoinError } from '../errors.js';
 import type { IssuedCertificate } from '../contract/index.js';
 import type { Subject } from './pkcs10.js';
+import { clockError, isSkewed, type ClockReading } from '../protocol/clock-skew.js';
 
 /**
  * docs/protocol.md §4.7: the issued certificate holds our public key and the requested
  * subject, chains to a cluster CA, and is within its validity period.
  */
-export function checkIssuedCertificate(pem: string, publicKey: KeyObject, subject: Subject, cas: readonly X509Certificate[], now = new Date()): IssuedCertificate {
+export function checkIssuedCertificate(pem: string, publicKey: KeyObject, subject: Subject, cas: readonly X509Certificate[], now = new Date(), clock?: ClockReading): IssuedCertificate {
   const bad = (why: string): KubejoinError =>
     new KubejoinError('certificate-denied', `the certificate issued by the cluster is not usable: ${why}`);
   let leaf: X509Certificate;
@@ -23,6 +24,13 @@ export function checkIssuedCertificate(pem: string, publicKey: KeyObject, subjec
   if (!cas.some((ca) => leaf.checkIssued(ca) && leaf.verify(ca.publicKey))) throw bad('it was not signed by the cluster CA');
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);
-  if (now < notBefore || now > notAfter) throw bad(`it is valid only from ${notBefore.toISOString()} to ${notAfter.toISOString()}`);
+  if (now < notBefore || now > notAfter) {
+    const window = `valid only from ${notBefore.toISOString()} to ${notAfter.toISOString()}`;
+    // docs/protocol.md §3.10: valid by the server's clock but not by ours, or a large skew: the clock is wrong.
+    const serverNow = clock ? now.getTime() - clock.skewMs : undefined;
+    const validForServer = serverNow !== undefined && serverNow >= notBefore.getTime() && serverNow <= notAfter.getTime();
+    if (clock && (validForServer || isSkewed(clock))) throw clockError(clock, `the certificate the cluster issued (${window}) looks ${now < notBefore ? 'not valid yet' : 'expired'} to it`);
+    throw bad(`it is ${window}`);
+  }
   return { subject: `CN=${subject.commonName}, O=${subject.organizations.join('+')}`, notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), serialNumber: leaf.serialNumber };
 }

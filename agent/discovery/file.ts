@@ -1,9 +1,12 @@
 import { dirname, resolve } from 'node:path';
 import { KubejoinError, UsageError } from '../errors.js';
-import { BodyLimitError, isTlsVerificationError, LIMITS, request, sharedAgent, TransportError } from '../transport/http.js';
+import { BodyLimitError, createAgent, isTlsVerificationError, LIMITS, request, sharedAgent, TransportError } from '../transport/http.js';
 import { GaveUp, isTransientStatus, retrying, transientStatus, type Attempt } from '../transport/retry.js';
+import { describeRoute, type ProxyConfig } from '../transport/proxy.js';
 import { readBoundedFile, readBoundedFileSync } from '../protocol/bounded-file.js';
+import { isSkewed, readServerDate, skewWarning, type ClockReading } from '../protocol/clock-skew.js';
 import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
+import { certificateTimeHint, clockFailure, readClockAnonymously } from './clock.js';
 import type { DiscoveredCluster, DiscoveryRun, DiscoverySource } from './index.js';
 import { checkPinnedCA } from './pins.js';
 
@@ -17,6 +20,7 @@ export interface FileRun {
   timeoutMs: number;
   /** The discovery deadline (and the join's cancel): ends retries and aborts requests. */
   signal?: AbortSignal;
+  proxy?: ProxyConfig | undefined;
   onRetry?: (reason: string, attempt: number) => void;
   delayMs?: (attempt: number) => number;
 }
@@ -30,11 +34,13 @@ function retryOpts(opts: FileRun): Parameters<typeof retrying>[1] {
 }
 
 async function fetchDiscoveryUrl(source: string, opts: FileRun): Promise<string> {
+  // The system's trust store (no CA given), through the proxy when one is set.
+  const agent = createAgent({ proxy: opts.proxy });
   try {
     return await retrying<string>(async (): Promise<Attempt<string>> => {
       const res = await request({
         url: source,
-        agent: sharedAgent({ system: true }),
+        agent,
         timeoutMs: opts.timeoutMs,
         limit: LIMITS.discoveryUrl,
         what: `the discovery file ${source}`,
@@ -53,6 +59,8 @@ async function fetchDiscoveryUrl(source: string, opts: FileRun): Promise<string>
       throw new KubejoinError('timeout', `cannot fetch the discovery file ${source}: ${err.message}`);
     }
     throw err;
+  } finally {
+    agent.destroy();
   }
 }
 
@@ -72,19 +80,25 @@ export async function loadDiscoveryFile(source: string, opts: FileRun): Promise<
   return clusterOf(text, `the discovery file ${source}`, (p) => readBoundedFileSync(resolve(base, p), `the CA file ${p}`));
 }
 
-/** Proves the server answers over TLS verified by the discovered CA (GET /version), retrying transient failures. */
-export async function verifyServer(server: string, caPem: string, opts: FileRun): Promise<void> {
+/**
+ * Proves the server answers over TLS verified by the discovered CA (GET /version), retrying
+ * transient failures; also reads the server's Date (the clock guard, docs/protocol.md §3.10).
+ */
+export async function verifyServer(server: string, caPem: string, opts: FileRun): Promise<ClockReading | undefined> {
   // The shared agent: the TLS bootstrap that follows reuses this connection.
-  const agent = sharedAgent({ ca: caPem });
+  const agent = sharedAgent({ ca: caPem, proxy: opts.proxy });
   try {
-    await retrying<void>(async (): Promise<Attempt<void>> => {
+    return await retrying<ClockReading | undefined>(async (): Promise<Attempt<ClockReading | undefined>> => {
       const res = await request({ url: `${server}/version`, agent, timeoutMs: opts.timeoutMs, what: `${server}/version`, ...(opts.signal ? { signal: opts.signal } : {}) });
       if (isTransientStatus(res.status)) return transientStatus(res.status, res.headers, `the API server ${server}`);
-      return { done: true, value: undefined };
+      return { done: true, value: readServerDate(res.date) };
     }, retryOpts(opts));
   } catch (err) {
     if (err instanceof TransportError && isTlsVerificationError(err)) {
-      throw new KubejoinError('untrusted-cluster', `the API server ${server} could not be verified with the CA of the discovery file: ${err.message}`);
+      const reading = await readClockAnonymously(server, opts);
+      const hint = certificateTimeHint(err, reading);
+      throw clockFailure(err, reading, server) ??
+        new KubejoinError('untrusted-cluster', `the API server ${server} could not be verified with the CA of the discovery file: ${err.message}`, hint ? { hint } : {});
     }
     if (err instanceof BodyLimitError) throw new KubejoinError('untrusted-cluster', err.message);
     if (err instanceof GaveUp || err instanceof TransportError) throw new KubejoinError('timeout', `cannot reach the API server ${server}: ${err.message}`);
@@ -96,11 +110,24 @@ export async function verifyServer(server: string, caPem: string, opts: FileRun)
 export async function discoverFromFile(source: Extract<DiscoverySource, { kind: 'file' }>, run: DiscoveryRun): Promise<DiscoveredCluster> {
   const { clock, abortable } = run;
   const signal = AbortSignal.any([run.signal, AbortSignal.timeout(run.timeoutMs)]);
-  const opts = (p: (message: string, attempt?: number) => void): FileRun => ({ timeoutMs: run.requestTimeoutMs, signal, onRetry: p, ...(run.delayMs ? { delayMs: run.delayMs } : {}) });
+  const opts = (p: (message: string, attempt?: number) => void): FileRun => ({
+    timeoutMs: run.requestTimeoutMs,
+    signal,
+    proxy: run.proxy,
+    onRetry: p,
+    ...(run.delayMs ? { delayMs: run.delayMs } : {}),
+  });
   const entry = await clock.run('discover', (p) => abortable(loadDiscoveryFile(source.source, opts(p))), (e) => `cluster ${e.server} from the discovery file`);
   await clock.run('verify-signature', async () => undefined, () => 'skipped: a discovery file carries no signature');
   const pinned = await clock.run('pin-ca', async () => checkPinnedCA(entry.caPem, source.pins, 'the discovery file', false),
     (p) => (p.matchedPin ? `the CA matches ${p.matchedPin}` : 'skipped: the discovery file is trusted as given'));
-  await clock.run('verify-server', (p) => abortable(verifyServer(entry.server, entry.caPem, opts(p))), () => `${entry.server} is verified by the discovery file's CA`);
-  return { server: entry.server, caPem: entry.caPem, cas: pinned.certs };
+  const reading = await clock.run('verify-server', async (p) => {
+    const url = new URL(entry.server);
+    const route = describeRoute(run.proxy, `${url.hostname}:${url.port || 443}`);
+    if (route) p(route);
+    const r = await abortable(verifyServer(entry.server, entry.caPem, opts(p)));
+    if (isSkewed(r)) p(skewWarning(r));
+    return r;
+  }, () => `${entry.server} is verified by the discovery file's CA`);
+  return { server: entry.server, caPem: entry.caPem, cas: pinned.certs, ...(reading ? { clock: reading } : {}) };
 }

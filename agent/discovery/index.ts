@@ -2,6 +2,8 @@ import type { X509Certificate } from 'node:crypto';
 import type { PhaseClock } from '../join/phase-clock.js';
 import type { PinSet } from '../protocol/pin.js';
 import type { BootstrapToken } from '../protocol/token.js';
+import type { ClockReading } from '../protocol/clock-skew.js';
+import type { ProxyConfig } from '../transport/proxy.js';
 import { discoverFromFile } from './file.js';
 import { discoverWithToken } from './token.js';
 
@@ -20,6 +22,8 @@ export interface DiscoveredCluster {
   /** PEM CA bundle: from here on the only trust. */
   caPem: string;
   cas: X509Certificate[];
+  /** The device clock against the server's (its Date header), when measured. */
+  clock?: ClockReading;
 }
 
 /** What a mechanism needs from the join running it. */
@@ -32,6 +36,8 @@ export interface DiscoveryRun {
   timeoutMs: number;
   /** Bound on one request where discovery does not poll (file discovery). */
   requestTimeoutMs: number;
+  /** Egress proxy for every connection of the join (undefined: direct). */
+  proxy?: ProxyConfig | undefined;
   /** Delay before attempt n of a poll (tests shorten it). */
   delayMs?: (attempt: number) => number;
 }

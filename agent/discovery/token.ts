@@ -1,11 +1,14 @@
 import { KubejoinError } from '../errors.js';
 import { BodyLimitError, isTlsVerificationError, LIMITS, request, sharedAgent, TransportError, type Response, type TrustAgent } from '../transport/http.js';
-import { GaveUp, isTransientStatus, retrying, transientStatus } from '../transport/retry.js';
+import { GaveUp, isTransientStatus, retryAfterMs, retrying } from '../transport/retry.js';
 import { verifyDetached } from '../protocol/jws.js';
 import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
 import { CLUSTER_INFO_PATH, JWS_KEY_PREFIX, KUBECONFIG_KEY } from '../protocol/cluster-info.js';
 import type { PinSet } from '../protocol/pin.js';
 import { checkPinnedCA, type PinnedCA } from './pins.js';
+import { certificateTimeHint, clockFailure } from './clock.js';
+import { describeRoute } from '../transport/proxy.js';
+import { isSkewed, readServerDate, skewWarning, type ClockReading } from '../protocol/clock-skew.js';
 import type { DiscoveredCluster, DiscoveryRun, DiscoverySource } from './index.js';
 
 import type { BootstrapToken } from '../protocol/token.js';
@@ -25,9 +28,15 @@ export async function discoverWithToken(source: Extract<DiscoverySource, { kind:
     onRetry: (reason, attempt) => progress(`${reason}; retrying (attempt ${attempt})`, attempt),
     ...(run.delayMs ? { delayMs: run.delayMs } : {}),
   });
-  const insecure = sharedAgent({ insecure: true });
-  const info = await clock.run('discover', (p) => abortable(fetchSignedClusterInfo(endpoint, token.id, poll(p, insecure))),
-    () => `cluster-info from ${endpoint} carries a signature for token id "${token.id}"`);
+  const insecure = sharedAgent({ insecure: true, proxy: run.proxy });
+  const info = await clock.run('discover', async (p) => {
+    const route = describeRoute(run.proxy, endpoint);
+    if (route) p(route);
+    const found = await abortable(fetchSignedClusterInfo(endpoint, token.id, poll(p, insecure)));
+    // The Date header is unauthenticated: a warning and an explanation, never a decision.
+    if (isSkewed(found.clock)) p(skewWarning(found.clock));
+    return found;
+  }, () => `cluster-info from ${endpoint} carries a signature for token id "${token.id}"`);
   await clock.run('verify-signature', async () => validateClusterInfoSignature(info, token), () => 'the JWS signature matches the token');
   const pinned = await clock.run('pin-ca', async (p) => {
     const result = validateClusterCA(info.kubeconfig, pins, source.unsafeSkipCaVerification);
@@ -35,10 +44,10 @@ export async function discoverWithToken(source: Extract<DiscoverySource, { kind:
     return result;
   }, (r) => (r.matchedPin ? `the cluster CA matches ${r.matchedPin}` : 'skipped (unsafe)'));
   // The shared agent for this CA: the TLS bootstrap that follows reuses its connection.
-  const verified = sharedAgent({ ca: pinned.caPem });
+  const verified = sharedAgent({ ca: pinned.caPem, proxy: run.proxy });
   await clock.run('verify-server', (p) => abortable(refetchVerified(endpoint, token.id, info, poll(p, verified))),
     () => `${endpoint} is verified by the pinned CA; using ${pinned.server}`);
-  return { server: pinned.server, caPem: pinned.caPem, cas: pinned.certs };
+  return { server: pinned.server, caPem: pinned.caPem, cas: pinned.certs, ...(info.clock ? { clock: info.clock } : {}) };
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -48,6 +57,8 @@ export interface ClusterInfo {
   kubeconfig: string;
   /** The detached JWS for our token id. */
   signature: string;
+  /** The device clock against the server's Date header, when it sent one. */
+  clock?: ClockReading;
 }
 
 export interface PollOptions {
@@ -79,7 +90,10 @@ function readAttempt(res: Response, tokenId: string): Attempt {
           : `anonymous read of kube-public/cluster-info is not allowed (HTTP ${res.status})`,
     };
   }
-  if (isTransientStatus(res.status)) return { ...transientStatus(res.status, res.headers, 'cluster-info'), kind: 'unreachable' } as Attempt;
+  if (isTransientStatus(res.status)) {
+    const after = retryAfterMs(res.headers);
+    return { done: false, kind: 'unreachable', reason: `the server answered HTTP ${res.status}${after !== undefined ? ` (Retry-After ${Math.round(after / 1000)} s)` : ''}`, ...(after !== undefined ? { waitMs: after } : {}) };
+  }
   if (res.status !== 200) return { done: false, kind: 'unreachable', reason: `the server answered HTTP ${res.status}` };
   let data: Record<string, string> | undefined;
   try {
@@ -118,7 +132,10 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
         limit: LIMITS.clusterInfo,
         what: `cluster-info from ${endpoint}`,
       });
-      return readAttempt(res, tokenId);
+      const result = readAttempt(res, tokenId);
+      if (!result.done) return result;
+      const reading = readServerDate(res.date);
+      return reading ? { done: true, info: { ...result.info, clock: reading } } : result;
     } catch (err) {
       if (err instanceof BodyLimitError) {
         // Nothing verified yet: an oversized answer is an untrusted server (docs/protocol.md §7).
@@ -141,10 +158,13 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
       return result;
     }, {
       signal,
+      deadline,
       onRetry: (reason, attempt) => opts.onRetry?.(reason, attempt),
       ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
     });
   } catch (err) {
+    // The caller's own cancel is theirs to explain; the discovery deadline is ours.
+    if (opts.signal?.aborted) throw opts.signal.reason;
     if (err instanceof GaveUp) throw discoveryTimeout(endpoint, tokenId, last, opts.timeoutMs);
     throw err;
   }
@@ -196,8 +216,10 @@ export async function refetchVerified(endpoint: string, tokenId: string, first: 
     ...opts,
     fatal: (err) =>
       isTlsVerificationError(err)
-        ? new KubejoinError('untrusted-cluster', `the server at ${endpoint} could not be verified with the pinned CA: ${err.message}`, {
-            hint: 'The server certificate must be issued by the pinned CA and name the endpoint (IP or DNS name) you gave. If it is not, do not trust this server.',
+        ? clockFailure(err, first.clock, endpoint) ??
+          new KubejoinError('untrusted-cluster', `the server at ${endpoint} could not be verified with the pinned CA: ${err.message}`, {
+            hint: certificateTimeHint(err, first.clock) ??
+              'The server certificate must be issued by the pinned CA and name the endpoint (IP or DNS name) you gave. If it is not, do not trust this server.',
           })
         : undefined,
   });

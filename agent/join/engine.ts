@@ -19,6 +19,7 @@ import { getDeviceFacts } from './device-facts.js';
 import { discover, type DiscoverySource } from '../discovery/index.js';
 import { KubejoinError, UsageError, toErrorInfo } from '../errors.js';
 import { sharedAgent } from '../transport/http.js';
+import { proxyConfig, type ProxyConfig } from '../transport/proxy.js';
 import { PinSet } from '../protocol/pin.js';
 import { PhaseClock } from './phase-clock.js';
 import { chooseStore, openStore, type StoreChoice } from '../store/select.js';
@@ -87,6 +88,7 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
       signal,
       timeoutMs: req.discoveryTimeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      proxy: ctx.proxy,
       ...(options.discoveryDelayMs ? { delayMs: options.discoveryDelayMs } : {}),
     });
 
@@ -94,8 +96,8 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     const nodeName = ctx.nodeName;
     const subject = nodeSubject(nodeName);
     // The same agent as verify-server: its connection to the server is reused.
-    const bootstrap = sharedAgent({ ca: cluster.caPem });
-    const api = { server: cluster.server, agent: bootstrap, watchAgent: sharedAgent({ ca: cluster.caPem }, 'watch'), bearer: ctx.bootstrapToken, timeoutMs: REQUEST_TIMEOUT_MS, signal, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) };
+    const bootstrap = sharedAgent({ ca: cluster.caPem, proxy: ctx.proxy });
+    const api = { server: cluster.server, agent: bootstrap, watchAgent: sharedAgent({ ca: cluster.caPem, proxy: ctx.proxy }, 'watch'), bearer: ctx.bootstrapToken, timeoutMs: REQUEST_TIMEOUT_MS, signal, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) };
     let key: ClientKey;
     const csr = await clock.run('request-certificate', async (p) => {
       const choice = await ctx.store;
@@ -109,12 +111,12 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     }, (c) => (c.reused ? `reusing ${c.name} from an earlier run` : `created ${c.name}`));
     const issued = await clock.run('await-approval', async (p) => {
       const pem = await abortable(waitForCertificate({ ...api, onRetry: p }, { name: csr.name, uid: csr.uid, resourceVersion: csr.resourceVersion, onProgress: p }, csr.reused ? csr.object : undefined));
-      return { pem, info: checkIssuedCertificate(pem, key.publicKey, subject, cluster.cas) };
+      return { pem, info: checkIssuedCertificate(pem, key.publicKey, subject, cluster.cas, new Date(), cluster.clock) };
     }, (i) => `issued, valid until ${i.info.notAfter}`);
     const certPem = issued.pem;
     const stored = await clock.run('store-credentials', () => store!.save(certPem, key.pem, cluster), (s) => `${s.kind}: ${s.location}`);
     const identity = await clock.run('verify-credentials', async (p) => {
-      const who = await abortable(whoAmI(cluster.server, cluster.caPem, certPem, key.pem, { timeoutMs: REQUEST_TIMEOUT_MS, signal, onRetry: p, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) }));
+      const who = await abortable(whoAmI(cluster.server, cluster.caPem, certPem, key.pem, { timeoutMs: REQUEST_TIMEOUT_MS, signal, proxy: ctx.proxy, onRetry: p, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) }));
       if (who.username !== subject.commonName) {
         throw new KubejoinError('certificate-denied', `the cluster sees the new credential as "${who.username}", expected "${subject.commonName}"`);
       }
@@ -176,6 +178,7 @@ interface Validated {
   bootstrapToken: string;
   nodeName: string;
   store: Promise<StoreChoice>;
+  proxy: ProxyConfig | undefined;
 }
 
 /** Everything checked before any network traffic (exit 2), and the store decided. */
@@ -192,6 +195,7 @@ async function validate(req: JoinRequest, env: NodeJS.ProcessEnv): Promise<Valid
   const pins = new PinSet(req.caCertHashes ?? []);
   const bootstrapToken = req.tlsBootstrapToken ?? req.token!;
   parseToken(bootstrapToken, 'TLS bootstrap token');
+  const proxy = proxyConfig(env, req.proxy ? { value: req.proxy, source: 'set for this join' } : undefined);
   // An explicit keychain must be usable before anything else happens (exit 7);
   // auto decides in the background while discovery runs.
   const store = chooseStore(req.store ?? 'auto', env);
@@ -200,5 +204,5 @@ async function validate(req: JoinRequest, env: NodeJS.ProcessEnv): Promise<Valid
   const discovery: DiscoverySource = req.discoveryFile
     ? { kind: 'file', source: req.discoveryFile, pins }
     : { kind: 'token', endpoint: req.endpoint!.trim(), token: parseToken(req.token!), pins, unsafeSkipCaVerification: req.unsafeSkipCaVerification === true };
-  return { discovery, bootstrapToken, nodeName, store };
+  return { discovery, bootstrapToken, nodeName, store, proxy };
 }

@@ -22,6 +22,7 @@ export const JOIN_FLAGS = {
   'tls-bootstrap-token': { type: 'string', value: '<id.secret>', section: DISCOVERY, help: 'token for the certificate request (default: --token)' },
   config: { type: 'string', value: '<file>', section: DISCOVERY, help: 'kubeadm JoinConfiguration (v1beta3 or v1beta4); flags override it' },
   'discovery-timeout': { type: 'string', value: '<duration>', section: DISCOVERY, help: 'how long discovery keeps retrying (default 5m)' },
+  proxy: { type: 'string', value: '<url>', section: DISCOVERY, help: 'HTTPS proxy (HTTP CONNECT), http[s]://[user:password@]host:port\n(default: HTTPS_PROXY or https_proxy; NO_PROXY applies either way)' },
   'node-name': { type: 'string', value: '<name>', section: NODE, help: 'node name (default: the host name, lower-cased)' },
   store: { type: 'string', value: 'auto|keychain|file', section: NODE, help: 'where the credential goes (default auto: keychain if reachable)' },
   'cert-dir': { type: 'string', value: '<dir>', section: NODE, help: 'file store: directory of kubelet-client-current.pem\n(default /var/lib/kubelet/pki as root, else $XDG_STATE_HOME/kubejoin/pki)' },
@@ -90,6 +91,7 @@ export function joinFlagsFrom(v: JoinFlagValues, endpoint: string | undefined): 
   if (v['discovery-token-ca-cert-hash']) request.caCertHashes = v['discovery-token-ca-cert-hash'].flatMap((h) => h.split(',')).filter(Boolean);
   if (v['discovery-token-unsafe-skip-ca-verification']) request.unsafeSkipCaVerification = true;
   if (v['discovery-file'] !== undefined) request.discoveryFile = v['discovery-file'];
+  if (v.proxy !== undefined) request.proxy = v.proxy;
   if (v['node-name'] !== undefined) request.nodeName = v['node-name'];
   if (v.store !== undefined) request.store = v.store as StoreKind;
   if (v['cert-dir'] !== undefined) request.certDir = v['cert-dir'];

@@ -2,6 +2,7 @@ import { KubejoinError } from '../errors.js';
 import { createAgent, request, statusMessage } from '../transport/http.js';
 import { callApi, transportFailure } from '../csr/request.js';
 import type { Identity } from '../contract/index.js';
+import type { ProxyConfig } from '../transport/proxy.js';
 
 /** The SelfSubjectReview answer's user info; a typed error for anything else (fuzzed). */
 export function parseSelfSubjectReview(text: string): Identity {
@@ -21,8 +22,8 @@ export function parseSelfSubjectReview(text: string): Identity {
  * Calls the API with the new certificate (SelfSubjectReview) and returns who the cluster
  * says we are. Transient failures are retried until the join's deadline (`signal`).
  */
-export async function whoAmI(server: string, caPem: string, certPem: string, keyPem: string, opts: { timeoutMs: number; signal?: AbortSignal; delayMs?: (attempt: number) => number; onRetry?: (reason: string, attempt: number) => void }): Promise<Identity> {
-  const agent = createAgent({ ca: caPem, cert: certPem, key: keyPem });
+export async function whoAmI(server: string, caPem: string, certPem: string, keyPem: string, opts: { timeoutMs: number; signal?: AbortSignal; proxy?: ProxyConfig | undefined; delayMs?: (attempt: number) => number; onRetry?: (reason: string, attempt: number) => void }): Promise<Identity> {
+  const agent = createAgent({ ca: caPem, cert: certPem, key: keyPem, proxy: opts.proxy });
   const api = { server, agent, bearer: '', timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.delayMs ? { delayMs: opts.delayMs } : {}), ...(opts.onRetry ? { onRetry: opts.onRetry } : {}) };
   try {
     const res = await callApi(api, 'verifying the credential', () =>

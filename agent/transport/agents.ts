@@ -4,6 +4,7 @@ import type tls from 'node:tls';
 import { connect, secureContextOf, type Dialer, type TrustContext } from './connect.js';
 import type { StageDeadlines } from './deadlines.js';
 import type { TransportError } from './errors.js';
+import { openTunnel, proxyFor, type ProxyConfig } from './proxy.js';
 import type { Progress } from './deadlines.js';
 
 // Keep-alive agents whose every new connection goes through connect(): DNS, TCP and TLS
@@ -18,6 +19,8 @@ export interface Trust {
   /** Client certificate and key (PEM) for mTLS. */
   cert?: string;
   key?: string;
+  /** Egress proxy (HTTP CONNECT): the TLS above stays end to end (proxy.ts). */
+  proxy?: ProxyConfig | undefined;
 }
 
 /** Per-request data the agent's connect() gets (passed through the request options). */
@@ -93,7 +96,11 @@ export class TrustAgent extends https.Agent {
   private readonly context: tls.SecureContext | undefined;
   private readonly sessions = new Map<string, Buffer>();
 
-  constructor(trust: TrustContext, options: https.AgentOptions = {}) {
+  constructor(
+    trust: TrustContext,
+    options: https.AgentOptions = {},
+    private readonly proxy: ProxyConfig | undefined = undefined,
+  ) {
     super({ keepAlive: true, ...options, rejectUnauthorized: trust.kind !== 'unverified' });
     this.trust = trust;
     this.context = secureContextOf(trust);
@@ -111,7 +118,10 @@ export class TrustAgent extends https.Agent {
     const hints = (options as { kubejoin?: ConnectHints }).kubejoin ?? {};
     const key = `${host}:${port}`;
     const session = this.sessions.get(key);
-    connect(this.trust, host, port, { ...hints, ...(session ? { session } : {}), ...(dialer ? { dial: dialer } : {}) }, this.context).then(
+    // Through the proxy where its configuration (NO_PROXY) says so: the same TLS, inside a tunnel.
+    const via = proxyFor(this.proxy, host, port);
+    const tunnel = via ? { tunnel: () => openTunnel(via, host, port, hints.deadlines?.connect) } : {};
+    connect(this.trust, host, port, { ...hints, ...(session ? { session } : {}), ...(dialer ? { dial: dialer } : {}), ...tunnel }, this.context).then(
       (socket) => {
         socket.on('session', (s: Buffer) => this.sessions.set(key, s));
         callback?.(null, socket);
@@ -124,7 +134,7 @@ export class TrustAgent extends https.Agent {
 
 /** A private agent (client-certificate connections of one join); destroy it when done. */
 export function createAgent(trust: Trust): TrustAgent {
-  return new TrustAgent(trustContextOf(trust));
+  return new TrustAgent(trustContextOf(trust), {}, trust.proxy);
 }
 
 const shared = new Map<string, TrustAgent>();
@@ -138,12 +148,15 @@ const SHORT_REQUEST_SOCKETS = 16;
  * process. Short requests share at most SHORT_REQUEST_SOCKETS sockets per host; watches get
  * an uncapped agent of their own (`purpose: 'watch'`), so waiting joins never starve others.
  */
-export function sharedAgent(trust: { insecure: true } | { ca: string } | { system: true }, purpose: 'request' | 'watch' = 'request'): TrustAgent {
+export function sharedAgent(
+  trust: ({ insecure: true } | { ca: string } | { system: true }) & { proxy?: ProxyConfig | undefined },
+  purpose: 'request' | 'watch' = 'request',
+): TrustAgent {
   const context: TrustContext = 'insecure' in trust ? { kind: 'unverified' } : 'ca' in trust ? { kind: 'pinned', ca: trust.ca } : { kind: 'system' };
-  const key = `${purpose}:${context.kind}:${context.kind === 'pinned' ? context.ca : ''}`;
+  const key = `${purpose}:${context.kind}:${context.kind === 'pinned' ? context.ca : ''}${trust.proxy ? `|proxy:${trust.proxy.key}` : ''}`;
   let agent = shared.get(key);
   if (!agent) {
-    agent = new TrustAgent(context, purpose === 'request' ? { maxSockets: SHORT_REQUEST_SOCKETS } : {});
+    agent = new TrustAgent(context, purpose === 'request' ? { maxSockets: SHORT_REQUEST_SOCKETS } : {}, trust.proxy);
     shared.set(key, agent);
   }
   return agent;

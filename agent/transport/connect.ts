@@ -19,6 +19,11 @@ export interface ConnectOptions {
   session?: Buffer;
   /** Opens the TCP stream (default: a direct connection). */
   dial?: Dialer;
+  /**
+   * A stream already opened another way (an HTTP CONNECT tunnel through a proxy): the connect
+   * stage lasts until it resolves, and TLS with this trust runs inside it, end to end.
+   */
+  tunnel?: () => Promise<net.Socket>;
 }
 
 /** Opens a byte stream to host:port; `onConnecting` is called when DNS is done. */
@@ -60,6 +65,7 @@ export function connect(
   const progress: Progress = opts.progress ?? { stage: 'dns' };
   return new Promise((resolve, reject) => {
     let secure: tls.TLSSocket | undefined;
+    let pending: net.Socket | undefined;
     let done = false;
     const finish = (err: TransportError | undefined): void => {
       if (done) return;
@@ -68,7 +74,7 @@ export function connect(
       opts.signal?.removeEventListener('abort', onAbort);
       if (err) {
         secure?.destroy();
-        tcp.destroy();
+        pending?.destroy();
         reject(err);
       } else {
         resolve(secure!);
@@ -80,12 +86,8 @@ export function connect(
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
     const onError = (err: NodeJS.ErrnoException): void => finish(fromNodeError(err, progress.stage));
-    const numeric = net.isIP(host) !== 0;
-    timer.enter(numeric ? 'connect' : 'dns', numeric ? deadlines.connect : deadlines.dns);
-    const tcp = (opts.dial ?? directDialer)(host, port, () => timer.enter('connect', deadlines.connect));
-    tcp.once('error', onError);
-    tcp.once('connect', () => {
-      if (done) return;
+    const handshake = (tcp: net.Socket): void => {
+      if (done) return void tcp.destroy();
       timer.enter('handshake', deadlines.handshake);
       secure = tls.connect({
         socket: tcp,
@@ -108,7 +110,25 @@ export function connect(
         secure!.on('error', () => undefined);
         finish(undefined);
       });
-    });
+    };
+    const numeric = net.isIP(host) !== 0;
+    if (opts.tunnel) {
+      timer.enter('connect', deadlines.connect);
+      opts.tunnel().then(
+        (tcp) => {
+          tcp.once('error', onError);
+          pending = tcp;
+          handshake(tcp);
+        },
+        (err: Error) => finish(err instanceof TransportError ? err : new TransportError(err.message, (err as NodeJS.ErrnoException).code, 'connect', err)),
+      );
+      return;
+    }
+    timer.enter(numeric ? 'connect' : 'dns', numeric ? deadlines.connect : deadlines.dns);
+    const tcp = (opts.dial ?? directDialer)(host, port, () => timer.enter('connect', deadlines.connect));
+    pending = tcp;
+    tcp.once('error', onError);
+    tcp.once('connect', () => handshake(tcp));
   });
 }
 

@@ -35,6 +35,8 @@ export interface Response {
   status: number;
   body: string;
   headers: IncomingHttpHeaders;
+  /** The server's Date header (unauthenticated: only for explaining clock trouble). */
+  date?: string;
 }
 
 interface Opened {
@@ -128,7 +130,8 @@ async function bodyOf(opened: Opened, limit: number, what: string): Promise<stri
 export async function request(req: Request): Promise<Response> {
   const opened = await open(req, true);
   const body = await bodyOf(opened, req.limit ?? LIMITS.object, req.what ?? 'the response');
-  return { status: opened.res.statusCode ?? 0, body, headers: opened.res.headers };
+  const date = opened.res.headers.date;
+  return { status: opened.res.statusCode ?? 0, body, headers: opened.res.headers, ...(date ? { date } : {}) };
 }
 
 export type StreamItem = { status: number; line?: string; body?: string; headers?: IncomingHttpHeaders };

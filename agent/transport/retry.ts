@@ -76,6 +76,8 @@ export interface RetryOptions {
   onRetry?: (reason: string, attempt: number, waitMs: number) => void;
   /** Wait before attempt n (default backoffMs). */
   delayMs?: (attempt: number) => number;
+  /** The deadline (epoch ms) the signal stands for: a wait that would pass it gives up at once. */
+  deadline?: number;
 }
 
 /**
@@ -95,6 +97,8 @@ export async function retrying<T>(attempt: (n: number) => Promise<Attempt<T>>, o
     }
     if (outcome.done) return outcome.value;
     const wait = Math.max(delay(n + 1), outcome.waitMs ?? 0);
+    // Sleeping into the deadline would only end in the same answer, later.
+    if (opts.deadline !== undefined && Date.now() + wait >= opts.deadline) throw new GaveUp(outcome.reason, undefined);
     opts.onRetry?.(outcome.reason, n + 1, wait);
     await pause(wait, opts.signal, outcome.reason);
   }

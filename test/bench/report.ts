@@ -1,5 +1,5 @@
 // The benchmark's table for people; the same figures go to bench/results.json.
-import type { BenchReport, Figure } from './bench.js';
+import type { BenchReport, Figure } from './types.js';
 
 const fmt = (v: number | null, unit: Figure['unit']): string => {
   if (v === null) return 'n/a';

@@ -20,3 +20,5 @@ export function ratio(value: number | null, baseline: number | null): number | n
 }
 
 export const round = (n: number | null, digits = 1): number | null => (n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits);
+
+export const MiB = (kib: number | null | undefined): number | null => (kib == null ? null : kib / 1024);

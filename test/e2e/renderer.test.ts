@@ -1,146 +1,32 @@
-// The renderer end to end, in Debian's Chromium through playwright-core. The preload bridge
-// is replaced by a test bridge over main's real IPC handlers (main/app.ts with the Electron
-// API faked), wired to the REAL agent join() against the REAL local control plane from
-// test/harness. Saves screenshots of each screen (see SHOTS).
+// The renderer end to end, in Debian's Chromium through playwright-core: the real agent
+// join() against the real local control plane, through main's real IPC handlers (see
+// helpers/renderer-app.ts). Saves screenshots of each screen (see SHOTS).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join as joinPath } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { getDeviceFacts, join, parseJoinCommand, PHASES } from '../../agent/index.js';
-import { startApp } from '../../main/app.js';
-import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { eventFrom, fakeElectron } from '../unit/helpers/fake-electron.js';
-import { buildRenderer, buildTestBridge, rendererDir, root } from './helpers/build-renderer.js';
-import { serveDir } from './helpers/static-server.js';
-import { mkdirSync } from 'node:fs';
+import { PHASES } from '../../agent/index.js';
+import type { ClusterHandle } from '../harness/index.js';
+import { assertNoSecret, SHOTS, skipReason, startRendererApp, tabTo, type RendererApp } from './helpers/renderer-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// Screenshots go to test/out/screenshots (ignored); KUBEJOIN_UPDATE_SCREENSHOTS=1 refreshes
-// the committed copies the README shows, in test/screenshots.
-const SHOTS = process.env.KUBEJOIN_UPDATE_SCREENSHOTS === '1' ? `${root}test/screenshots` : `${root}test/out/screenshots`;
-mkdirSync(SHOTS, { recursive: true });
 const WRONG_PIN = `sha256:${'0f'.repeat(32)}`;
 
-interface Opened {
-  page: Page;
-  logs: string[];
-}
-
-let browser: Browser;
+let app: RendererApp;
 let cluster: ClusterHandle;
-let server: { url: string; close(): Promise<void> };
-let bridge: string;
 let workDir: string;
-const stoppers: (() => void)[] = [];
-const skipReason = await stat(CHROMIUM).then(
-  () => undefined,
-  () => `${CHROMIUM} is not installed`,
-);
-
-/** A page running the built renderer against main's handlers and the real engine. */
-async function openApp(name: string, colorScheme: 'light' | 'dark' = 'light', argv: string[] = ['kubejoin']): Promise<Opened> {
-  const logs: string[] = [];
-  const electron = fakeElectron();
-  const dir = joinPath(workDir, name);
-  const app = startApp(
-    electron,
-    { join, parseJoinCommand, getDeviceFacts },
-    {
-      argv,
-      rendererDir,
-      preloadPath: '(test bridge)',
-      platform: 'linux',
-      env: { KUBEJOIN_PROVISION: joinPath(workDir, 'no-provision.yaml') },
-      fileExists: () => false,
-      log: (line) => logs.push(line),
-      joinDefaults: { certDir: joinPath(dir, 'pki'), kubeconfigOut: joinPath(dir, 'kubelet.conf') },
-    },
-  );
-  await app.ready;
-  const win = electron.windows[0]!;
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, colorScheme });
-  // main → page, in order.
-  let delivery: Promise<unknown> = Promise.resolve();
-  win.webContents.onSend = (channel, value) => {
-    delivery = delivery.then(() => page.evaluate(([c, v]) => window.__kubejoinDeliver(c, v), [channel, value] as const).catch(() => {}));
-  };
-  // page → main: through the real handlers, as our window's main frame.
-  await page.exposeFunction('__kubejoinInvoke', (channel: string, arg: unknown) =>
-    electron.ipcMain.invoke(channel, eventFrom(win.webContents), ...(arg === undefined || arg === null ? [] : [arg])),
-  );
-  await page.addInitScript({ content: bridge });
-  await page.goto(server.url);
-  await page.locator('#device-facts dt', { hasText: 'Host name' }).waitFor();
-  stoppers.push(() => app.kioskController?.stop());
-  return { page, logs };
-}
-
-declare global {
-  interface Window {
-    __kubejoinDeliver(channel: string, value: unknown): void;
-    __announcements: string[];
-    __stepStates: string[];
-    __clipboard: string[];
-    __cspViolations: string[];
-  }
-}
-
-/** The secret part of the token appears nowhere but the masked input's value. */
-async function assertNoSecret(page: Page, token: string, logs: string[]): Promise<void> {
-  const secret = token.split('.')[1]!;
-  const seen = await page.evaluate(() => ({
-    text: document.body.innerText,
-    html: document.documentElement.outerHTML,
-    values: [...document.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input, textarea')].filter((e) => e.id !== 'token').map((e) => e.value),
-    diagnostics: document.getElementById('diagnostics')?.textContent ?? '',
-    clipboard: window.__clipboard.join('\n'),
-    announcements: window.__announcements.join('\n'),
-    title: document.title,
-  }));
-  for (const [where, value] of Object.entries(seen)) {
-    assert.ok(!JSON.stringify(value).includes(secret), `the token secret appears in the page's ${where}`);
-  }
-  assert.ok(!logs.join('\n').includes(secret), "the token secret appears in main's log");
-  assert.equal(await page.locator('#token').getAttribute('type'), 'password', 'the token field is masked');
-}
-
-async function tabTo(page: Page, id: string): Promise<void> {
-  for (let i = 0; i < 30; i++) {
-    if ((await page.evaluate(() => document.activeElement?.id)) === id) return;
-    await page.keyboard.press('Tab');
-  }
-  assert.fail(`could not reach #${id} with Tab`);
-}
 
 describe('renderer end to end (real agent, real control plane)', { skip: skipReason ?? false }, () => {
   before(async () => {
-    workDir = await mkdtemp(joinPath(tmpdir(), 'kj-e2e-renderer-'));
-    await buildRenderer();
-    bridge = await buildTestBridge();
-    server = await serveDir(rendererDir);
-    [browser, cluster] = await Promise.all([
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-      }),
-      testCluster(),
-    ]);
+    app = await startRendererApp();
+    ({ cluster, workDir } = app);
   });
-
-  after(async () => {
-    for (const stop of stoppers) stop();
-    await browser?.close();
-    await server?.close();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+  after(() => app?.close());
 
   it('keyboard only: fill the form, join, and every step advances to success', async () => {
     const token = await cluster.createToken();
     await cluster.waitForSignature(token.split('.')[0]!);
     const nodeName = `e2e-ok-${token.slice(0, 6)}`;
-    const { page, logs } = await openApp('ok');
+    const { page, logs } = await app.open('ok');
 
     assert.equal(await page.locator('#join').isDisabled(), true, 'nothing can be sent before the inputs are valid');
     await tabTo(page, 'endpoint');
@@ -193,7 +79,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
   it('a pasted kubeadm line fills the form; a join still discovering shows its attempts and can be cancelled', async () => {
     // A token without the signing usage is never signed into cluster-info: discovery keeps waiting.
     const token = await cluster.createToken({ usages: ['authentication'] });
-    const { page, logs } = await openApp('waiting');
+    const { page, logs } = await app.open('waiting');
     await page.locator('#paste').fill(`sudo kubeadm join ${cluster.endpoint} --token ${token} \\\n  --discovery-token-ca-cert-hash ${cluster.caCertHash}`);
     await page.locator('#paste').press('Enter');
     await page.locator('#paste-status', { hasText: 'Filled in from the pasted command.' }).waitFor();
@@ -226,7 +112,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
   it('a wrong CA hash ends on the failure screen with the right message, and the diagnostics hold no secret', async () => {
     const token = await cluster.createToken();
     await cluster.waitForSignature(token.split('.')[0]!);
-    const { page, logs } = await openApp('wrong-ca');
+    const { page, logs } = await app.open('wrong-ca');
     await page.locator('#endpoint').fill(cluster.endpoint);
     await page.locator('#token').fill(token);
     await page.locator('#pins').fill(WRONG_PIN);
@@ -267,7 +153,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
   it('a reloaded window (as after a renderer crash) shows the finished join again', async () => {
     const token = await cluster.createToken();
     await cluster.waitForSignature(token.split('.')[0]!);
-    const { page, logs } = await openApp('reload');
+    const { page, logs } = await app.open('reload');
     await page.locator('#endpoint').fill(cluster.endpoint);
     await page.locator('#token').fill(token);
     await page.locator('#pins').fill(cluster.caCertHash);
@@ -290,7 +176,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
     const file = joinPath(workDir, 'provision.yaml');
     const nodeName = `e2e-kiosk-${token.slice(0, 6)}`;
     await writeFile(file, `endpoint: ${cluster.endpoint}\ntokenFile: kiosk-token\ncaCertHashes:\n  - ${cluster.caCertHash}\nnodeName: ${nodeName}\nstore: file\n`);
-    const { page, logs } = await openApp('kiosk', 'light', ['kubejoin', '--provision', file]);
+    const { page, logs } = await app.open('kiosk', 'light', ['kubejoin', '--provision', file]);
     await page.locator('#success').waitFor({ timeout: 60_000 });
     await page.locator('#kiosk-status', { hasText: 'Joined. This device is provisioned.' }).waitFor();
     assert.equal(await page.locator('#entry').isVisible(), false, 'a kiosk has no form');
@@ -304,7 +190,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
   it('kiosk: a malformed provisioning file shows what is wrong in it, with a countdown to the next read', async () => {
     const file = joinPath(workDir, 'bad-provision.yaml');
     await writeFile(file, `endpoint: https://${cluster.endpoint}\ntoken: kiosk1.zyxwvutsrqponmlk\ncaCertHashes: [sha256:abcd]\nnode: x\n`);
-    const { page, logs } = await openApp('kiosk-bad', 'light', ['kubejoin', '--provision', file]);
+    const { page, logs } = await app.open('kiosk-bad', 'light', ['kubejoin', '--provision', file]);
     await page.locator('#kiosk-problems li').first().waitFor();
     await page.locator('#kiosk-countdown', { hasText: /Checking the file again in \d+ s/ }).waitFor();
     const problems = await page.locator('#kiosk-problems').innerText();

@@ -2,7 +2,7 @@
 // does it (apiclient.CreateOrUpdate: create, and on AlreadyExists update).
 import type { ApiClient } from './https.js';
 import { clusterInfoKubeconfig } from './kubeconfig.js';
-import { sleep } from './processes.js';
+import { sleep } from './time.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 export const CLUSTER_INFO_ROLE = 'kubeadm:bootstrap-signer-clusterinfo';

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ensureControlPlaneBinaries } from './binaries.js';
 import { attachCluster, startCluster, STATE_FILE } from './cluster.js';
 import type { ClusterState } from './handle.js';
-import { isSupervisorOf, stopDetached } from './processes.js';
+import { isSupervisorOf, stopDetached } from './detached.js';
 
 const DEFAULT_STATE_DIR = fileURLToPath(new URL('../../.state/cluster', import.meta.url));
 

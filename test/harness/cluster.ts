@@ -20,7 +20,10 @@ import { makeHandle, type ClusterHandle, type ClusterState } from './handle.js';
 import { ApiClient } from './https.js';
 import { clientKubeconfig } from './kubeconfig.js';
 import { caCertHash, generatePki, PKI_FILES, readPki, writePki, type Pki } from './pki.js';
-import { freePorts, isSupervisorOf, sleep, stopDetached, Supervisor } from './processes.js';
+import { isSupervisorOf, stopDetached } from './detached.js';
+import { freePorts } from './ports.js';
+import { Supervisor } from './supervisor-client.js';
+import { sleep } from './time.js';
 
 export interface StartClusterOptions {
   /** None of the objects of docs/protocol.md §5, and the controller-manager without bootstrapsigner/tokencleaner. */

@@ -4,7 +4,9 @@ import { get } from 'node:http';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PKI_FILES } from './pki.js';
-import { logTail, sleep, type ExitEvent, type Supervisor } from './processes.js';
+import { logTail } from './log-tail.js';
+import type { ExitEvent, Supervisor } from './supervisor-client.js';
+import { sleep } from './time.js';
 
 export interface Ports {
   etcdClient: number;

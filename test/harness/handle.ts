@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { ApiClient, ApiRequest, ApiResponse } from './https.js';
 import type { Pki } from './pki.js';
-import { sleep } from './processes.js';
+import { sleep } from './time.js';
 import { tokenSecret, type TokenOptions } from './tokens.js';
 
 /** What cluster.json in the state dir records. */

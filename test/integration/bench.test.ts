@@ -4,21 +4,13 @@
 // targets are reported by `npm run bench`, never tested. The bench starts its own cluster
 // (audit log, raised controller-manager limits), not the shared test cluster.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { CLI, runBench } from '../bench/bench.js';
+import { runBench } from '../bench/bench.js';
 import { table } from '../bench/report.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { ensureBuilt } from '../helpers/cli.js';
 
 test('npm run bench -- --quick: every figure is present and every join succeeds', { timeout: 20 * 60_000 }, async () => {
-  if (!existsSync(CLI)) {
-    const built = spawnSync(process.execPath, [join(ROOT, 'build/bundle.mjs')], { stdio: 'inherit' });
-    assert.equal(built.status, 0, 'npm run build failed');
-  }
+  await ensureBuilt();
   const report = await runBench({ quick: true, log: (l) => process.stderr.write(`[bench] ${l}\n`) });
 
   // Every join succeeded: cold CLI (text and -o json), refjoin, warm engine, both fleets.

@@ -2,7 +2,7 @@ import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, ROOT, ensureBuilt, run } from './cli-helpers.js';
+import { CLI, ROOT, ensureBuilt, run } from '../helpers/cli.js';
 
 // package.json's bin: after `npm ci && npm run build`, `npx kubejoin --help` works.
 before(ensureBuilt);

@@ -6,8 +6,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, filesUnder, kubejoin, uniqueName, workdir } from './cli-helpers.js';
-import { foreignCertificate } from './hostile-servers.js';
+import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, kubejoin, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
+import { foreignCertificate } from '../helpers/hostile-servers.js';
 
 // --discovery-file: a kubeconfig (path or https URL) gives server and CA; the TLS
 // bootstrap then runs against the real control plane.

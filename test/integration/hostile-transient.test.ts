@@ -4,7 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, filesUnder, kubejoin, uniqueName, workdir } from './cli-helpers.js';
+import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, kubejoin, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
 import { faultyFront, type FaultPlan, type Front } from './hostile/front.js';
 
 // Transient is not final: a front end of our own before the REAL apiserver answers 503,

@@ -4,8 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { assertNoSecret, ensureBuilt, fileStoreFlags, filesUnder, kubejoin, uniqueName, workdir } from './cli-helpers.js';
-import { hangingServer, relayingServer, type Hostile } from './hostile-servers.js';
+import { assertNoSecret, ensureBuilt, fileStoreFlags, kubejoin, uniqueName } from '../helpers/cli.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
+import { hangingServer, relayingServer, type Hostile } from '../helpers/hostile-servers.js';
 
 // Hostile servers of our own stand between kubejoin and the real cluster: each attack
 // must end the join with the right exit code, and the token must never reach them.

@@ -4,7 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JOIN_FLAGS } from '../../agent/join/flags.js';
-import { assertNoSecret, ensureBuilt, kubejoin, uniqueName } from './cli-helpers.js';
+import { assertNoSecret, ensureBuilt, kubejoin, uniqueName } from '../helpers/cli.js';
 import { strangerToken } from './hostile/join.js';
 
 // A token given in the wrong place is never echoed: as the value of every join flag, as the

@@ -12,7 +12,7 @@ import { maskedStream } from '../masked-output.js';
 import { JsonRenderer } from '../render/json.js';
 import { TextRenderer } from '../render/text.js';
 
-async function readTokenFile(path: string, ctx: CliContext): Promise<string> {
+export async function readTokenFile(path: string, ctx: CliContext): Promise<string> {
   let text: string;
   try {
     // Capped (64 KiB): a token is 23 bytes; a wrong path must not fill memory.

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { assertNoSecret, cliEnv, fileStoreFlags, filesUnder, uniqueName, workdir } from '../cli-helpers.js';
+import { assertNoSecret, cliEnv, fileStoreFlags, uniqueName } from '../../helpers/cli.js';
+import { filesUnder, workdir } from '../../helpers/temp.js';
 import { assertBounded, measuredKubejoin, type Measured } from './measure.js';
 import type { Recorder } from './servers.js';
 

@@ -5,7 +5,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { CLI, cliEnv, type Run } from '../cli-helpers.js';
+import { CLI, cliEnv, type Run } from '../../helpers/cli.js';
 
 export interface Measured extends Run {
   /** From the CLI's first output (its modules loaded, the join begun) to its exit. */

@@ -2,7 +2,7 @@
 // certificate that answer however a test scripts them, and plain TCP servers.
 import net from 'node:net';
 import tls from 'node:tls';
-import { foreignCertificate } from '../hostile-servers.js';
+import { foreignCertificate } from '../../helpers/hostile-servers.js';
 
 export interface Recorder {
   endpoint: string;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { whoAmI } from '../../../agent/join/whoami.js';
 import { KubejoinError } from '../../../agent/errors.js';
-import { foreignCertificate } from '../../integration/hostile-servers.js';
+import { foreignCertificate } from '../../helpers/hostile-servers.js';
 
 // The SelfSubjectReview with the new client certificate, against a scripted server of our
 // own (a TLS-terminating front end cannot forward a client certificate to the real one):

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAgent, request, sharedAgent, TransportError } from '../../../agent/transport/http.js';
 import { BodyLimitError } from '../../../agent/transport/errors.js';
-import { foreignCertificate } from '../../integration/hostile-servers.js';
+import { foreignCertificate } from '../../helpers/hostile-servers.js';
 
 // The transport against servers of our own: pinning whatever the environment says, the
 // token only on a verified socket, each stage's deadline named, bodies capped.

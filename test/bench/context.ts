@@ -1,0 +1,30 @@
+// What every section of the benchmark shares: the cluster, the working directory, the
+// token, the Go reference and the engine worker bundle, and the list of failed joins.
+import type { ClusterHandle } from '../harness/index.js';
+import type { AuditReader } from './audit.js';
+import type { Bundle } from './bundle.js';
+import type { WorkerConfig, WorkerReport } from './engine-worker.js';
+import { lastJson, run } from './measure.js';
+
+export interface BenchContext {
+  c: ClusterHandle;
+  auditLog: string;
+  audit: AuditReader;
+  work: string;
+  env: NodeJS.ProcessEnv;
+  tokenFile: string;
+  refjoin: string;
+  bundle: Bundle;
+  failures: string[];
+  log: (line: string) => void;
+  /** refjoin's arguments for a join as node `name`. */
+  goArgs: (name: string, extra?: string[]) => string[];
+}
+
+/** Runs the bundled engine worker with `cfg`; its one JSON line is the report. */
+export async function worker(script: string, cfg: WorkerConfig, env: NodeJS.ProcessEnv): Promise<WorkerReport> {
+  const r = await run(process.execPath, [script, JSON.stringify(cfg)], { env, timeoutMs: 15 * 60_000 });
+  const report = lastJson<WorkerReport>(r.stdout);
+  if (r.code !== 0 || !report) throw new Error(`engine worker (${cfg.mode}) exit ${r.code}: ${r.stderr.trim().slice(0, 500)}`);
+  return report;
+}

@@ -1,0 +1,91 @@
+// The benchmark's table: each measurement as a figure beside its baseline, with the
+// target where the issue sets one.
+import type { WorkerJoin } from './engine-worker.js';
+import { median, MiB, ratio } from './stats.js';
+import type { BenchReport, Figure, FleetRun, GoSingle } from './types.js';
+
+export interface Measured {
+  wall: Record<'node' | 'cli' | 'cli-json' | 'go' | 'version', number[]>;
+  rss: Record<'node' | 'cli' | 'cli-json' | 'go' | 'version', number[]>;
+  goInProcess: GoSingle['phasesMs'][];
+  warmOk: WorkerJoin[];
+  reqCli: BenchReport['requests']['kubejoin'];
+  reqEngine: BenchReport['requests']['engine'];
+  reqGo: BenchReport['requests']['go'];
+  fleet: FleetRun[];
+  fleetSizes: readonly number[];
+  fleetRuns: number;
+}
+
+export function figuresOf(m: Measured): Figure[] {
+  const { wall, rss, goInProcess, warmOk, reqCli, reqEngine, reqGo, fleet, fleetSizes, fleetRuns } = m;
+  const figures: Figure[] = [];
+  const fig = (f: Omit<Figure, 'ratio'> & { ratio?: number | null }): void => {
+    figures.push({ ...f, ratio: f.ratio ?? ratio(f.value, f.baseline) });
+  };
+  const mWall = { node: median(wall.node), cli: median(wall.cli), cliJson: median(wall['cli-json']), go: median(wall.go), version: median(wall.version) };
+  const goTotal = median(goInProcess.map((p) => p.total));
+  const engineTotal = median(warmOk.map((j) => j.durationMs));
+  const mRss = { node: MiB(median(rss.node)), cli: MiB(median(rss.cli)), cliJson: MiB(median(rss['cli-json'])), go: MiB(median(rss.go)) };
+
+  const cold = ratio(mWall.cli, mWall.go);
+  fig({ id: 'cold.cli', section: 1, label: 'cold CLI join, wall', unit: 'ms', value: mWall.cli, baseline: mWall.go, baselineLabel: 'Go reference, cold', target: '<= 2.0x', met: cold !== null && cold <= 2.0 });
+  fig({ id: 'cold.cli-vs-node', section: 1, label: 'cold CLI join, wall', unit: 'ms', value: mWall.cli, baseline: mWall.node, baselineLabel: 'node -e 0' });
+  fig({ id: 'cold.cli-json', section: 1, label: 'cold CLI join -o json (+device facts), wall', unit: 'ms', value: mWall.cliJson, baseline: mWall.go, baselineLabel: 'Go reference, cold' });
+  fig({ id: 'cold.go-vs-node', section: 1, label: 'Go reference join, wall', unit: 'ms', value: mWall.go, baseline: mWall.node, baselineLabel: 'node -e 0' });
+
+  const warmRatio = ratio(engineTotal, goTotal);
+  fig({ id: 'warm.total', section: 2, label: 'engine join, warm process', unit: 'ms', value: engineTotal, baseline: goTotal, baselineLabel: 'Go reference, in-process total', target: '<= 1.0x', met: warmRatio !== null && warmRatio <= 1.0 });
+  const phaseOf = (j: WorkerJoin, ...ps: string[]): number => ps.reduce((s, p) => s + ((j.phaseDurationsMs as Record<string, number | undefined>)[p] ?? 0), 0);
+  const phases: [string, string[], keyof GoSingle['phasesMs']][] = [
+    ['discovery', ['validate', 'discover', 'verify-signature', 'pin-ca', 'verify-server'], 'discovery'],
+    ['CSR (key + request)', ['request-certificate'], 'csr'],
+    ['wait (approval + issue)', ['await-approval'], 'wait'],
+    ['files (store)', ['store-credentials'], 'files'],
+    ['verify (SelfSubjectReview)', ['verify-credentials'], 'verify'],
+  ];
+  for (const [label, enginePhases, goPhase] of phases) {
+    fig({
+      id: `warm.phase.${goPhase}`, section: 2, label: `  phase: ${label}`, unit: 'ms',
+      value: median(warmOk.map((j) => phaseOf(j, ...enginePhases))), baseline: median(goInProcess.map((p) => p[goPhase])), baselineLabel: 'Go reference, same phase',
+    });
+  }
+
+  const rssRatio = ratio(mRss.cli, mRss.node);
+  fig({ id: 'rss.cli', section: 3, label: 'peak RSS, CLI join', unit: 'MiB', value: mRss.cli, baseline: mRss.node, baselineLabel: 'node -e 0', target: '<= 1.6x', met: rssRatio !== null && rssRatio <= 1.6 });
+  fig({ id: 'rss.cli-json', section: 3, label: 'peak RSS, CLI join -o json', unit: 'MiB', value: mRss.cliJson, baseline: mRss.node, baselineLabel: 'node -e 0' });
+  fig({ id: 'rss.cli-vs-go', section: 3, label: 'peak RSS, CLI join', unit: 'MiB', value: mRss.cli, baseline: mRss.go, baselineLabel: 'Go reference' });
+  fig({ id: 'rss.go-vs-node', section: 3, label: 'peak RSS, Go reference', unit: 'MiB', value: mRss.go, baseline: mRss.node, baselineLabel: 'node -e 0' });
+
+  const versionRatio = ratio(mWall.version, mWall.node);
+  fig({ id: 'version', section: 4, label: 'kubejoin --version, wall', unit: 'ms', value: mWall.version, baseline: mWall.node, baselineLabel: 'node -e 0', target: '<= 2.0x', met: versionRatio !== null && versionRatio <= 2.0 });
+
+  const reqOk = reqCli.perJoin !== null && reqGo.perJoin !== null && reqCli.perJoin <= reqGo.perJoin && reqCli.perJoin <= 5;
+  fig({ id: 'requests.cli', section: 5, label: 'API requests per join (CLI)', unit: 'requests', value: reqCli.perJoin, baseline: reqGo.perJoin, baselineLabel: 'Go reference', target: "<= Go's and <= 5", met: reqOk });
+  fig({ id: 'requests.engine', section: 5, label: 'API requests per join (engine, warm)', unit: 'requests', value: reqEngine.perJoin, baseline: reqGo.perJoin, baselineLabel: 'Go reference' });
+
+  const single = reqCli.perJoin ?? 0;
+  const largest = Math.max(...fleetSizes);
+  for (const size of fleetSizes) {
+    const at = (tool: FleetRun['tool']): FleetRun[] => fleet.filter((f) => f.tool === tool && f.size === size);
+    const med = (tool: FleetRun['tool'], k: 'p50Ms' | 'p95Ms' | 'maxMs' | 'wallMs' | 'requestsPerJoin' | 'peakRssMiB'): number | null =>
+      median(at(tool).map((f) => f[k]).filter((v): v is number => v !== null));
+    const minOk = (tool: FleetRun['tool']): number | null => (at(tool).length ? Math.min(...at(tool).map((f) => f.succeeded)) : null);
+    const isLargest = size === largest;
+    const allOk = minOk('kubejoin') === size && at('kubejoin').length === fleetRuns;
+    fig({ id: `fleet${size}.succeeded`, section: 6, label: `fleet ${size}: joins succeeded (worst run)`, unit: 'joins', value: minOk('kubejoin'), baseline: minOk('go'), baselineLabel: 'Go reference', ...(isLargest ? { target: `all ${size}`, met: allOk } : {}) });
+    for (const k of ['p50Ms', 'p95Ms', 'maxMs'] as const) {
+      fig({ id: `fleet${size}.${k}`, section: 6, label: `fleet ${size}: join time ${k.slice(0, -2)}`, unit: 'ms', value: med('kubejoin', k), baseline: med('go', k), baselineLabel: 'Go reference' });
+    }
+    const w = ratio(med('kubejoin', 'wallMs'), med('go', 'wallMs'));
+    fig({ id: `fleet${size}.wall`, section: 6, label: `fleet ${size}: wall`, unit: 'ms', value: med('kubejoin', 'wallMs'), baseline: med('go', 'wallMs'), baselineLabel: 'Go reference', ...(isLargest ? { target: '<= 1.0x', met: w !== null && w <= 1.0 } : {}) });
+    const rq = med('kubejoin', 'requestsPerJoin');
+    const rqGo = med('go', 'requestsPerJoin');
+    fig({
+      id: `fleet${size}.requests`, section: 6, label: `fleet ${size}: API requests per join`, unit: 'requests', value: rq, baseline: rqGo, baselineLabel: 'Go reference',
+      ...(isLargest ? { target: `<= Go's, <= 1.1x a single join (${single})`, met: rq !== null && rqGo !== null && rq <= rqGo && rq <= single * 1.1 } : {}),
+    });
+    fig({ id: `fleet${size}.rss`, section: 6, label: `fleet ${size}: client peak RSS`, unit: 'MiB', value: med('kubejoin', 'peakRssMiB'), baseline: med('go', 'peakRssMiB'), baselineLabel: 'Go reference' });
+  }
+  return figures;
+}

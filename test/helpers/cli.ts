@@ -1,0 +1,73 @@
+// Runs the built CLI (`node dist/cli.mjs …`) as a user would, in a child process.
+// For the CLI in this process (no build, collected streams) see cli-in-process.ts.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CLI, ROOT } from './paths.js';
+
+export { CLI, ROOT };
+
+/** What a CLI run left behind: its exit code and everything it printed. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Builds dist/ if a single test file is run without `npm test` (or always with KUBEJOIN_TEST_BUILD=1). */
+export async function ensureBuilt(): Promise<void> {
+  if (existsSync(CLI) && process.env.KUBEJOIN_TEST_BUILD !== '1') return;
+  const b = await run(process.execPath, [join(ROOT, 'build/bundle.mjs')], {});
+  assert.equal(b.code, 0, `npm run build failed:\n${b.stdout}${b.stderr}`);
+}
+
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Environment for the CLI: no inherited token, a private keychain service name. */
+export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  if (!('KUBEJOIN_TOKEN' in extra)) delete env.KUBEJOIN_TOKEN;
+  return env;
+}
+
+/** `kubejoin <args>` with the built CLI in a child process. */
+export function kubejoin(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Run> {
+  return run(process.execPath, [CLI, ...args], { ...opts, env: opts.env ?? cliEnv() });
+}
+
+export function spawnKubejoin(args: string[], env: NodeJS.ProcessEnv = cliEnv()): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The secret half of a token must never appear in anything the CLI printed. */
+export function assertNoSecret(r: Run, token: string): void {
+  const secret = token.split('.')[1] ?? token;
+  assert.ok(!r.stdout.includes(secret), 'token secret leaked to stdout');
+  assert.ok(!r.stderr.includes(secret), 'token secret leaked to stderr');
+}
+
+/** Flags for a file-store join into `dir`. */
+export function fileStoreFlags(dir: string): string[] {
+  return ['--store', 'file', '--cert-dir', join(dir, 'pki'), '--kubeconfig-out', join(dir, 'kubelet.conf')];
+}
