@@ -86,16 +86,19 @@ export interface RetryOptions {
  */
 export async function retrying<T>(attempt: (n: number) => Promise<Attempt<T>>, opts: RetryOptions): Promise<T> {
   const delay = opts.delayMs ?? backoffMs;
+  let lastReason: string | undefined;
   for (let n = 1; ; n++) {
     let outcome: Attempt<T>;
     try {
       outcome = await attempt(n);
     } catch (err) {
-      if (opts.signal?.aborted && err instanceof TransportError) throw new GaveUp(err.message, err);
+      // Cut short by the deadline: what the server said before explains it better than the stage.
+      if (opts.signal?.aborted && err instanceof TransportError) throw new GaveUp(lastReason ?? err.message, err);
       if (!isTransientError(err)) throw err;
       outcome = { done: false, reason: err.message };
     }
     if (outcome.done) return outcome.value;
+    lastReason = outcome.reason;
     const wait = Math.max(delay(n + 1), outcome.waitMs ?? 0);
     // Sleeping into the deadline would only end in the same answer, later.
     if (opts.deadline !== undefined && Date.now() + wait >= opts.deadline) throw new GaveUp(outcome.reason, undefined);

@@ -56,13 +56,15 @@ describe('verify-credentials (SelfSubjectReview)', () => {
       () => undefined,
       (e: unknown) => e,
     );
+    script = [];
     assert.ok(err instanceof KubejoinError);
     assert.equal(err.exitCode, 6);
     assert.match(err.message, /HTTP 500/);
-    script = [];
   });
 
   it('invalid: 401 is not retried: the cluster does not accept the credential (exit 5)', async () => {
+    // Let a request the previous case's deadline cut short land first (it would take the 401).
+    await new Promise((r) => setTimeout(r, 300));
     script = [401];
     seen.length = 0;
     const err = await call().then(
