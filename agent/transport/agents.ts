@@ -1,7 +1,7 @@
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
-import { connect, secureContextOf, type Dialer, type TrustContext } from './connect.js';
+import { connect, secureContextOf, type TrustContext } from './connect.js';
 import type { StageDeadlines } from './deadlines.js';
 import type { TransportError } from './errors.js';
 import { openTunnel, proxyFor, type ProxyConfig } from './proxy.js';
@@ -34,12 +34,6 @@ export function trustContextOf(trust: Trust): TrustContext {
   if (trust.insecure) return { kind: 'unverified' };
   if (trust.ca !== undefined) return { kind: 'pinned', ca: trust.ca, ...(trust.cert ? { cert: trust.cert } : {}), ...(trust.key ? { key: trust.key } : {}) };
   return { kind: 'system' };
-}
-
-/** The dialer every agent uses for new connections (a proxy tunnel can replace it). */
-let dialer: Dialer | undefined;
-export function setDialer(d: Dialer | undefined): void {
-  dialer = d;
 }
 
 /**
@@ -121,7 +115,7 @@ export class TrustAgent extends https.Agent {
     // Through the proxy where its configuration (NO_PROXY) says so: the same TLS, inside a tunnel.
     const via = proxyFor(this.proxy, host, port);
     const tunnel = via ? { tunnel: () => openTunnel(via, host, port, hints.deadlines?.connect) } : {};
-    connect(this.trust, host, port, { ...hints, ...(session ? { session } : {}), ...(dialer ? { dial: dialer } : {}), ...tunnel }, this.context).then(
+    connect(this.trust, host, port, { ...hints, ...(session ? { session } : {}), ...tunnel }, this.context).then(
       (socket) => {
         socket.on('session', (s: Buffer) => this.sessions.set(key, s));
         callback?.(null, socket);

@@ -6,7 +6,7 @@ import { fromNodeError, stalled, TransportError, type Stage } from './errors.js'
 // The one place where the join path opens a connection: TCP (DNS and connect bounded),
 // then TLS (handshake bounded) under one trust context. A verifying context resolves
 // only with a socket whose peer verified: the caller writes nothing (no token) before.
-// The TCP half is a `Dialer`, so a proxy tunnel (CONNECT) can stand in for it.
+// The TCP half is a `Dialer` (direct) or a `tunnel` (a proxy's CONNECT, proxy.ts), under the same TLS.
 
 /** How a server is trusted. `pinned`: only the given CA bundle; `system`: Node's root store. */
 export type TrustContext = { kind: 'unverified' } | { kind: 'pinned'; ca: string; cert?: string; key?: string } | { kind: 'system' };
