@@ -19,6 +19,7 @@ import { KioskController, kioskOptionsFromArgv, type KioskOptions } from './kios
 import { toUiParsed, type EngineParsed } from './pasted-command.js';
 import { DEFAULT_RETRY_DELAY_SECONDS, defaultProvisionPath, loadProvision, type ProvisionResult } from './provision.js';
 import { redactDeep, secretsOf } from './redact.js';
+import { RotationKeeper, type RotationDeps } from './rotation.js';
 import { hardenContents, hardenSession, openAllowlistedLink } from './security.js';
 import { ourWindowOnly } from './sender.js';
 import { createMainWindow, focusWindow } from './window.js';
@@ -44,6 +45,8 @@ export interface AppConfig {
   /** Paths and defaults main adds to every join (the window may not choose them). */
   joinDefaults?: Partial<JoinRequest>;
   loadProvision?(path: string): Promise<ProvisionResult>;
+  /** The rotation loop (default: the agent's); tests inject one. */
+  runRotation?: RotationDeps['run'];
   sleepSecond?(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export interface RunningApp {
   window(): WindowLike | undefined;
   session: JoinSession;
   kioskController: KioskController | undefined;
+  rotation: RotationKeeper;
 }
 
 const MAX_CRASH_RELOADS_PER_MINUTE = 3;
@@ -63,7 +67,21 @@ const MAX_CRASH_RELOADS_PER_MINUTE = 3;
 export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): RunningApp {
   const kiosk = kioskOptionsFromArgv(config.argv, defaultProvisionPath(config.platform, config.env), config.fileExists);
   let window: WindowLike | undefined;
-  const session = new JoinSession(engine.join, (u) => notifiers.join.update(u), config.joinDefaults);
+  const session = new JoinSession(
+    engine.join,
+    (u) => {
+      notifiers.join.update(u);
+      // A joined machine stays joined: rotate the new credential while the app is open.
+      if (u.event?.type === 'result' && u.event.result.ok) rotation.start(u.event.result.store.kubeconfigPath);
+    },
+    config.joinDefaults,
+  );
+  const rotation = new RotationKeeper({
+    env: config.env,
+    notify: (u) => notifiers.credential.rotation(u),
+    log: config.log,
+    ...(config.runRotation ? { run: config.runRotation } : {}),
+  });
   const notifiers = createMainNotifiers((channel, value) => {
     if (window && !window.isDestroyed() && !window.webContents.isDestroyed()) window.webContents.send(channel, value);
   });
@@ -71,7 +89,7 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
   if (!api.app.requestSingleInstanceLock()) {
     config.log('kubejoin is already running: focusing its window');
     api.app.quit();
-    return { primary: false, kiosk, ready: Promise.resolve(), window: () => undefined, session, kioskController: undefined };
+    return { primary: false, kiosk, ready: Promise.resolve(), window: () => undefined, session, kioskController: undefined, rotation };
   }
 
   const kioskController = kiosk.enabled
@@ -99,6 +117,7 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
   api.app.on('before-quit', () => {
     quitting = true;
     kioskController?.stop();
+    rotation.stop();
   });
   api.app.on('window-all-closed', () => api.app.quit());
 
@@ -122,6 +141,7 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
       },
       proxy: () => engine.proxyInUse?.(config.env) ?? {},
     },
+    credential: { getRotation: () => rotation.state() },
   };
   registerIpcHandlers(api.ipcMain, handlers, ourWindowOnly(() => window), config.log);
 
@@ -138,9 +158,11 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
       if (window === win) window = undefined;
     });
     reloadAfterCrash(win, config.log);
+    // Already joined (the join's kubeconfig exists): keep it fresh. Not joined: the loop ends at once.
+    rotation.start(config.joinDefaults?.kubeconfigOut);
     if (kioskController) void kioskController.run();
   });
-  return { primary: true, kiosk, ready, window: () => window, session, kioskController };
+  return { primary: true, kiosk, ready, window: () => window, session, kioskController, rotation };
 }
 
 /** A crashed renderer is reloaded; the page then asks for the join's state and shows it again. */

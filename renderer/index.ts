@@ -1,7 +1,7 @@
 // The window: entry form → steps → success or failure, driven by the join's updates from
 // main. On load it asks main for the join's state, so a reloaded (crashed) window shows the
 // running or finished join again.
-import type { DeviceFacts, JoinUpdate, KioskState, UiJoinRequest } from '../agent/contract/index.js';
+import type { DeviceFacts, JoinUpdate, KioskState, RotationUpdate, UiJoinRequest } from '../agent/contract/index.js';
 import { PHASE_TITLES, PHASES } from '../agent/contract/phases.js';
 import { bridge } from './bridge.js';
 import { renderDevice } from './device-panel.js';
@@ -19,6 +19,7 @@ const progress = new ProgressView();
 let view: JoinView = emptyView();
 let device: DeviceFacts | undefined;
 let kiosk: KioskState | undefined;
+let rotation: RotationUpdate | null = null;
 let diagnostics = '';
 let editing = true;
 
@@ -37,7 +38,7 @@ function render(focusScreen: boolean): void {
     byId('progress-title').textContent = view.request?.endpoint ? `Joining ${view.request.endpoint}` : 'Joining';
     progress.render(view, secrets());
   }
-  if (!byId('success').hidden) renderSuccess(view);
+  if (!byId('success').hidden) renderSuccess(view, rotation);
   if (!byId('failure').hidden) diagnostics = renderFailure(view, device, secrets());
   if (focusScreen) {
     const target = !byId('failure').hidden ? 'failure-title' : !byId('success').hidden ? 'success-title' : showForm ? 'entry-title' : 'progress-title';
@@ -123,6 +124,10 @@ function wire(): void {
     });
   });
   api.join.listenUpdate(onUpdate);
+  api.credential.listenRotation((update) => {
+    rotation = update;
+    render(false);
+  });
   api.kiosk.listenState((state) => {
     const previous = kiosk;
     kiosk = state;
@@ -133,8 +138,9 @@ function wire(): void {
 
 async function load(): Promise<void> {
   wire();
-  const [snap, kioskState] = await Promise.all([api.join.getState(), api.kiosk.getState()]);
+  const [snap, kioskState, rotationState] = await Promise.all([api.join.getState(), api.kiosk.getState(), api.credential.getRotation()]);
   kiosk = kioskState;
+  rotation = rotationState;
   renderKiosk(kioskState, undefined);
   if (snap.joinId >= view.joinId && snap.status !== 'idle') {
     view = viewFromSnapshot(snap);

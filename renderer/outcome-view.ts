@@ -1,13 +1,30 @@
 // The two endings: success (who the cluster sees, until when, where the credential is)
 // and failure (plain words, what to do next, the exit-code category, diagnostics).
-import { CATEGORY_TITLES, NEXT_STEPS, PHASE_TITLES, type DeviceFacts } from '../agent/contract/index.js';
+import { CATEGORY_TITLES, NEXT_STEPS, PHASE_TITLES, type DeviceFacts, type RotationUpdate } from '../agent/contract/index.js';
 import { diagnosticsText } from './diagnostics.js';
 import { byId, fillFacts } from './dom.js';
 import { formatDuration, formatExpiry } from './format.js';
 import { failureOf, type JoinView } from './join-view.js';
 import { scrub } from './scrub.js';
 
-export function renderSuccess(view: JoinView): void {
+/** The rotation loop's latest word, for the success view. */
+export function rotationText(u: RotationUpdate | null | undefined): string | undefined {
+  if (!u) return undefined;
+  switch (u.state) {
+    case 'scheduled':
+      return u.nextRotation ? `${formatExpiry(u.nextRotation)}, automatic` : undefined;
+    case 'rotating':
+      return 'rotating now';
+    case 'rotated':
+      return `rotated; certificate now valid until ${u.notAfter ? formatExpiry(u.notAfter) : 'unknown'}`;
+    case 'retrying':
+      return `the last attempt failed (${u.message ?? 'unknown error'}); retrying ${u.nextRotation ? formatExpiry(u.nextRotation) : 'soon'}`;
+    case 'stopped':
+      return `not running: ${u.message ?? 'stopped'}`;
+  }
+}
+
+export function renderSuccess(view: JoinView, rotation?: RotationUpdate | null): void {
   const r = view.result;
   if (!r?.ok) return;
   byId('success-title').textContent = `Joined as node ${r.nodeName}`;
@@ -17,6 +34,7 @@ export function renderSuccess(view: JoinView): void {
     ['Cluster', r.server],
     ['Certificate subject', r.certificate.subject],
     ['Certificate expires', formatExpiry(r.certificate.notAfter)],
+    ['Next certificate rotation', rotationText(rotation)],
     ['Credential store', `${r.store.kind} (${r.store.reason})`],
     ['Stored at', r.store.location],
     ['Kubeconfig', r.store.kubeconfigPath],

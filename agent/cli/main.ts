@@ -13,6 +13,10 @@ const COMMANDS: Readonly<Record<string, Subcommand>> = {
   credential: { summary: 'Print the stored credential as an ExecCredential (kubectl exec plugin)', load: () => import('./commands/credential.js') },
   token: { summary: 'Create, list, delete and prune bootstrap tokens', load: () => import('./commands/token.js') },
   cluster: { summary: 'Prepare a cluster for token joins and sign cluster-info', load: () => import('./commands/cluster.js') },
+  status: { summary: 'Show whether this machine is joined, as whom and until when', load: () => import('./commands/status.js') },
+  renew: { summary: 'Rotate the client certificate now if due (or --force)', load: () => import('./commands/renew.js') },
+  agent: { summary: 'Keep the client certificate fresh: rotate at the deadline (for systemd)', load: () => import('./commands/agent.js') },
+  reset: { summary: 'Remove the credential, kubeconfig and pending keys of a join', load: () => import('./commands/reset.js') },
   'ca-hash': { summary: 'Print the sha256 pin(s) of a cluster CA', load: () => import('./commands/ca-hash.js') },
   doctor: { summary: 'Check why this device can or cannot join, and name the most likely cause', load: () => import('./commands/doctor.js') },
 };

@@ -12,6 +12,11 @@ export const EXIT_CODES = {
   timeout: 6,
   'store-failed': 7,
   clock: 8,
+  // After the join (kubejoin status, renew, agent; docs/protocol.md §7).
+  'not-joined': 10,
+  'certificate-expired': 11,
+  'cluster-unreachable': 12,
+  'credential-refused': 13,
 } as const;
 
 export type ErrorCategory = Exclude<keyof typeof EXIT_CODES, 'ok'>;
@@ -27,6 +32,10 @@ export const CATEGORY_TITLES: Readonly<Record<ErrorCategory, string>> = {
   timeout: 'timed out',
   'store-failed': 'the credential store failed',
   clock: "this device's clock is wrong",
+  'not-joined': 'this machine is not joined (no stored credential)',
+  'certificate-expired': 'the stored certificate has expired (join again with a new token)',
+  'cluster-unreachable': 'the credential is valid, but the cluster could not be reached to confirm it',
+  'credential-refused': 'the cluster refuses the stored credential',
 };
 
 /** What to do next when the engine gave no hint, by category. */
@@ -39,6 +48,10 @@ export const NEXT_STEPS: Readonly<Record<ErrorCategory, string>> = {
   'store-failed': 'Choose another credential store (file or keychain) or check the permissions of the credential location.',
   internal: 'Copy the diagnostics and report the problem.',
   clock: 'Set this device\'s clock ("timedatectl set-ntp true", or set the time by hand), then join again.',
+  'not-joined': 'Join this machine first ("kubejoin join …", or the form).',
+  'certificate-expired': 'An expired certificate cannot renew itself: join again with a new bootstrap token.',
+  'cluster-unreachable': 'Check that the API server is reachable from this machine; the stored certificate stays valid until it expires.',
+  'credential-refused': 'The cluster no longer accepts this credential: reset this machine ("kubejoin reset") and join again with a new token.',
 };
 
 /** A failure as it crosses a boundary (event, IPC, JSON output): no stack, no secret. */

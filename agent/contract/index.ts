@@ -10,3 +10,4 @@ export * from './mask.js';
 export * from './steps.js';
 export * from './ipc.js';
 export * from './doctor.js';
+export * from './lifecycle.js';

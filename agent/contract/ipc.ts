@@ -6,6 +6,7 @@
 import type { DeviceFacts } from './device.js';
 import type { DoctorReport, DoctorRequest } from './doctor.js';
 import type { JoinEvent } from './events.js';
+import type { RotationUpdate } from './lifecycle.js';
 import type { JoinRequest } from './options.js';
 import { STORE_KINDS } from './options.js';
 
@@ -190,6 +191,11 @@ export const ipcSchema = {
   kiosk: {
     getState: invoke<void, KioskState>(noArgument),
     state: notifyRenderer<KioskState>(),
+  },
+  credential: {
+    /** The rotation loop's latest schedule or outcome (null before it has one). */
+    getRotation: invoke<void, RotationUpdate | null>(noArgument),
+    rotation: notifyRenderer<RotationUpdate>(),
   },
 } as const;
 

@@ -21,7 +21,8 @@ export interface ApiClient {
   agent: TrustAgent;
   /** Agent for the long-lived watch (default: `agent`). */
   watchAgent?: TrustAgent;
-  bearer: string;
+  /** Bootstrap token (a join). Absent: the agent carries the node's client certificate (a rotation). */
+  bearer?: string;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Told before each retry of a transient failure. */
@@ -76,14 +77,19 @@ export function callApi(api: ApiClient, what: string, call: () => Promise<Respon
  * Creates the CSR under its deterministic name, or finds the one an earlier run made
  * and checks it is compatible (subject, signer, signed by our key) before reusing it.
  */
-export async function requestCertificate(api: ApiClient, key: ClientKey, subject: Subject): Promise<RequestedCsr> {
+export async function requestCertificate(api: ApiClient, key: ClientKey, subject: Subject, opts: { expirationSeconds?: number } = {}): Promise<RequestedCsr> {
   const name = csrName(key.spki, subject, USAGES);
   const pem = createCsrPem(key, subject);
   const body = {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
     metadata: { name },
-    spec: { request: Buffer.from(pem).toString('base64'), signerName: SIGNER_NAME, usages: [...USAGES] },
+    spec: {
+      request: Buffer.from(pem).toString('base64'),
+      signerName: SIGNER_NAME,
+      usages: [...USAGES],
+      ...(opts.expirationSeconds !== undefined ? { expirationSeconds: opts.expirationSeconds } : {}),
+    },
   };
   const common = { agent: api.agent, bearer: api.bearer, timeoutMs: api.timeoutMs, ...(api.signal ? { signal: api.signal } : {}) };
   try {

@@ -11,7 +11,7 @@ import type { ClusterRef, CredentialStore, StoreTarget } from './types.js';
 // Manager on Windows. Key and certificate are separate entries, each under Windows'
 // 2,500-byte limit. The kubeconfig holds no secret: kubectl runs `kubejoin credential`.
 
-type Keytar = typeof KeytarModule.default;
+export type Keytar = typeof KeytarModule.default;
 
 /** Windows Credential Manager's limit for one secret. */
 export const MAX_ENTRY_BYTES = 2500;
@@ -26,7 +26,7 @@ export function keychainAccount(nodeName: string, server: string, entry: 'key' |
 }
 
 let keytarModule: Promise<Keytar> | undefined;
-function loadKeytar(): Promise<Keytar> {
+export function loadKeytar(): Promise<Keytar> {
   keytarModule ??= import('keytar').then((m) => m.default);
   return keytarModule;
 }

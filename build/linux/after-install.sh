@@ -1,7 +1,7 @@
 #!/bin/bash
 # kubejoin deb after-install: electron-builder's default after-install (the desktop app in
 # /usr/bin, the chrome-sandbox mode, the MIME and desktop databases, the AppArmor profile),
-# plus the CLI in /usr/bin and the kubejoin-join systemd unit.
+# plus the CLI in /usr/bin and the kubejoin-join and kubejoin-agent systemd units.
 #
 # electron-builder fills in ${executable} and ${sanitizedProductName}; for that reason this
 # script writes its own variables as $name, never with braces.
@@ -67,5 +67,18 @@ if [ -d /run/systemd/system ] && hash systemctl 2>/dev/null; then
     systemctl enable "$UNIT" || true
 elif hash systemctl 2>/dev/null; then
     # No running systemd (a chroot or image build): enable offline.
+    systemctl --no-reload enable "$UNIT" 2>/dev/null || true
+fi
+
+# The rotation agent: keeps the joined credential fresh; runs only once a join wrote
+# /etc/kubernetes/kubelet.conf (ConditionPathExists).
+UNIT=kubejoin-agent.service
+install -m 0644 "$RESOURCES/systemd/$UNIT" "/lib/systemd/system/$UNIT"
+if [ -d /run/systemd/system ] && hash systemctl 2>/dev/null; then
+    systemctl daemon-reload || true
+    systemctl enable "$UNIT" || true
+    # Already joined (e.g. an upgrade): keep the credential fresh from now on.
+    if [ -e /etc/kubernetes/kubelet.conf ]; then systemctl restart "$UNIT" || true; fi
+elif hash systemctl 2>/dev/null; then
     systemctl --no-reload enable "$UNIT" 2>/dev/null || true
 fi

@@ -1,17 +1,21 @@
 #!/bin/bash
 # kubejoin deb after-remove: electron-builder's default after-remove, plus removing the CLI
-# link and the kubejoin-join unit. (electron-builder fills in ${executable} and
+# link and the kubejoin-join and kubejoin-agent units. (electron-builder fills in ${executable} and
 # ${sanitizedProductName}: our own variables are written $name, never with braces.)
 
 APP_DIR='/opt/${sanitizedProductName}'
 
 # ---- kubejoin: the headless join unit and the CLI ----
 
-UNIT=kubejoin-join.service
-if hash systemctl 2>/dev/null; then
-    systemctl --no-reload disable "$UNIT" 2>/dev/null || true
-fi
-rm -f "/lib/systemd/system/$UNIT"
+for UNIT in kubejoin-agent.service kubejoin-join.service; do
+    if [ -d /run/systemd/system ] && hash systemctl 2>/dev/null; then
+        systemctl stop "$UNIT" 2>/dev/null || true
+    fi
+    if hash systemctl 2>/dev/null; then
+        systemctl --no-reload disable "$UNIT" 2>/dev/null || true
+    fi
+    rm -f "/lib/systemd/system/$UNIT"
+done
 if [ -d /run/systemd/system ] && hash systemctl 2>/dev/null; then
     systemctl daemon-reload || true
 fi

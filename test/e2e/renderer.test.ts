@@ -64,6 +64,10 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
     assert.match(success, new RegExp(`system:node:${nodeName}`));
     assert.match(success, /Certificate expires\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC \(in \d+ days\)/);
     assert.ok(success.includes(joinPath(workDir, 'ok', 'pki')), 'where the credential is stored');
+    // main's rotation loop took the new credential over and pushed its schedule to the window.
+    const rotation = page.locator('#success-facts dd', { hasText: /, automatic$/ });
+    await rotation.waitFor({ timeout: 15_000 });
+    assert.match(await rotation.innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d UTC \(in \d+ days\), automatic$/);
     assert.match(await page.locator('#steps li[data-phase="await-approval"] .msg').innerText(), /issued, valid until/);
     assert.match(await page.locator('#steps li[data-phase="discover"] .time').innerText(), /\d+ (ms|s)/);
     await page.waitForFunction((n) => window.__announcements.includes(`Joined the cluster as node ${n}.`), nodeName);

@@ -177,11 +177,32 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     log(`cluster up in ${(startupMs / 1000).toFixed(1)} s (after the binaries were ready)`);
 
     const supervisor = sup;
-    return makeHandle(state, pki, client, async () => {
-      if (opts.detach) await stopDetached(stateDir, supervisor.pid);
-      else await supervisor.shutdown();
-      if (owned) await rm(stateDir, { recursive: true, force: true });
-    });
+    const apiserverPorts = ports;
+    const apiserver = opts.detach
+      ? undefined
+      : {
+          stop: () => supervisor.kill('kube-apiserver'),
+          start: () =>
+            startComponent(supervisor, {
+              name: 'kube-apiserver',
+              cmd: bin('kube-apiserver'),
+              args: apiserverArgs(stateDir, apiserverPorts, { audit, extra: opts.apiserverFlags }),
+              log: logOf('kube-apiserver'),
+              ready: async () => (await client.request({ path: '/readyz', timeoutMs: 2000 })).status === 200,
+              timeoutMs: 60_000,
+            }),
+        };
+    return makeHandle(
+      state,
+      pki,
+      client,
+      async () => {
+        if (opts.detach) await stopDetached(stateDir, supervisor.pid);
+        else await supervisor.shutdown();
+        if (owned) await rm(stateDir, { recursive: true, force: true });
+      },
+      apiserver,
+    );
   } catch (err) {
     api?.close();
     await sup?.shutdown().catch(() => {});

@@ -57,11 +57,22 @@ export interface ClusterHandle {
   /** Waits until the BootstrapSigner added jws-kubeconfig-<id> to kube-public/cluster-info. */
   waitForSignature(id: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Only on a cluster this process started (startCluster): kill the kube-apiserver (SIGKILL)
+   * and start it again on the same port, for tests of a cluster that goes away and comes back.
+   */
+  apiserver?: ApiserverControl;
+}
+
+export interface ApiserverControl {
+  stop(): Promise<void>;
+  /** Resolves once /readyz answers 200 again. */
+  start(): Promise<void>;
 }
 
 const CLUSTER_INFO = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
 
-export function makeHandle(state: ClusterState, pki: Pki, api: ApiClient, stopCluster: () => Promise<void>): ClusterHandle {
+export function makeHandle(state: ClusterState, pki: Pki, api: ApiClient, stopCluster: () => Promise<void>, apiserver?: ApiserverControl): ClusterHandle {
   let stopping: Promise<void> | undefined;
   const handle: ClusterHandle = {
     endpoint: state.endpoint,
@@ -78,6 +89,7 @@ export function makeHandle(state: ClusterState, pki: Pki, api: ApiClient, stopCl
     adminKeyFile: state.adminKeyFile,
     logDir: state.logDir,
     startupMs: state.startupMs,
+    ...(apiserver ? { apiserver } : {}),
 
     kubectl(args, opts = {}) {
       const kubectl = process.env.KUBECTL ?? 'kubectl';

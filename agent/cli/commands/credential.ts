@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { UsageError } from '../../errors.js';
-import { readKeychainCredential } from '../../store/keychain.js';
+import { KubejoinError, UsageError } from '../../errors.js';
+import { loadKeychainPair } from '../../store/installed-keychain.js';
+import { keychainService } from '../../store/keychain.js';
 import { defineCommand } from '../command.js';
 
 export default defineCommand({
@@ -13,7 +14,15 @@ the kubeconfig that join writes; you do not need to run it yourself.`,
   },
   async run({ flags }, ctx) {
     if (!flags.server || !flags['node-name']) throw new UsageError('--server and --node-name are required');
-    const { certPem, keyPem } = await readKeychainCredential(ctx.env, flags['node-name'], flags.server);
+    // Reads through an interrupted rotation's commit (agent/store/installed-keychain.ts).
+    const service = keychainService(ctx.env);
+    const pair = await loadKeychainPair(service, flags['node-name'], flags.server);
+    if (!pair) {
+      throw new KubejoinError('store-failed', `no credential for node "${flags['node-name']}" at ${flags.server} in the keychain (service "${service}")`, {
+        hint: 'Join again with "kubejoin join … --store keychain".',
+      });
+    }
+    const { certPem, keyPem } = pair;
     const notAfter = new Date(new X509Certificate(certPem).validTo).toISOString().replace(/\.\d{3}Z$/, 'Z');
     ctx.stdout.write(
       `${JSON.stringify({

@@ -107,6 +107,7 @@ export async function startRendererApp(): Promise<RendererApp> {
     await page.goto(url);
     await page.locator('#device-facts dt', { hasText: 'Host name' }).waitFor();
     stoppers.push(() => app.kioskController?.stop());
+    stoppers.push(() => app.rotation.stop());
     return { page, logs };
   }
 

@@ -1,0 +1,35 @@
+import { clockFromEnv } from '../../lifecycle/clock.js';
+import { runRotationAgent } from '../../lifecycle/agent-loop.js';
+import { locateCredential } from '../../store/installed.js';
+import { defineCommand } from '../command.js';
+import { EXPIRATION_FLAG, expirationSecondsOf, KUBECONFIG_LOCATION_FLAG } from '../lifecycle-flags.js';
+
+export default defineCommand({
+  description: `Keep this machine joined: sleep until the client certificate's rotation deadline (a
+random 70-90 % of its lifetime, as the kubelet computes it), rotate it (see "kubejoin
+renew"), and start over. When the cluster is away it retries with a capped, jittered
+backoff (2 s doubling to 5 min). One log line per event on stdout. SIGTERM or SIGINT end it
+cleanly (exit 0); it ends by itself only when there is nothing it can do: not joined (10)
+or the certificate expired (11). Run it from systemd (kubejoin-agent.service).`,
+  flags: {
+    ...EXPIRATION_FLAG,
+    ...KUBECONFIG_LOCATION_FLAG,
+  },
+  environment: [['KUBEJOIN_TEST_CLOCK_SCALE', 'TEST ONLY: make every wait N times shorter (validity is still judged in real time)']],
+  exitCodes: true,
+  examples: ['kubejoin agent', 'kubejoin agent --kubeconfig /etc/kubernetes/kubelet.conf'],
+  async run({ flags }, ctx) {
+    const expirationSeconds = expirationSecondsOf(flags['expiration-seconds']);
+    const clock = clockFromEnv(ctx.env);
+    const log = (line: string): void => void ctx.stdout.write(`${new Date().toISOString()} ${line}\n`);
+    if (ctx.env.KUBEJOIN_TEST_CLOCK_SCALE) log(`TEST CLOCK: waits are ${ctx.env.KUBEJOIN_TEST_CLOCK_SCALE} times shorter (KUBEJOIN_TEST_CLOCK_SCALE)`);
+    log(`agent started (pid ${process.pid})`);
+    return runRotationAgent({
+      locate: () => locateCredential({ env: ctx.env, ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) }),
+      signal: ctx.signal,
+      log,
+      clock,
+      ...(expirationSeconds !== undefined ? { expirationSeconds } : {}),
+    });
+  },
+});

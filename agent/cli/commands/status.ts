@@ -1,0 +1,34 @@
+import { EXIT_CODES } from '../../contract/index.js';
+import { UsageError } from '../../errors.js';
+import { credentialStatus } from '../../lifecycle/status.js';
+import { defineCommand } from '../command.js';
+import { LOCATION_FLAGS } from '../lifecycle-flags.js';
+import { renderStatusText } from '../render/status.js';
+
+export default defineCommand({
+  description: `Is this machine joined, as whom, until when? Reads the stored credential (file or
+keychain store), asks the cluster who it is with it (SelfSubjectReview), and shows the
+certificate's subject, serial, validity, time left and when rotation is due, the store,
+and any certificate request that waits for approval (with its "kubectl certificate
+approve" line). Offline, it says so and shows what is stored.`,
+  flags: {
+    ...LOCATION_FLAGS,
+    'node-name': { type: 'string', value: '<name>', help: 'names an unfinished file-store join\'s request (default: the host name)' },
+    output: { type: 'string', short: 'o', value: 'text|json', help: 'json: one object (state, exitCode, certificate, store, pending, …)' },
+  },
+  exitCodes: true,
+  examples: ['kubejoin status', 'kubejoin status -o json --kubeconfig /etc/kubernetes/kubelet.conf'],
+  async run({ flags }, ctx) {
+    const output = flags.output ?? 'text';
+    if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}`);
+    const status = await credentialStatus({
+      env: ctx.env,
+      signal: ctx.signal,
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      ...(flags['cert-dir'] ? { certDir: flags['cert-dir'] } : {}),
+      ...(flags['node-name'] ? { nodeName: flags['node-name'] } : {}),
+    });
+    ctx.stdout.write(output === 'json' ? `${JSON.stringify(status, null, 2)}\n` : renderStatusText(status));
+    return status.exitCode ?? EXIT_CODES.internal;
+  },
+});

@@ -1,0 +1,45 @@
+import { UsageError } from '../errors.js';
+import { MIN_EXPIRATION_SECONDS } from '../lifecycle/rotate.js';
+import type { FlagSpecs } from './command.js';
+
+// The flags status, renew, agent and reset share: where the join put the credential.
+
+const WHERE = 'Where the join put the credential';
+
+/** renew and agent: the kubeconfig alone names the credential. */
+export const KUBECONFIG_LOCATION_FLAG = {
+  kubeconfig: {
+    type: 'string',
+    value: '<file>',
+    section: WHERE,
+    help: 'the kubeconfig "kubejoin join" wrote (its --kubeconfig-out; default\n/etc/kubernetes/kubelet.conf as root, else $XDG_STATE_HOME/kubejoin/kubelet.conf)',
+  },
+} as const satisfies FlagSpecs;
+
+/** status and reset also look for what an unfinished file-store join left. */
+export const LOCATION_FLAGS = {
+  ...KUBECONFIG_LOCATION_FLAG,
+  'cert-dir': {
+    type: 'string',
+    value: '<dir>',
+    section: WHERE,
+    help: 'file store without a kubeconfig: where to look for leftovers of a join\n(default /var/lib/kubelet/pki as root, else $XDG_STATE_HOME/kubejoin/pki)',
+  },
+} as const satisfies FlagSpecs;
+
+export const EXPIRATION_FLAG = {
+  'expiration-seconds': {
+    type: 'string',
+    value: '<n>',
+    help: `ask for a certificate valid this long (the CSR's spec.expirationSeconds,\nat least ${MIN_EXPIRATION_SECONDS}; the cluster may grant less; default: the cluster's choice)`,
+  },
+} as const satisfies FlagSpecs;
+
+export function expirationSecondsOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < MIN_EXPIRATION_SECONDS) {
+    throw new UsageError(`--expiration-seconds must be a whole number of seconds, at least ${MIN_EXPIRATION_SECONDS} (the API server's minimum), not ${JSON.stringify(value)}`);
+  }
+  return n;
+}

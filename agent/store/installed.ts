@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse } from 'yaml';
+import type { StoredCredential } from '../contract/index.js';
+import { KubejoinError } from '../errors.js';
+import { clusterOf } from '../protocol/kubeconfig.js';
+import { InstalledFiles } from './installed-file.js';
+import { InstalledKeychain } from './installed-keychain.js';
+import { defaultKubeconfigPath } from './paths.js';
+import type { CertAndKey, StoredItem } from './pem-pair.js';
+import type { ClusterRef } from './types.js';
+
+export type { CertAndKey, StoredItem } from './pem-pair.js';
+
+// The credential a join left behind, found from the kubeconfig it wrote: its user names
+// either the file store's kubelet-client-current.pem or the keychain's exec plugin
+// (`kubejoin credential --server S --node-name N`). Used after the join by status,
+// renew, the rotation agent and reset (docs/stores.md §5).
+
+export interface InstalledCredential {
+  readonly kind: 'file' | 'keychain';
+  readonly kubeconfigPath: string;
+  /** Server URL and CA bundle, from the kubeconfig (i.e. from cluster-info at join time). */
+  readonly cluster: ClusterRef;
+  /** Store, location and kubeconfig, as a join reports them. */
+  describe(): StoredCredential;
+  /** The current certificate and key (a consistent pair), or undefined if gone. */
+  load(): Promise<CertAndKey | undefined>;
+  /** Where the key of an unfinished rotation is kept, in words. */
+  readonly rotationKeyLocation: string;
+  /** The key of a rotation that has not finished (its CSR may be waiting). */
+  loadRotationKey(): Promise<string | undefined>;
+  /** Saved before the rotation's CSR is sent, so a re-run reuses the same request. */
+  saveRotationKey(keyPem: string): Promise<void>;
+  discardRotationKey(): Promise<void>;
+  /**
+   * Makes a verified certificate and its key the current credential. A kill at any
+   * point leaves either the old pair or the new one usable.
+   */
+  replace(certPem: string, keyPem: string): Promise<void>;
+  /** A rotation that was verified but not committed when the process died, if any. */
+  loadUncommitted(): Promise<CertAndKey | undefined>;
+  /** Everything of this credential that exists in the store (for reset). */
+  inventory(): Promise<StoredItem[]>;
+  /** Removes everything `inventory()` lists; returns what it removed. */
+  remove(): Promise<StoredItem[]>;
+}
+
+export interface LocateOptions {
+  /** The kubeconfig a join wrote (default: the join's default path). */
+  kubeconfig?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+interface UserShape {
+  'client-certificate'?: string;
+  'client-key'?: string;
+  exec?: { command?: string; args?: string[] };
+}
+
+interface KubeconfigUsers {
+  users?: { name?: string; user?: UserShape }[];
+  contexts?: { name?: string; context?: { user?: string } }[];
+  'current-context'?: string;
+}
+
+export function kubeconfigPathOf(opts: LocateOptions): string {
+  return resolve(opts.kubeconfig ?? defaultKubeconfigPath(opts.env));
+}
+
+/** The stored credential named by the kubeconfig, or undefined when there is no kubeconfig. */
+export async function locateCredential(opts: LocateOptions): Promise<InstalledCredential | undefined> {
+  const path = kubeconfigPathOf(opts);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new KubejoinError('store-failed', `cannot read ${path}: ${code ?? (err as Error).message}`, { hint: 'Run as the user (or root) that joined, or pass --kubeconfig.' });
+  }
+  const notOurs = (why: string): KubejoinError =>
+    new KubejoinError('invalid-input', `${path} is not a kubeconfig written by kubejoin join: ${why}`, { hint: 'Pass the kubeconfig the join wrote with --kubeconfig.' });
+  let cluster;
+  try {
+    cluster = clusterOf(text, path);
+  } catch (err) {
+    throw notOurs((err as Error).message);
+  }
+  const doc = (parse(text) ?? {}) as KubeconfigUsers;
+  const userName = (doc.contexts ?? []).find((c) => c?.name === doc['current-context'])?.context?.user;
+  const user = (doc.users ?? []).find((u) => userName === undefined || u?.name === userName)?.user;
+  if (!user) throw notOurs('it has no user');
+  const ref = { server: cluster.server, caPem: cluster.caPem };
+  const certFile = user['client-certificate'];
+  if (certFile) {
+    const abs = isAbsolute(certFile) ? certFile : resolve(dirname(path), certFile);
+    if (user['client-key'] !== certFile) throw notOurs('its client certificate and key are not one kubelet-style file');
+    return new InstalledFiles(path, ref, abs);
+  }
+  const args = user.exec?.args ?? [];
+  const at = args.indexOf('credential');
+  const flag = (name: string): string | undefined => {
+    const i = args.indexOf(name, at);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const server = flag('--server');
+  const nodeName = flag('--node-name');
+  if (at < 0 || !server || !nodeName) throw notOurs('its user is neither a client certificate file nor the "kubejoin credential" exec plugin');
+  return new InstalledKeychain(path, ref, nodeName, server, opts.env);
+}
