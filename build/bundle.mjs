@@ -1,7 +1,7 @@
 // Bundles the CLI (one file plus lazily-loaded chunks), the Electron main process,
 // the preload bridge and the renderer page into dist/.
 import { build } from 'esbuild';
-import { chmod, cp, mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -12,8 +12,11 @@ const external = ['electron', 'keytar', '@kubernetes/client-node'];
 // CommonJS dependencies inside an ESM bundle need a real `require` for Node built-ins.
 const requireShim = "import { createRequire as __kjCreateRequire } from 'node:module'; const require = __kjCreateRequire(import.meta.url);";
 
-await rm(`${root}dist`, { recursive: true, force: true });
+// dist/packages (npm run package, build/packages/) is built separately and kept.
 await mkdir(`${root}dist`, { recursive: true });
+for (const entry of await readdir(`${root}dist`)) {
+  if (entry !== 'packages') await rm(`${root}dist/${entry}`, { recursive: true, force: true });
+}
 
 const common = { absWorkingDir: root, bundle: true, sourcemap: false, legalComments: 'none', logLevel: 'warning' };
 

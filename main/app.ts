@@ -13,9 +13,11 @@ import {
 } from '../agent/contract/index.js';
 import { APP_URL, registerAppScheme, serveApp } from './app-protocol.js';
 import type { ElectronApi, WindowLike } from './electron-api.js';
+import { desktopCredentialCommand } from './credential-command.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
 import { JoinSession, type JoinFn } from './join-session.js';
 import { KioskController, kioskOptionsFromArgv, type KioskOptions } from './kiosk.js';
+import { debugSwitch, debugSwitchMessage, guardKioskWindow, joinStateText, showCrashMessage } from './kiosk-guard.js';
 import { toUiParsed, type EngineParsed } from './pasted-command.js';
 import { DEFAULT_RETRY_DELAY_SECONDS, defaultProvisionPath, loadProvision, type ProvisionResult } from './provision.js';
 import { redactDeep, secretsOf } from './redact.js';
@@ -44,6 +46,8 @@ export interface AppConfig {
   log(line: string): void;
   /** Paths and defaults main adds to every join (the window may not choose them). */
   joinDefaults?: Partial<JoinRequest>;
+  /** Electron's process.resourcesPath: where the packaged CLI launcher is. */
+  resourcesPath?: string;
   loadProvision?(path: string): Promise<ProvisionResult>;
   /** The rotation loop (default: the agent's); tests inject one. */
   runRotation?: RotationDeps['run'];
@@ -67,6 +71,7 @@ const MAX_CRASH_RELOADS_PER_MINUTE = 3;
 export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): RunningApp {
   const kiosk = kioskOptionsFromArgv(config.argv, defaultProvisionPath(config.platform, config.env), config.fileExists);
   let window: WindowLike | undefined;
+  const credentialCommand = desktopCredentialCommand(config.platform, config.resourcesPath ?? '', api.app.isPackaged);
   const session = new JoinSession(
     engine.join,
     (u) => {
@@ -75,6 +80,7 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
       if (u.event?.type === 'result' && u.event.result.ok) rotation.start(u.event.result.store.kubeconfigPath);
     },
     config.joinDefaults,
+    credentialCommand,
   );
   const rotation = new RotationKeeper({
     env: config.env,
@@ -92,10 +98,17 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
     return { primary: false, kiosk, ready: Promise.resolve(), window: () => undefined, session, kioskController: undefined, rotation };
   }
 
+  const refused = kiosk.enabled || api.app.isPackaged ? debugSwitch(config.argv) : undefined;
+  if (refused && !(config.env.KUBEJOIN_ALLOW_DEBUGGING === '1' && !api.app.isPackaged)) {
+    config.log(debugSwitchMessage(refused));
+    api.app.exit(2);
+    return { primary: false, kiosk, ready: Promise.resolve(), window: () => undefined, session, kioskController: undefined, rotation };
+  }
+
   const kioskController = kiosk.enabled
     ? new KioskController({
         provisionPath: kiosk.provisionPath,
-        load: config.loadProvision ?? ((p) => loadProvision(p)),
+        load: config.loadProvision ?? ((p) => loadProvision(p, undefined, { platform: config.platform })),
         session,
         notify: (state) => notifiers.kiosk.state(state),
         sleepSecond: config.sleepSecond ?? (() => new Promise((r) => setTimeout(r, 1000))),
@@ -151,13 +164,13 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
     if (kiosk.enabled || config.platform !== 'darwin') api.Menu.setApplicationMenu(null);
     const win = createMainWindow(api, { preloadPath: config.preloadPath, kiosk: kiosk.enabled, devTools: !forbidDevTools }, APP_URL);
     window = win;
-    win.on('close', (event) => {
-      if (kiosk.enabled && !quitting) event.preventDefault();
-    });
+    const guard = kiosk.enabled ? guardKioskWindow(win, () => quitting) : undefined;
     win.on('closed', () => {
       if (window === win) window = undefined;
     });
-    reloadAfterCrash(win, config.log);
+    reloadAfterCrash(win, config.log, (crashes) =>
+      showCrashMessage(api.dialog, win, crashes, joinStateText(session.snapshot(), kioskController?.state() ?? { phase: 'off' }), guard),
+    );
     // Already joined (the join's kubeconfig exists): keep it fresh. Not joined: the loop ends at once.
     rotation.start(config.joinDefaults?.kubeconfigOut);
     if (kioskController) void kioskController.run();
@@ -165,19 +178,36 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
   return { primary: true, kiosk, ready, window: () => window, session, kioskController, rotation };
 }
 
-/** A crashed renderer is reloaded; the page then asks for the join's state and shows it again. */
-function reloadAfterCrash(win: WindowLike, log: (line: string) => void): void {
+/**
+ * A crashed renderer is reloaded; the page then asks for the join's state and shows it again.
+ * After more than MAX_CRASH_RELOADS_PER_MINUTE crashes in a minute, a native message with the
+ * join's state is shown instead of a blank window; its button reloads once more.
+ */
+function reloadAfterCrash(win: WindowLike, log: (line: string) => void, tooMany: (crashes: number) => Promise<void>): void {
   const crashes: number[] = [];
+  let messageUp = false;
+  const reload = (): void => {
+    if (!win.isDestroyed() && !win.webContents.isDestroyed()) win.webContents.reload();
+  };
   win.webContents.on('render-process-gone', (_event, details) => {
     if (details.reason === 'clean-exit') return;
     const now = Date.now();
     crashes.push(now);
     while (crashes.length > 0 && crashes[0]! < now - 60_000) crashes.shift();
     if (crashes.length > MAX_CRASH_RELOADS_PER_MINUTE) {
-      log(`the window crashed ${crashes.length} times in a minute (${details.reason}): not reloading again`);
+      log(`the window crashed ${crashes.length} times in a minute (${details.reason}): showing the join's state instead`);
+      if (messageUp) return;
+      messageUp = true;
+      void tooMany(crashes.length)
+        .catch((err: unknown) => log(`cannot show the crash message: ${(err as Error).message}`))
+        .finally(() => {
+          messageUp = false;
+          crashes.length = 0;
+          reload();
+        });
       return;
     }
     log(`the window's renderer is gone (${details.reason}, exit code ${details.exitCode}): reloading`);
-    if (!win.isDestroyed() && !win.webContents.isDestroyed()) win.webContents.reload();
+    reload();
   });
 }

@@ -38,6 +38,8 @@ export interface WindowLike {
   removeMenu(): void;
   on(event: 'close', listener: (event: PreventableEvent) => void): unknown;
   on(event: 'closed', listener: () => void): unknown;
+  on(event: 'minimize', listener: () => void): unknown;
+  on(event: 'blur', listener: () => void): unknown;
   once(event: 'ready-to-show', listener: () => void): unknown;
 }
 
@@ -46,6 +48,7 @@ export interface AppLike {
   requestSingleInstanceLock(): boolean;
   whenReady(): Promise<unknown>;
   quit(): void;
+  exit(code: number): void;
   on(event: 'second-instance', listener: () => void): unknown;
   on(event: 'window-all-closed', listener: () => void): unknown;
   on(event: 'before-quit', listener: () => void): unknown;
@@ -74,7 +77,21 @@ export interface ProtocolLike {
   handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
 }
 
+export interface MessageBoxOptionsLike {
+  type: 'error' | 'info' | 'warning' | 'none' | 'question';
+  title: string;
+  message: string;
+  detail: string;
+  buttons: string[];
+  noLink: boolean;
+}
+
+export interface DialogLike {
+  showMessageBox(window: WindowLike, options: MessageBoxOptionsLike): Promise<{ response: number }>;
+}
+
 export interface ElectronApi {
+  dialog: DialogLike;
   app: AppLike;
   ipcMain: IpcMainLike;
   protocol: ProtocolLike;

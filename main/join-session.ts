@@ -13,7 +13,7 @@ import {
 } from '../agent/contract/index.js';
 import { redactDeep, secretsOf } from './redact.js';
 
-export type JoinFn = (request: JoinRequest, options: { signal: AbortSignal }) => AsyncGenerator<JoinEvent, JoinResult, void>;
+export type JoinFn = (request: JoinRequest, options: { signal: AbortSignal; credentialCommand?: { command: string; args: string[] } }) => AsyncGenerator<JoinEvent, JoinResult, void>;
 
 export class JoinSession {
   private joinId = 0;
@@ -28,6 +28,8 @@ export class JoinSession {
     private readonly onUpdate: (update: JoinUpdate) => void,
     /** Fields main adds to every request (paths the window may not choose). */
     private readonly defaults: Partial<JoinRequest> = {},
+    /** The exec-plugin command keychain kubeconfigs name (main/credential-command.ts). */
+    private readonly credentialCommand?: { command: string; args: string[] },
   ) {}
 
   get running(): boolean {
@@ -68,7 +70,7 @@ export class JoinSession {
     const startedAt = Date.now();
     let ok = false;
     try {
-      const events = this.join(request, { signal: controller.signal });
+      const events = this.join(request, { signal: controller.signal, ...(this.credentialCommand ? { credentialCommand: this.credentialCommand } : {}) });
       for (;;) {
         const next = await events.next();
         if (next.done) {

@@ -1,7 +1,7 @@
 // Electron entry point: hands the real `electron` module and the engine to startApp.
 import { existsSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
-import { BrowserWindow, Menu, app, ipcMain, protocol, session, shell } from 'electron';
+import { BrowserWindow, Menu, app, dialog, ipcMain, protocol, session, shell } from 'electron';
 import { getDeviceFacts, join, parseJoinCommand, proxyInUse, runDoctor } from '../agent/index.js';
 import { startApp } from './app.js';
 import type { ElectronApi } from './electron-api.js';
@@ -12,6 +12,8 @@ const electronApi: ElectronApi = {
   protocol,
   shell,
   Menu,
+  // Only our own windows (made by createWindow below) are ever passed in.
+  dialog: { showMessageBox: (win, options) => dialog.showMessageBox(win as BrowserWindow, options) },
   defaultSession: () => session.defaultSession,
   // Whatever app.ts asks for, the real window always gets the secure preferences. They are
   // spelled out here, not spread from window.ts: electronegativity (a static scanner, see its
@@ -44,6 +46,7 @@ startApp(
     rendererDir: joinPath(__dirname, '..', 'renderer'),
     preloadPath: joinPath(__dirname, 'preload.cjs'),
     platform: process.platform,
+    resourcesPath: process.resourcesPath,
     env: process.env,
     fileExists: existsSync,
     log: (line) => process.stderr.write(`kubejoin: ${line}\n`),

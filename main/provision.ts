@@ -14,6 +14,7 @@ import { readBoundedFile } from '../agent/protocol/bounded-file.js';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import { STORE_KINDS, joinRequestProblems, type JoinRequest, type StoreKind } from '../agent/contract/index.js';
+import { tooOpen, type ModeOf } from './file-mode.js';
 import { redactText, secretsOf } from './redact.js';
 
 /** Where the kiosk looks when no --provision is given. */
@@ -38,7 +39,11 @@ export type ProvisionResult =
 const KEYS = ['endpoint', 'token', 'tokenFile', 'caCertHashes', 'nodeName', 'store', 'proxy', 'retryDelaySeconds'] as const;
 type Key = (typeof KEYS)[number];
 
-export async function loadProvision(path: string, read: (p: string) => Promise<string> = (p) => readBoundedFile(p, p)): Promise<ProvisionResult> {
+export async function loadProvision(
+  path: string,
+  read: (p: string) => Promise<string> = (p) => readBoundedFile(p, p),
+  check: { platform: NodeJS.Platform; mode?: ModeOf } = { platform: process.platform },
+): Promise<ProvisionResult> {
   let text: string;
   try {
     text = await read(path);
@@ -47,7 +52,15 @@ export async function loadProvision(path: string, read: (p: string) => Promise<s
     if (code === 'ENOENT') return { ok: false, missing: true, problems: [`no provisioning file at ${path}`] };
     return { ok: false, missing: false, problems: [code ? `${path}: cannot read it (${code})` : (err as Error).message] };
   }
-  return parseProvision(text, path, async (tokenPath) => (await read(resolve(dirname(path), tokenPath))).trim());
+  const open = await tooOpen(path, check.platform, check.mode);
+  if (open) return { ok: false, missing: false, problems: [open] };
+  return parseProvision(text, path, async (tokenPath) => {
+    const full = resolve(dirname(path), tokenPath);
+    const token = (await read(full)).trim();
+    const tokenOpen = await tooOpen(full, check.platform, check.mode);
+    if (tokenOpen) throw Object.assign(new Error(tokenOpen), { code: 'EMODE', explanation: tokenOpen });
+    return token;
+  });
 }
 
 export async function parseProvision(text: string, path: string, readTokenFile: (p: string) => Promise<string>): Promise<ProvisionResult> {
@@ -100,7 +113,8 @@ export async function parseProvision(text: string, path: string, readTokenFile: 
     try {
       request.token = await readTokenFile(tokenFile);
     } catch (err) {
-      sayKey('tokenFile', `tokenFile "${tokenFile}": cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      const explanation = (err as { explanation?: string }).explanation;
+      sayKey('tokenFile', explanation ?? `tokenFile "${tokenFile}": cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   } else if (!reported.has('token') && !reported.has('tokenFile')) sayKey('token', 'token or tokenFile is missing (the bootstrap token)');
 

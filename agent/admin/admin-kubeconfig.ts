@@ -4,6 +4,7 @@ import { delimiter, join } from 'node:path';
 import type * as ClientNodeModule from '@kubernetes/client-node';
 import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
 import { UsageError } from '../errors.js';
+import { parseRequestTimeout } from './request-timeout.js';
 
 // The admin kubeconfig, found and merged the way kubectl does it:
 //   --kubeconfig FILE  >  $KUBECONFIG (list, merged, first file to set a value wins)  >  ~/.kube/config
@@ -14,6 +15,8 @@ import { UsageError } from '../errors.js';
 export interface KubeconfigFlags {
   kubeconfig?: string;
   context?: string;
+  /** kubectl's --request-timeout (agent/admin/request-timeout.ts). */
+  'request-timeout'?: string;
 }
 
 export interface AdminTarget {
@@ -29,6 +32,8 @@ export interface AdminTarget {
   };
   /** The kubeconfig user's name (the server's view of the identity may differ). */
   userName: string;
+  /** Bound of every API call (ms; 0: none), from --request-timeout. */
+  requestTimeoutMs: number;
 }
 
 export type ClientNode = typeof ClientNodeModule;
@@ -63,6 +68,7 @@ function firstWins<T extends { name: string }>(lists: T[][]): T[] {
 }
 
 export async function loadAdminKubeconfig(flags: KubeconfigFlags, env: NodeJS.ProcessEnv): Promise<AdminTarget> {
+  const requestTimeoutMs = parseRequestTimeout(flags['request-timeout']);
   const files = kubeconfigFiles(flags, env);
   const k8s = await loadClientNode();
   const kc = new k8s.KubeConfig();
@@ -134,6 +140,7 @@ export async function loadAdminKubeconfig(flags: KubeconfigFlags, env: NodeJS.Pr
     context,
     cluster: { name: cluster.name, server: cluster.server },
     userName: kc.getCurrentUser()?.name ?? '',
+    requestTimeoutMs,
   };
   if (caBytes !== undefined) target.cluster.caBytes = caBytes;
   return target;

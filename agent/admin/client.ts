@@ -1,3 +1,4 @@
+import type https from 'node:https';
 import type {
   CoreV1Api,
   RbacAuthorizationV1Api,
@@ -13,6 +14,8 @@ import { KubejoinError } from '../errors.js';
 import { TOKEN_SECRET_TYPE } from '../protocol/token.js';
 import { loadAdminKubeconfig, loadClientNode, type AdminTarget, type KubeconfigFlags } from './admin-kubeconfig.js';
 import { apiFailureOf, describeApiError, type ApiOp } from './rbac-errors.js';
+import { bounded } from './request-timeout.js';
+import { boundedWatch } from './watch.js';
 import { TOKEN_NAMESPACE } from './token-secret.js';
 
 // The few API calls the admin commands make, each named for what it does and each turning a
@@ -38,12 +41,31 @@ export class AdminClient {
 
   static async forTarget(target: AdminTarget): Promise<AdminClient> {
     const k8s = await loadClientNode();
-    return new AdminClient(
-      target,
-      target.kc.makeApiClient(k8s.CoreV1Api),
-      target.kc.makeApiClient(k8s.RbacAuthorizationV1Api),
-      target.kc.makeApiClient(k8s.AuthenticationV1Api),
-    );
+    // makeApiClient's configuration, with an authenticator that also remembers the agent of
+    // each request, so a call that outlives --request-timeout can have its sockets destroyed.
+    const agents = new Set<https.Agent>();
+    const config = k8s.createConfiguration({
+      baseServer: new k8s.ServerConfiguration(target.cluster.server, {}),
+      authMethods: {
+        default: {
+          getName: () => 'kubeconfig',
+          applySecurityAuthentication: async (context) => {
+            await target.kc.applySecurityAuthentication(context);
+            const agent = context.getAgent();
+            if (agent) agents.add(agent as https.Agent);
+          },
+        },
+      },
+    });
+    const client = new AdminClient(target, new k8s.CoreV1Api(config), new k8s.RbacAuthorizationV1Api(config), new k8s.AuthenticationV1Api(config));
+    client.agents = agents;
+    return client;
+  }
+
+  private agents = new Set<https.Agent>();
+
+  private bounded<T>(op: ApiOp, fn: () => Promise<T>): Promise<T> {
+    return bounded(this.target.requestTimeoutMs, this.server, op, this.agents, fn);
   }
 
   get server(): string {
@@ -70,7 +92,7 @@ export class AdminClient {
   /** Runs one API call; a failure becomes a KubejoinError describing `op`. */
   private async call<T>(op: ApiOp, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await this.bounded(op, fn);
     } catch (err) {
       throw await this.explain(err, op);
     }
@@ -86,7 +108,7 @@ export class AdminClient {
   /** Like call, but a 404 is `undefined`. */
   private async maybe<T>(op: ApiOp, fn: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await fn();
+      return await this.bounded(op, fn);
     } catch (err) {
       if (apiFailureOf(err).status === 404) return undefined;
       throw await this.explain(err, op);
@@ -111,7 +133,7 @@ export class AdminClient {
   async createSecret(body: V1Secret): Promise<boolean> {
     const op: ApiOp = { verb: 'create', resource: 'secrets', namespace: TOKEN_NAMESPACE, name: body.metadata?.name ?? '' };
     try {
-      await this.core.createNamespacedSecret({ namespace: TOKEN_NAMESPACE, body });
+      await this.bounded(op, () => this.core.createNamespacedSecret({ namespace: TOKEN_NAMESPACE, body }));
       return true;
     } catch (err) {
       if (apiFailureOf(err).status === 409) return false;
@@ -123,11 +145,13 @@ export class AdminClient {
   async deleteSecret(name: string, uid?: string): Promise<DeleteOutcome> {
     const op: ApiOp = { verb: 'delete', resource: 'secrets', namespace: TOKEN_NAMESPACE, name };
     try {
-      await this.core.deleteNamespacedSecret({
-        name,
-        namespace: TOKEN_NAMESPACE,
-        ...(uid === undefined ? {} : { body: { preconditions: { uid } } }),
-      });
+      await this.bounded(op, () =>
+        this.core.deleteNamespacedSecret({
+          name,
+          namespace: TOKEN_NAMESPACE,
+          ...(uid === undefined ? {} : { body: { preconditions: { uid } } }),
+        }),
+      );
       return 'deleted';
     } catch (err) {
       const status = apiFailureOf(err).status;
@@ -155,7 +179,7 @@ export class AdminClient {
     const namespace = body.metadata?.namespace ?? '';
     const name = body.metadata?.name ?? '';
     try {
-      return await this.core.replaceNamespacedConfigMap({ name, namespace, body });
+      return await this.bounded({ verb: 'update', resource: 'configmaps', namespace, name }, () => this.core.replaceNamespacedConfigMap({ name, namespace, body }));
     } catch (err) {
       if (apiFailureOf(err).status === 409) return undefined;
       throw await this.explain(err, { verb: 'update', resource: 'configmaps', namespace, name });
@@ -217,37 +241,14 @@ export class AdminClient {
 
   // ---- watching ----
 
-  /**
-   * Watches `path` (e.g. /api/v1/namespaces/kube-system/secrets) until `signal` aborts, calling
-   * `onEvent` for each event and `onEnd` when the stream ends (the caller re-watches).
-   */
-  async watch(
+  /** See boundedWatch (agent/admin/watch.ts): re-watched by the caller when it ends. */
+  watch(
     path: string,
     query: Record<string, string>,
     op: ApiOp,
     onEvent: (type: string) => void,
     onEnd: (err: KubejoinError | undefined) => void,
   ): Promise<AbortController> {
-    const k8s = await loadClientNode();
-    const watcher = new k8s.Watch(this.target.kc);
-    const started = watcher.watch(
-      path,
-      query,
-      (type: string) => onEvent(type),
-      (err: unknown) => {
-        if (err === null || err === undefined || (err as { name?: string }).name === 'AbortError') {
-          onEnd(undefined);
-          return;
-        }
-        const statusCode = (err as { statusCode?: unknown }).statusCode;
-        const failure = typeof statusCode === 'number' ? { status: statusCode, message: (err as Error).message } : apiFailureOf(err);
-        onEnd(describeApiError(failure, op, this.server, this.target.userName || undefined));
-      },
-    );
-    try {
-      return await started;
-    } catch (err) {
-      throw describeApiError(apiFailureOf(err), op, this.server);
-    }
+    return boundedWatch(this.target, path, query, op, onEvent, onEnd);
   }
 }

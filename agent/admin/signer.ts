@@ -118,6 +118,8 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
   const debounceMs = opts.debounceMs ?? 200;
   let timer: NodeJS.Timeout | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryMs = 1000;
   let running = false;
   let again = false;
   const watches = new Set<AbortController>();
@@ -142,7 +144,13 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
           }
         } catch (err) {
           opts.onError(err instanceof KubejoinError ? err : new KubejoinError('internal', (err as Error).message));
+          // A failed pass (hung or unreachable server: every call is bounded) is tried again.
+          clearTimeout(retryTimer);
+          retryTimer = setTimeout(() => void pass(), retryMs);
+          retryMs = Math.min(retryMs * 2, 30_000);
+          continue;
         }
+        retryMs = 1000;
       } while (again && !opts.signal.aborted);
     } finally {
       running = false;
@@ -186,6 +194,7 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
   const stopAll = (): void => {
     clearTimeout(timer);
     clearTimeout(expiryTimer);
+    clearTimeout(retryTimer);
     clearInterval(resync);
     for (const w of watches) w.abort();
   };

@@ -5,6 +5,7 @@ import type { CliContext } from './context.js';
 import { exitCodeTable } from './exit-codes.js';
 import { maskedStream, secretArguments } from './masked-output.js';
 import { VERSION } from './version.js';
+import { isSingleExecutable } from '../store/keytar-loader.js';
 
 // Each command is its own module, loaded only when it runs: `kubejoin --version` and
 // `kubejoin join` never pay for the admin client. Names and summaries live here, once.
@@ -89,8 +90,9 @@ async function main(): Promise<void> {
   process.exitCode = code;
 }
 
-// Run only when executed as the CLI, not when imported by tests.
+// Run only when executed as the CLI (or as the packaged single executable, whatever its
+// file name), not when imported by tests.
 const invokedAs = process.argv[1] ?? '';
-if (/(?:^|[\\/])(?:cli\.mjs|kubejoin|main\.ts)$/.test(invokedAs)) {
+if (/(?:^|[\\/])(?:cli\.mjs|kubejoin|main\.ts)$/.test(invokedAs) || isSingleExecutable()) {
   void main();
 }

@@ -45,7 +45,10 @@ export type JoinResult =
       identity: Identity;
       certificate: IssuedCertificate;
       store: StoredCredential;
+      /** The CSR this join made or reused; empty when `alreadyJoined`. */
       csrName: string;
+      /** A valid credential for this node and cluster was already stored: nothing was requested. */
+      alreadyJoined?: boolean;
       device?: DeviceFacts;
       durationMs: number;
       phaseDurationsMs: Partial<Record<Phase, number>>;

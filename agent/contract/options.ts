@@ -27,6 +27,8 @@ export interface JoinRequest {
   certDir?: string;
   /** Where the kubeconfig for the new credential is written. */
   kubeconfigOut?: string;
+  /** Join again even when a valid credential for this node and cluster is stored (it stays until the new one is verified). */
+  force?: boolean;
   /**
    * HTTPS proxy (`http://[user:password@]host:port`, HTTP CONNECT) for the connections to the
    * cluster; default HTTPS_PROXY/https_proxy. NO_PROXY applies either way. The credentials in

@@ -23,7 +23,8 @@ import { proxyConfig, type ProxyConfig } from '../transport/proxy.js';
 import { PinSet } from '../protocol/pin.js';
 import { PhaseClock } from './phase-clock.js';
 import { chooseStore, openStore, type StoreChoice } from '../store/select.js';
-import type { CredentialStore } from '../store/types.js';
+import type { CredentialStore, StagedCredential } from '../store/types.js';
+import { alreadyJoinedResult, findAlreadyJoined, type AlreadyJoined } from './already-joined.js';
 import { parseToken } from '../protocol/token.js';
 import { whoAmI } from './whoami.js';
 import { maskDeep } from './masked.js';
@@ -71,6 +72,7 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   let store: CredentialStore | undefined;
+  let staged: StagedCredential | undefined;
 
   const finish = async (result: JoinResult): Promise<JoinResult> => {
     const facts: DeviceFacts | undefined = options.deviceFacts === false ? undefined : await getDeviceFacts().catch(() => undefined);
@@ -80,7 +82,7 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
   };
 
   try {
-    const ctx = await clock.run('validate', async () => validate(req, env));
+    const ctx = await clock.run('validate', async () => validate(req, env, signal));
     const abortable = <T>(p: Promise<T>): Promise<T> => raceAbort(p, signal, timeoutMs, options.signal);
     const cluster = await discover(ctx.discovery, {
       clock,
@@ -99,29 +101,37 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     const bootstrap = sharedAgent({ ca: cluster.caPem, proxy: ctx.proxy });
     const api = { server: cluster.server, agent: bootstrap, watchAgent: sharedAgent({ ca: cluster.caPem, proxy: ctx.proxy }, 'watch'), bearer: ctx.bootstrapToken, timeoutMs: REQUEST_TIMEOUT_MS, signal, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) };
     let key: ClientKey;
+    let already: AlreadyJoined | undefined;
     const csr = await clock.run('request-certificate', async (p) => {
       const choice = await ctx.store;
-      store = openStore(choice, { nodeName, server: cluster.server, env, ...pick(req, 'certDir', 'kubeconfigOut'), ...(options.credentialCommand ? { credentialCommand: options.credentialCommand } : {}) });
+      store = openStore(choice, { nodeName, server: cluster.server, env, signal, ...pick(req, 'certDir', 'kubeconfigOut'), ...(options.credentialCommand ? { credentialCommand: options.credentialCommand } : {}) });
       p(`credential store: ${choice.kind} (${choice.reason})`);
-      const pending = await store.loadPendingKey();
+      if (!req.force) {
+        const { found, why } = await abortable(findAlreadyJoined(store, subject, cluster.cas));
+        if (why) p(why);
+        if ((already = found)) return undefined;
+      }
+      const pending = await abortable(store.loadPendingKey());
       key = pending ? loadClientKey(pending) : generateClientKey();
       if (pending) p('reusing the key of an earlier, unfinished join');
-      else await store.savePendingKey(key.pem);
+      else await abortable(store.savePendingKey(key.pem));
       return abortable(requestCertificate({ ...api, onRetry: p }, key, subject));
-    }, (c) => (c.reused ? `reusing ${c.name} from an earlier run` : `created ${c.name}`));
+    }, (c) => (c ? (c.reused ? `reusing ${c.name} from an earlier run` : `created ${c.name}`) : `already joined: a valid credential is stored (--force joins again)`));
+    if (already) return await finish(await alreadyJoinedResult(already, { nodeName, cluster, clock, startedAt, verify: (cert, k) => abortable(whoAmI(cluster.server, cluster.caPem, cert, k, { timeoutMs: REQUEST_TIMEOUT_MS, signal, proxy: ctx.proxy })) }));
     const issued = await clock.run('await-approval', async (p) => {
-      const pem = await abortable(waitForCertificate({ ...api, onRetry: p }, { name: csr.name, uid: csr.uid, resourceVersion: csr.resourceVersion, onProgress: p }, csr.reused ? csr.object : undefined));
+      const pem = await abortable(waitForCertificate({ ...api, onRetry: p }, { name: csr!.name, uid: csr!.uid, resourceVersion: csr!.resourceVersion, onProgress: p }, csr!.reused ? csr!.object : undefined));
       return { pem, info: checkIssuedCertificate(pem, key.publicKey, subject, cluster.cas, new Date(), cluster.clock) };
     }, (i) => `issued, valid until ${i.info.notAfter}`);
     const certPem = issued.pem;
-    const stored = await clock.run('store-credentials', () => store!.save(certPem, key.pem, cluster), (s) => `${s.kind}: ${s.location}`);
-    const identity = await clock.run('verify-credentials', async (p) => {
+    // Staged only: the previous credential stays in place until the new one is verified.
+    staged = await clock.run('store-credentials', () => abortable(store!.stage(certPem, key.pem, cluster)), () => `${store!.kind}: staged`);
+    const { identity, stored } = await clock.run('verify-credentials', async (p) => {
       const who = await abortable(whoAmI(cluster.server, cluster.caPem, certPem, key.pem, { timeoutMs: REQUEST_TIMEOUT_MS, signal, proxy: ctx.proxy, onRetry: p, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) }));
       if (who.username !== subject.commonName) {
         throw new KubejoinError('certificate-denied', `the cluster sees the new credential as "${who.username}", expected "${subject.commonName}"`);
       }
-      return who;
-    }, (w) => `the cluster sees ${w.username} (${w.groups.join(', ')})`);
+      return { identity: who, stored: await abortable(staged!.commit()) };
+    }, (w) => `the cluster sees ${w.identity.username} (${w.identity.groups.join(', ')}); stored in ${w.stored.kind}: ${w.stored.location}`);
     return await finish({
       ok: true,
       nodeName,
@@ -129,15 +139,16 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
       identity,
       certificate: issued.info,
       store: stored,
-      csrName: csr.name,
+      csrName: csr!.name,
       durationMs: Math.round(performance.now() - startedAt),
       phaseDurationsMs: clock.durations,
     });
   } catch (err) {
     const info = toErrorInfo(err);
-    // Keep the pending key on every error but a refusal or denial: its CSR may still be (or
-    // already be) approved, and the next join reuses it. Bad input never wrote one.
-    if (store && (info.category === 'certificate-denied' || info.category === 'token-refused')) await store.discardPending().catch(() => undefined);
+    await staged?.abort().catch(() => undefined);
+    // Keep the pending key wherever its CSR may still be approved (timeout, cancel, a store
+    // or disk failure): after a refusal or denial it is useless.
+    if (store && (info.category === 'token-refused' || info.category === 'certificate-denied')) await store.discardPending().catch(() => undefined);
     return finish({
       ok: false,
       ...(clock.failedPhase ? { phase: clock.failedPhase } : {}),
@@ -182,7 +193,7 @@ interface Validated {
 }
 
 /** Everything checked before any network traffic (exit 2), and the store decided. */
-async function validate(req: JoinRequest, env: NodeJS.ProcessEnv): Promise<Validated> {
+async function validate(req: JoinRequest, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<Validated> {
   const problems = joinRequestProblems(req);
   const nodeName = req.nodeName ?? os.hostname().toLowerCase();
   if (req.nodeName === undefined) {
@@ -198,7 +209,7 @@ async function validate(req: JoinRequest, env: NodeJS.ProcessEnv): Promise<Valid
   const proxy = proxyConfig(env, req.proxy ? { value: req.proxy, source: 'set for this join' } : undefined);
   // An explicit keychain must be usable before anything else happens (exit 7);
   // auto decides in the background while discovery runs.
-  const store = chooseStore(req.store ?? 'auto', env);
+  const store = chooseStore(req.store ?? 'auto', env, signal);
   if (req.store === 'keychain') await store;
   else store.catch(() => undefined);
   const discovery: DiscoverySource = req.discoveryFile

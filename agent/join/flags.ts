@@ -27,6 +27,7 @@ export const JOIN_FLAGS = {
   store: { type: 'string', value: 'auto|keychain|file', section: NODE, help: 'where the credential goes (default auto: keychain if reachable)' },
   'cert-dir': { type: 'string', value: '<dir>', section: NODE, help: 'file store: directory of kubelet-client-current.pem\n(default /var/lib/kubelet/pki as root, else $XDG_STATE_HOME/kubejoin/pki)' },
   'kubeconfig-out': { type: 'string', value: '<file>', section: NODE, help: 'kubeconfig for the new credential\n(default /etc/kubernetes/kubelet.conf as root, else $XDG_STATE_HOME/kubejoin/kubelet.conf)' },
+  force: { type: 'boolean', section: NODE, help: 'join again even when a valid credential for this node and cluster is stored\n(it stays in place until the new one is verified)' },
   timeout: { type: 'string', value: '<duration>', section: NODE, help: 'the whole join (default 10m)' },
   output: { type: 'string', short: 'o', value: 'text|json', section: NODE, help: 'json: one event per line (NDJSON), the last is the result' },
 } as const;
@@ -96,6 +97,7 @@ export function joinFlagsFrom(v: JoinFlagValues, endpoint: string | undefined): 
   if (v.store !== undefined) request.store = v.store as StoreKind;
   if (v['cert-dir'] !== undefined) request.certDir = v['cert-dir'];
   if (v['kubeconfig-out'] !== undefined) request.kubeconfigOut = v['kubeconfig-out'];
+  if (v.force) request.force = true;
   const discoveryTimeoutMs = duration('discovery-timeout', v['discovery-timeout']);
   if (discoveryTimeoutMs !== undefined) request.discoveryTimeoutMs = discoveryTimeoutMs;
   const timeoutMs = duration('timeout', v.timeout);

@@ -1,5 +1,6 @@
 import type { JoinEvent, Phase } from '../contract/index.js';
 import { toErrorInfo } from '../errors.js';
+import { crashPoint } from '../store/crash-point.js';
 
 /** Emits started/progress/succeeded/failed for each phase, with durations. */
 export class PhaseClock {
@@ -19,6 +20,7 @@ export class PhaseClock {
   async run<T>(phase: Phase, work: (progress: (message: string, attempt?: number) => void) => Promise<T>, summary?: (value: T) => string | undefined): Promise<T> {
     const begun = performance.now();
     this.emit({ type: 'started', phase, at: this.at() });
+    crashPoint(phase);
     const progress = (message: string, attempt?: number): void =>
       this.emit({ type: 'progress', phase, message, ...(attempt === undefined ? {} : { attempt }), at: this.at() });
     try {

@@ -1,32 +1,27 @@
-import { readFile, rm, chmod } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { StoredCredential } from '../contract/index.js';
-import { KubejoinError } from '../errors.js';
-import { ensureDir, stageFile, writeFileAtomic, type StagedFile } from './fs-atomic.js';
+import { crashPoint } from './crash-point.js';
+import { fileStoreError } from './errno.js';
+import { chmodDirNoFollow, ensureDir, readFileNoFollow, removeFile, stageFile, sweepTemporaries, syncDir, writeFileAtomic, type StagedFile } from './fs-atomic.js';
+import { commitTogether, recover } from './journal.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultCertDir, defaultKubeconfigPath } from './paths.js';
-import type { ClusterRef, CredentialStore, StoreTarget } from './types.js';
+import type { ClusterRef, CredentialStore, ExistingCredential, StagedCredential, StoreTarget } from './types.js';
 
 // The kubelet's layout: <certDir>/kubelet-client-current.pem (certificate blocks then key,
 // 0600, directory 0700) and a kubelet.conf-like kubeconfig pointing at it. The key of an
 // unfinished join waits in <certDir>/kubelet-client.key.tmp, as the kubelet keeps it.
+// docs/stores.md §1: staged, fsynced, renamed as one unit (journal), directories fsynced.
 
 export const CURRENT_PEM = 'kubelet-client-current.pem';
 export const PENDING_KEY = 'kubelet-client.key.tmp';
-
-function storeError(action: string, path: string, err: unknown): KubejoinError {
-  const code = (err as NodeJS.ErrnoException).code;
-  return new KubejoinError('store-failed', `cannot ${action} ${path}: ${code ?? (err as Error).message}`, {
-    hint: code === 'EACCES' || code === 'EPERM' ? 'Run as root, or choose writable paths with --cert-dir and --kubeconfig-out.' : 'Check the path and free disk space.',
-  });
-}
+export const JOURNAL = '.kubejoin-commit.json';
 
 export class FileStore implements CredentialStore {
   readonly kind = 'file' as const;
   readonly certDir: string;
   readonly kubeconfigPath: string;
-  /** Directories this join created, removed again if it fails before saving. */
-  private readonly createdDirs: string[] = [];
+  private prepared: Promise<void> | undefined;
 
   constructor(target: StoreTarget, readonly reason: string) {
     this.certDir = resolve(target.certDir ?? defaultCertDir(target.env));
@@ -37,53 +32,110 @@ export class FileStore implements CredentialStore {
     return join(this.certDir, PENDING_KEY);
   }
 
-  async loadPendingKey(): Promise<string | undefined> {
-    try {
-      return await readFile(this.pendingPath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw storeError('read', this.pendingPath, err);
-    }
+  private get pemPath(): string {
+    return join(this.certDir, CURRENT_PEM);
   }
 
-  private async ensureDir(dir: string, mode: number): Promise<void> {
-    const created = await ensureDir(dir, mode);
-    if (created) this.createdDirs.push(created);
+  /** Once per run, before anything is read: finish a half-done commit, sweep our temporaries. */
+  private prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      try {
+        await recover(join(this.certDir, JOURNAL), [this.pemPath, this.kubeconfigPath]);
+        await sweepTemporaries(this.certDir);
+        await sweepTemporaries(dirname(this.kubeconfigPath));
+      } catch (err) {
+        throw fileStoreError('recover the store in', this.certDir, err);
+      }
+    })();
+    return this.prepared;
+  }
+
+  async loadPendingKey(): Promise<string | undefined> {
+    await this.prepare();
+    try {
+      return await readFileNoFollow(this.pendingPath);
+    } catch (err) {
+      throw fileStoreError('read', this.pendingPath, err);
+    }
   }
 
   async savePendingKey(keyPem: string): Promise<void> {
+    await this.prepare();
     try {
-      await this.ensureDir(this.certDir, 0o700);
-      await writeFileAtomic(this.pendingPath, keyPem, 0o600);
+      await ensureDir(this.certDir, 0o700);
     } catch (err) {
-      throw storeError('write', this.pendingPath, err);
+      throw fileStoreError('create', this.certDir, err);
     }
+    try {
+      await writeFileAtomic(this.pendingPath, keyPem, 0o600, 'pending-key-staged');
+    } catch (err) {
+      throw fileStoreError('write', this.pendingPath, err);
+    }
+    crashPoint('pending-key-saved');
+  }
+
+  async loadCredential(): Promise<ExistingCredential | undefined> {
+    await this.prepare();
+    let text: string | undefined;
+    try {
+      text = await readFileNoFollow(this.pemPath);
+      if (text === undefined || (await readFileNoFollow(this.kubeconfigPath)) === undefined) return undefined;
+    } catch (err) {
+      throw fileStoreError('read', this.pemPath, err);
+    }
+    const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    const key = text.match(/-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/);
+    if (!certs || !key) return undefined;
+    return { certPem: `${certs.join('\n')}\n`, keyPem: `${key[0]}\n`, stored: this.stored() };
+  }
+
+  private stored(): StoredCredential {
+    return { kind: 'file', reason: this.reason, kubeconfigPath: this.kubeconfigPath, location: this.pemPath };
+  }
+
+  async stage(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StagedCredential> {
+    await this.prepare();
+    const staged: StagedFile[] = [];
+    const abort = async (): Promise<void> => {
+      for (const file of staged.splice(0)) await file.abort();
+    };
+    let path = this.pemPath;
+    try {
+      await ensureDir(this.certDir, 0o700);
+      await chmodDirNoFollow(this.certDir, 0o700);
+      staged.push(await stageFile(this.pemPath, `${certPem.trim()}\n${keyPem.trim()}\n`, 0o600));
+      path = this.kubeconfigPath;
+      await ensureDir(dirname(this.kubeconfigPath), 0o700);
+      staged.push(await stageFile(this.kubeconfigPath, renderKubeconfig(cluster, { kind: 'files', certFile: this.pemPath, keyFile: this.pemPath }), 0o600));
+    } catch (err) {
+      await abort();
+      throw fileStoreError('write', path, err);
+    }
+    crashPoint('credential-staged');
+    return {
+      abort,
+      commit: async () => {
+        try {
+          await commitTogether(staged, join(this.certDir, JOURNAL));
+        } catch (err) {
+          await abort();
+          throw fileStoreError('put in place the credential in', this.certDir, err);
+        }
+        staged.length = 0;
+        await removeFile(this.pendingPath).catch(() => undefined);
+        await syncDir(this.certDir).catch(() => undefined);
+        return this.stored();
+      },
+    };
   }
 
   async save(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StoredCredential> {
-    const pemPath = join(this.certDir, CURRENT_PEM);
-    // Stage both files first, then rename both: a failure leaves the previous credential whole.
-    const staged: StagedFile[] = [];
-    let path = pemPath;
-    try {
-      await this.ensureDir(this.certDir, 0o700);
-      await chmod(this.certDir, 0o700);
-      staged.push(await stageFile(pemPath, `${certPem.trim()}\n${keyPem.trim()}\n`, 0o600));
-      path = this.kubeconfigPath;
-      await this.ensureDir(dirname(this.kubeconfigPath), 0o700);
-      staged.push(await stageFile(this.kubeconfigPath, renderKubeconfig(cluster, { kind: 'files', certFile: pemPath, keyFile: pemPath }), 0o600));
-      for (const file of staged) await file.commit();
-    } catch (err) {
-      for (const file of staged) await file.abort();
-      throw storeError('write', path, err);
-    }
-    await rm(this.pendingPath, { force: true });
-    return { kind: 'file', reason: this.reason, kubeconfigPath: this.kubeconfigPath, location: pemPath };
+    return (await this.stage(certPem, keyPem, cluster)).commit();
   }
 
+  /** Removes the pending key, and nothing else: never a directory, never the credential. */
   async discardPending(): Promise<void> {
-    await rm(this.pendingPath, { force: true });
-    for (const dir of this.createdDirs.reverse()) await rm(dir, { recursive: true, force: true });
-    this.createdDirs.length = 0;
+    await removeFile(this.pendingPath);
+    await syncDir(this.certDir).catch(() => undefined);
   }
 }

@@ -1,29 +1,62 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
+import { crashPoint } from './crash-point.js';
+
+// Staged writes (docs/stores.md §1): a temporary file beside the target, created exclusively
+// and without following symlinks, written, fsynced and closed; then renamed over the target,
+// and the directory fsynced so the rename itself survives a power cut.
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = constants;
+
+/** Every temporary file kubejoin writes starts with this, so a later run can sweep them. */
+export const TMP_PREFIX = '.kubejoin-tmp.';
 
 /** A file written next to its target, waiting to be renamed into place. */
 export interface StagedFile {
+  readonly tmp: string;
+  readonly path: string;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
 
+/** Unlinks a path (never a directory), ignoring a missing one. */
+export async function removeFile(path: string): Promise<void> {
+  await unlink(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+}
+
+/** fsync of a directory: makes renames and unlinks in it durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, O_RDONLY | O_DIRECTORY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Writes `data` to a temporary file beside `path` with the final mode, flushed to disk. */
 export async function stageFile(path: string, data: string, mode = 0o600): Promise<StagedFile> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', mode);
+  const tmp = join(dirname(path), `${TMP_PREFIX}${basename(path)}.${randomBytes(6).toString('hex')}`);
+  const fh = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   try {
     await fh.writeFile(data, 'utf8');
     await fh.chmod(mode);
     await fh.sync();
   } catch (err) {
-    await fh.close();
-    await rm(tmp, { force: true });
+    await fh.close().catch(() => undefined);
+    await removeFile(tmp).catch(() => undefined);
     throw err;
+  } finally {
+    await fh.close().catch(() => undefined);
   }
-  await fh.close();
-  const abort = (): Promise<void> => rm(tmp, { force: true });
+  const abort = (): Promise<void> => removeFile(tmp).catch(() => undefined);
   return {
+    tmp,
+    path,
     abort,
     commit: async () => {
       try {
@@ -32,30 +65,81 @@ export async function stageFile(path: string, data: string, mode = 0o600): Promi
         await abort();
         throw err;
       }
+      await syncDir(dirname(path));
     },
   };
 }
 
 /**
- * Writes a file atomically: staged, then renamed over the target. A crash leaves the old
- * file or the new one, never half of either.
+ * Writes a file atomically: staged, then renamed over the target (a symlink there is
+ * replaced, not followed). A crash leaves the old file or the new one, never half of either.
  */
-export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
-  await (await stageFile(path, data, mode)).commit();
+export async function writeFileAtomic(path: string, data: string, mode = 0o600, stagedPoint?: string): Promise<void> {
+  const staged = await stageFile(path, data, mode);
+  if (stagedPoint) crashPoint(stagedPoint);
+  await staged.commit();
+}
+
+/** Reads a file without following a symlink (ELOOP if it is one); undefined if missing. */
+export async function readFileNoFollow(path: string): Promise<string | undefined> {
+  let fh;
+  try {
+    fh = await open(path, O_RDONLY | O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
- * Creates `dir` (and parents) with `mode`; returns the top-most directory it created, so a
- * failed join can remove exactly what it added, or undefined if it already existed.
+ * Creates `dir` (and missing parents) with `mode`. The directory itself must be a real
+ * directory, not a symlink (ELOOP): we write keys into it. Nothing is ever removed again.
  */
-export async function ensureDir(dir: string, mode = 0o700): Promise<string | undefined> {
-  const missing: string[] = [];
-  for (let d = dir; ; d = dirname(d)) {
-    if (await stat(d).then(() => true, () => false)) break;
-    missing.push(d);
-    if (dirname(d) === d) break;
-  }
-  if (missing.length === 0) return undefined;
+export async function ensureDir(dir: string, mode = 0o700): Promise<void> {
   await mkdir(dir, { recursive: true, mode });
-  return missing[missing.length - 1];
+  const st = await lstat(dir);
+  if (st.isSymbolicLink()) throw Object.assign(new Error(`${dir} is a symbolic link`), { code: 'ELOOP', path: dir });
+  if (!st.isDirectory()) throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR', path: dir });
+}
+
+/** chmod of a directory through a descriptor opened with O_NOFOLLOW: never a symlink's target. */
+export async function chmodDirNoFollow(dir: string, mode: number): Promise<void> {
+  const fh = await open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  try {
+    await fh.chmod(mode);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Removes the temporaries an earlier, killed run left in `dir` (ours only: TMP_PREFIX). */
+export async function sweepTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names.filter((n) => n.startsWith(TMP_PREFIX))) {
+    const path = join(dir, name);
+    const st = await lstat(path).catch(() => undefined);
+    if (st && !st.isDirectory()) {
+      await removeFile(path);
+      removed.push(path);
+    }
+  }
+  if (removed.length > 0) await syncDir(dir).catch(() => undefined);
+  return removed;
+}
+
+/** True when `path` exists as a regular file (symlinks are not followed, and are not files). */
+export async function lstatFile(path: string): Promise<boolean> {
+  const st = await lstat(path).catch(() => undefined);
+  return st?.isFile() === true;
 }

@@ -12,7 +12,7 @@ import type { ClusterRef } from './types.js';
 // a rotation writes kubelet-client-<UTC time>.pem (certificate then key, 0600, fsynced)
 // and then switches kubelet-client-current.pem to it with one rename of a symlink, so
 // the name the kubeconfig points at always holds a whole, working pair. The key of an
-// unfinished rotation waits in kubelet-client-rotation.key.tmp (docs/stores.md §5).
+// unfinished rotation waits in kubelet-client-rotation.key.tmp (docs/stores.md §7).
 
 export const ROTATION_KEY = 'kubelet-client-rotation.key.tmp';
 /** The join's pending key (agent/store/file.ts). */

@@ -2,55 +2,44 @@ import { lstat, rm } from 'node:fs/promises';
 import type { StoredCredential } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
 import type { InstalledCredential } from './installed.js';
-import { keychainHint, keychainService, loadKeytar, type Keytar } from './keychain.js';
+import { keychainAccount, keychainFailure, keychainService, readPair, type Entry } from './keychain.js';
+import { runKeytar, type KeytarAnswer, type KeytarOp } from './keytar-child.js';
 import { pairMatches, type CertAndKey, type StoredItem } from './pem-pair.js';
 import type { ClusterRef } from './types.js';
 
-// The keychain store after the join. Key and certificate are two entries, and no keychain
-// writes two entries at once, so a rotation commits in an order that a reader can always
-// recover from (docs/stores.md §5):
+// The keychain store after the join. The current pair is one entry (`credential`, as the
+// join writes it), so replacing it is one write; a rotation still keeps its own key, saved
+// before its CSR, and its certificate once verified, so an interrupted rotation is resumed
+// or read through (docs/stores.md §7):
 //   1. `rotation-key` (saved before the CSR), then `rotation-cert` once the new pair is verified;
-//   2. `key`, then `cert`;
+//   2. `credential` (the new pair, one write); the separate `key`/`cert` entries of older
+//      versions are deleted;
 //   3. `rotation-cert` and `rotation-key` are deleted.
-// A reader whose `key` and `cert` do not match (killed between the two writes of step 2)
-// takes the rotation pair, which matches by then.
+// Every call goes through the bounded child process of keytar-child.ts.
 
-type Entry = 'key' | 'cert' | 'pending-key' | 'rotation-key' | 'rotation-cert';
-const ENTRIES: readonly Entry[] = ['key', 'cert', 'pending-key', 'rotation-key', 'rotation-cert'];
-const WHAT: Record<Entry, string> = {
-  key: 'private key',
-  cert: 'client certificate',
+type InstalledEntry = Entry;
+const ENTRIES: readonly InstalledEntry[] = ['credential', 'key', 'cert', 'pending-key', 'rotation-key', 'rotation-cert'];
+const WHAT: Record<InstalledEntry, string> = {
+  credential: 'client certificate and key',
+  key: 'private key (older layout)',
+  cert: 'client certificate (older layout)',
   'pending-key': 'key of an unfinished join',
   'rotation-key': 'key of an unfinished rotation',
   'rotation-cert': 'certificate of an unfinished rotation',
 };
-const CALL_TIMEOUT_MS = 10_000;
 
-export function entryAccount(nodeName: string, server: string, entry: Entry): string {
-  return `${nodeName}@${server}#${entry}`;
-}
+export { keychainFailure };
 
-export function keychainFailure(action: string, err: unknown): KubejoinError {
-  return new KubejoinError('store-failed', `cannot ${action} in the keychain: ${(err as Error).message.split('\n')[0]}`, { hint: keychainHint() });
-}
-
-/** A keychain call that fails instead of hanging when the keyring is locked. */
-export async function keychainCall<T>(action: string, call: (k: Keytar) => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+/** Keychain calls that fail in words, within the bound, instead of hanging on a locked keyring. */
+export async function keychainCall(action: string, env: NodeJS.ProcessEnv, ops: KeytarOp[]): Promise<KeytarAnswer[]> {
   try {
-    const keytar = await loadKeytar();
-    return await Promise.race([
-      call(keytar),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CALL_TIMEOUT_MS / 1000} s (is the keyring locked?)`)), CALL_TIMEOUT_MS);
-      }),
-    ]);
+    return await runKeytar(ops, { env });
   } catch (err) {
     throw keychainFailure(action, err);
-  } finally {
-    clearTimeout(timer);
   }
 }
+
+const text = (answer: KeytarAnswer | undefined): string | undefined => (typeof answer === 'string' && answer ? answer : undefined);
 
 export class InstalledKeychain implements InstalledCredential {
   readonly kind = 'keychain' as const;
@@ -62,25 +51,27 @@ export class InstalledKeychain implements InstalledCredential {
     readonly nodeName: string,
     /** The server the entries are named after (the exec plugin's --server). */
     readonly entryServer: string,
-    env: NodeJS.ProcessEnv,
+    private readonly env: NodeJS.ProcessEnv,
   ) {
     this.service = keychainService(env);
   }
 
-  private account(entry: Entry): string {
-    return entryAccount(this.nodeName, this.entryServer, entry);
+  private account(entry: InstalledEntry): string {
+    return keychainAccount(this.nodeName, this.entryServer, entry);
   }
 
-  private get(entry: Entry): Promise<string | undefined> {
-    return keychainCall(`read the ${WHAT[entry]}`, async (k) => (await k.getPassword(this.service, this.account(entry))) ?? undefined);
+  private async get(entry: InstalledEntry): Promise<string | undefined> {
+    const [answer] = await keychainCall(`read the ${WHAT[entry]}`, this.env, [{ op: 'get', service: this.service, account: this.account(entry) }]);
+    return text(answer);
   }
 
-  private set(entry: Entry, value: string): Promise<void> {
-    return keychainCall(`store the ${WHAT[entry]}`, (k) => k.setPassword(this.service, this.account(entry), value));
+  private async set(entry: InstalledEntry, value: string): Promise<void> {
+    await keychainCall(`store the ${WHAT[entry]}`, this.env, [{ op: 'set', service: this.service, account: this.account(entry), password: value }]);
   }
 
-  private async delete(entry: Entry): Promise<void> {
-    await keychainCall(`delete the ${WHAT[entry]}`, (k) => k.deletePassword(this.service, this.account(entry)));
+  private async delete(...entries: InstalledEntry[]): Promise<void> {
+    const ops = entries.map((e): KeytarOp => ({ op: 'delete', service: this.service, account: this.account(e) }));
+    await keychainCall(`delete the ${entries.map((e) => WHAT[e]).join(', ')}`, this.env, ops);
   }
 
   get rotationKeyLocation(): string {
@@ -97,7 +88,7 @@ export class InstalledKeychain implements InstalledCredential {
   }
 
   async load(): Promise<CertAndKey | undefined> {
-    return loadKeychainPair(this.service, this.nodeName, this.entryServer);
+    return loadKeychainPair(this.env, this.nodeName, this.entryServer);
   }
 
   async loadRotationKey(): Promise<string | undefined> {
@@ -109,24 +100,24 @@ export class InstalledKeychain implements InstalledCredential {
   }
 
   async discardRotationKey(): Promise<void> {
-    await this.delete('rotation-cert');
-    await this.delete('rotation-key');
+    await this.delete('rotation-cert', 'rotation-key');
   }
 
   async loadUncommitted(): Promise<CertAndKey | undefined> {
-    return matchingPair(this.service, this.nodeName, this.entryServer, 'rotation-key', 'rotation-cert');
+    return matchingPair(this.env, this.nodeName, this.entryServer, 'rotation-key', 'rotation-cert');
   }
 
   async replace(certPem: string, keyPem: string): Promise<void> {
     await this.set('rotation-key', keyPem);
     await this.set('rotation-cert', certPem);
-    await this.set('key', keyPem);
-    await this.set('cert', certPem);
+    await this.set('credential', `${certPem.trim()}\n${keyPem.trim()}\n`);
+    await this.delete('key', 'cert');
     await this.discardRotationKey();
   }
 
   async inventory(): Promise<StoredItem[]> {
-    const present = await keychainCall('list the entries', async (k) => new Set((await k.findCredentials(this.service)).map((c) => c.account)));
+    const [accounts] = await keychainCall('list the entries', this.env, [{ op: 'find', service: this.service }]);
+    const present = new Set(Array.isArray(accounts) ? accounts : []);
     const items: StoredItem[] = ENTRIES.filter((e) => present.has(this.account(e))).map((e) => ({
       what: WHAT[e],
       where: `keychain service "${this.service}", account "${this.account(e)}"`,
@@ -137,32 +128,37 @@ export class InstalledKeychain implements InstalledCredential {
 
   async remove(): Promise<StoredItem[]> {
     const items = await this.inventory();
-    for (const entry of ENTRIES) await this.delete(entry);
+    await this.delete(...ENTRIES);
     await rm(this.kubeconfigPath, { force: true });
     return items;
   }
 }
 
-async function matchingPair(service: string, nodeName: string, server: string, key: Entry, cert: Entry): Promise<CertAndKey | undefined> {
-  const [keyPem, certPem] = await keychainCall('read the credential', (k) =>
-    Promise.all([k.getPassword(service, entryAccount(nodeName, server, key)), k.getPassword(service, entryAccount(nodeName, server, cert))]),
-  );
+async function matchingPair(env: NodeJS.ProcessEnv, nodeName: string, server: string, key: InstalledEntry, cert: InstalledEntry): Promise<CertAndKey | undefined> {
+  const service = keychainService(env);
+  const [keyPem, certPem] = (await keychainCall('read the credential', env, [
+    { op: 'get', service, account: keychainAccount(nodeName, server, key) },
+    { op: 'get', service, account: keychainAccount(nodeName, server, cert) },
+  ])).map(text);
   return keyPem && certPem && pairMatches(certPem, keyPem) ? { certPem, keyPem } : undefined;
 }
 
 /**
- * The current pair: `key` + `cert`, or, when a rotation was killed between writing those
- * two, the rotation pair (which matches by then). Undefined when nothing is stored.
+ * The current pair: the `credential` entry (or the separate entries of older versions), or,
+ * when those do not match (a rotation killed while writing the older layout), the rotation
+ * pair, which matches by then. Undefined when nothing is stored.
  */
-export async function loadKeychainPair(service: string, nodeName: string, server: string): Promise<CertAndKey | undefined> {
-  const current = await matchingPair(service, nodeName, server, 'key', 'cert');
-  if (current) return current;
-  const rotated = await matchingPair(service, nodeName, server, 'rotation-key', 'rotation-cert');
+export async function loadKeychainPair(env: NodeJS.ProcessEnv, nodeName: string, server: string): Promise<CertAndKey | undefined> {
+  let current: CertAndKey | undefined;
+  try {
+    current = await readPair(env, nodeName, server);
+  } catch (err) {
+    throw keychainFailure('read the credential', err);
+  }
+  if (current && pairMatches(current.certPem, current.keyPem)) return current;
+  const rotated = await matchingPair(env, nodeName, server, 'rotation-key', 'rotation-cert');
   if (rotated) return rotated;
-  const [keyPem, certPem] = await keychainCall('read the credential', (k) =>
-    Promise.all([k.getPassword(service, entryAccount(nodeName, server, 'key')), k.getPassword(service, entryAccount(nodeName, server, 'cert'))]),
-  );
-  if (!keyPem && !certPem) return undefined;
+  if (!current) return undefined;
   throw new KubejoinError('store-failed', `the keychain entries for "${nodeName}@${server}" do not form a usable credential (the key and the certificate do not match)`, {
     hint: 'Run "kubejoin reset" and join again with a new token.',
   });
@@ -171,13 +167,19 @@ export async function loadKeychainPair(service: string, nodeName: string, server
 /** Pending-join entries of the service (`<node>@<server>#pending-key`), for status and reset on an unjoined machine. */
 export async function pendingJoinEntries(env: NodeJS.ProcessEnv): Promise<{ nodeName: string; server: string; account: string; keyPem: string }[]> {
   const service = keychainService(env);
-  const all = await keychainCall('list the entries', (k) => k.findCredentials(service));
-  return all.flatMap((c) => {
-    const m = /^(.+?)@(https:\/\/.+)#pending-key$/.exec(c.account);
-    return m ? [{ nodeName: m[1]!, server: m[2]!, account: c.account, keyPem: c.password }] : [];
+  const [accounts] = await keychainCall('list the entries', env, [{ op: 'find', service }]);
+  const pending = (Array.isArray(accounts) ? accounts : []).flatMap((account) => {
+    const m = /^(.+?)@(https:\/\/.+)#pending-key$/.exec(account);
+    return m ? [{ nodeName: m[1]!, server: m[2]!, account }] : [];
+  });
+  if (pending.length === 0) return [];
+  const keys = await keychainCall('read the keys of unfinished joins', env, pending.map((p): KeytarOp => ({ op: 'get', service, account: p.account })));
+  return pending.flatMap((p, i) => {
+    const keyPem = text(keys[i]);
+    return keyPem ? [{ ...p, keyPem }] : [];
   });
 }
 
 export async function deleteKeychainAccount(env: NodeJS.ProcessEnv, account: string): Promise<void> {
-  await keychainCall('delete an entry', (k) => k.deletePassword(keychainService(env), account));
+  await keychainCall('delete an entry', env, [{ op: 'delete', service: keychainService(env), account }]);
 }

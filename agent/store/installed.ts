@@ -15,7 +15,7 @@ export type { CertAndKey, StoredItem } from './pem-pair.js';
 // The credential a join left behind, found from the kubeconfig it wrote: its user names
 // either the file store's kubelet-client-current.pem or the keychain's exec plugin
 // (`kubejoin credential --server S --node-name N`). Used after the join by status,
-// renew, the rotation agent and reset (docs/stores.md §5).
+// renew, the rotation agent and reset (docs/stores.md §7).
 
 export interface InstalledCredential {
   readonly kind: 'file' | 'keychain';

@@ -1,59 +1,53 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type * as KeytarModule from 'keytar';
 import type { StoredCredential } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
-import { ensureDir, writeFileAtomic } from './fs-atomic.js';
+import { crashPoint } from './crash-point.js';
+import { fileStoreError } from './errno.js';
+import { ensureDir, stageFile, sweepTemporaries, type StagedFile } from './fs-atomic.js';
+import { KeychainCallError, runKeytar, type KeytarOp } from './keytar-child.js';
+import { isSingleExecutable } from './keytar-loader.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultKubeconfigPath } from './paths.js';
-import type { ClusterRef, CredentialStore, StoreTarget } from './types.js';
+import type { ClusterRef, CredentialStore, ExistingCredential, StagedCredential, StoreTarget } from './types.js';
 
 // The OS keychain through keytar: Secret Service on Linux, Keychain on macOS, Credential
-// Manager on Windows. Key and certificate are separate entries, each under Windows'
-// 2,500-byte limit. The kubeconfig holds no secret: kubectl runs `kubejoin credential`.
-
-export type Keytar = typeof KeytarModule.default;
+// Manager on Windows. Certificate and key are one entry (`#credential`), under Windows'
+// 2,500-byte limit, so they are replaced together. Every call runs in a bounded child
+// process (keytar-child.ts). The kubeconfig holds no secret: kubectl runs `kubejoin credential`.
 
 /** Windows Credential Manager's limit for one secret. */
 export const MAX_ENTRY_BYTES = 2500;
-const PROBE_TIMEOUT_MS = 5000;
+const PROBE_ACCOUNT = 'kubejoin-probe';
 
 export function keychainService(env: NodeJS.ProcessEnv): string {
   return env.KUBEJOIN_KEYCHAIN_SERVICE || 'kubejoin';
 }
 
-export function keychainAccount(nodeName: string, server: string, entry: 'key' | 'cert' | 'pending-key'): string {
+export type Entry = 'credential' | 'key' | 'cert' | 'pending-key' | 'rotation-key' | 'rotation-cert';
+
+export function keychainAccount(nodeName: string, server: string, entry: Entry): string {
   return `${nodeName}@${server}#${entry}`;
 }
 
-let keytarModule: Promise<Keytar> | undefined;
-export function loadKeytar(): Promise<Keytar> {
-  keytarModule ??= import('keytar').then((m) => m.default);
-  return keytarModule;
+function words(err: unknown): string {
+  return ((err as Error).message ?? String(err)).split('\n')[0] ?? '';
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s (is the keyring locked?)`)), ms);
-    p.then(
-      (v) => (clearTimeout(t), resolvePromise(v)),
-      (e: unknown) => (clearTimeout(t), reject(e)),
-    );
-  });
-}
-
-/** Why the keychain cannot be used, in words for the operator; undefined when it can. */
-export async function probeKeychain(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  let keytar: Keytar;
+/**
+ * Why the keychain cannot be used, in words for the operator; undefined when it can. It
+ * writes and removes a probe entry: a locked collection refuses that in words, where a read
+ * would look empty (and listing one crashes libsecret).
+ */
+export async function probeKeychain(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string | undefined> {
+  const service = keychainService(env);
   try {
-    keytar = await loadKeytar();
-  } catch (err) {
-    return `the keytar native module cannot be loaded (${(err as Error).message.split('\n')[0]})`;
-  }
-  try {
-    await withTimeout(keytar.findCredentials(keychainService(env)), PROBE_TIMEOUT_MS, 'the keychain');
+    await runKeytar([{ op: 'set', service, account: PROBE_ACCOUNT, password: 'probe' }, { op: 'delete', service, account: PROBE_ACCOUNT }], { env, ...(signal ? { signal } : {}) });
     return undefined;
   } catch (err) {
-    const message = (err as Error).message.split('\n')[0] ?? '';
+    if (err instanceof KeychainCallError && err.kind === 'cancelled') throw new KubejoinError('internal', 'the join was cancelled while the keychain was probed');
+    const message = words(err);
+    if (/locked/i.test(message)) return `the keychain's collection is locked (${message})`;
     if (process.platform === 'linux') {
       if (/D-Bus|DBUS|dbus|Could not connect|autolaunch/.test(message)) {
         return `no D-Bus session bus is reachable for the Secret Service (DBUS_SESSION_BUS_ADDRESS=${env.DBUS_SESSION_BUS_ADDRESS ?? 'unset'}: ${message})`;
@@ -66,99 +60,141 @@ export async function probeKeychain(env: NodeJS.ProcessEnv): Promise<string | un
 
 export function keychainHint(): string {
   return process.platform === 'linux'
-    ? 'Start and unlock a Secret Service (e.g. gnome-keyring-daemon --unlock inside a D-Bus session), or use --store file.'
+    ? 'Unlock the keyring (log in to the desktop session, or start it with "gnome-keyring-daemon --unlock" inside a D-Bus session), or use --store file.'
     : 'Unlock the login keychain, or use --store file.';
 }
 
-function fail(action: string, err: unknown): KubejoinError {
-  return new KubejoinError('store-failed', `cannot ${action} in the keychain: ${(err as Error).message.split('\n')[0]}`, { hint: keychainHint() });
+export function keychainFailure(action: string, err: unknown): KubejoinError {
+  return new KubejoinError('store-failed', `cannot ${action} in the keychain: ${words(err)}`, { hint: keychainHint() });
 }
 
 export class KeychainStore implements CredentialStore {
   readonly kind = 'keychain' as const;
   private readonly service: string;
   private readonly kubeconfigPath: string;
-  private wrotePending = false;
+  /** This run loaded or wrote the pending entry: a denial removes it. */
+  private hasPending = false;
 
   constructor(private readonly target: StoreTarget, readonly reason: string) {
     this.service = keychainService(target.env);
     this.kubeconfigPath = resolve(target.kubeconfigOut ?? defaultKubeconfigPath(target.env));
   }
 
-  private account(entry: 'key' | 'cert' | 'pending-key'): string {
+  private account(entry: Entry): string {
     return keychainAccount(this.target.nodeName, this.target.server, entry);
   }
 
+  private run(ops: KeytarOp[]): ReturnType<typeof runKeytar> {
+    return runKeytar(ops, { env: this.target.env, ...(this.target.signal ? { signal: this.target.signal } : {}) });
+  }
+
   async loadPendingKey(): Promise<string | undefined> {
+    await sweepTemporaries(dirname(this.kubeconfigPath));
     try {
-      return (await (await loadKeytar()).getPassword(this.service, this.account('pending-key'))) ?? undefined;
+      const [pem] = await this.run([{ op: 'get', service: this.service, account: this.account('pending-key') }]);
+      if (typeof pem === 'string' && pem) this.hasPending = true;
+      return typeof pem === 'string' && pem ? pem : undefined;
     } catch (err) {
-      throw fail('read the pending key', err);
+      throw keychainFailure('read the pending key', err);
     }
   }
 
   async savePendingKey(keyPem: string): Promise<void> {
     try {
-      await (await loadKeytar()).setPassword(this.service, this.account('pending-key'), keyPem);
-      this.wrotePending = true;
+      await this.run([{ op: 'set', service: this.service, account: this.account('pending-key'), password: keyPem }]);
+      this.hasPending = true;
     } catch (err) {
-      throw fail('save the pending key', err);
+      throw keychainFailure('save the pending key', err);
     }
+    crashPoint('pending-key-saved');
   }
 
-  async save(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StoredCredential> {
-    for (const [what, value] of [['certificate', certPem], ['key', keyPem]] as const) {
-      if (Buffer.byteLength(value) >= MAX_ENTRY_BYTES) {
-        throw new KubejoinError('store-failed', `the ${what} is ${Buffer.byteLength(value)} bytes, over the keychain's ${MAX_ENTRY_BYTES}-byte limit per entry`, {
-          hint: 'Use --store file.',
-        });
-      }
+  async loadCredential(): Promise<ExistingCredential | undefined> {
+    let pair: { certPem: string; keyPem: string } | undefined;
+    try {
+      pair = await readPair(this.target.env, this.target.nodeName, this.target.server, this.target.signal);
+    } catch (err) {
+      throw keychainFailure('read the credential', err);
     }
-    const command = this.target.credentialCommand ?? { command: 'kubejoin', args: [] };
+    if (!pair || !existsSync(this.kubeconfigPath)) return undefined;
+    return { ...pair, stored: this.stored() };
+  }
+
+  private stored(): StoredCredential {
+    return { kind: 'keychain', reason: this.reason, kubeconfigPath: this.kubeconfigPath, location: `keychain service "${this.service}", account "${this.account('credential').replace(/#credential$/, '')}"` };
+  }
+
+  async stage(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StagedCredential> {
+    const entry = `${certPem.trim()}\n${keyPem.trim()}\n`;
+    if (Buffer.byteLength(entry) >= MAX_ENTRY_BYTES) {
+      throw new KubejoinError('store-failed', `the certificate and key are ${Buffer.byteLength(entry)} bytes, over the keychain's ${MAX_ENTRY_BYTES}-byte limit per entry`, {
+        hint: 'Use --store file.',
+      });
+    }
+    // The packaged single executable is its own exec plugin, wherever it was installed.
+    const command = isSingleExecutable() ? { command: process.execPath, args: [] } : (this.target.credentialCommand ?? { command: 'kubejoin', args: [] });
     const kubeconfig = renderKubeconfig(cluster, {
       kind: 'exec',
       command: command.command,
       args: [...command.args, 'credential', '--server', this.target.server, '--node-name', this.target.nodeName],
     });
-    const keytar = await loadKeytar().catch((err: unknown) => {
-      throw fail('load keytar', err);
-    });
-    try {
-      await keytar.setPassword(this.service, this.account('key'), keyPem);
-      await keytar.setPassword(this.service, this.account('cert'), certPem);
-    } catch (err) {
-      throw fail('store the credential', err);
-    }
+    let staged: StagedFile;
     try {
       await ensureDir(dirname(this.kubeconfigPath), 0o700);
-      await writeFileAtomic(this.kubeconfigPath, kubeconfig, 0o600);
+      staged = await stageFile(this.kubeconfigPath, kubeconfig, 0o600);
     } catch (err) {
-      throw new KubejoinError('store-failed', `cannot write ${this.kubeconfigPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-        hint: 'Choose a writable path with --kubeconfig-out.',
-      });
+      throw fileStoreError('write', this.kubeconfigPath, err);
     }
-    await keytar.deletePassword(this.service, this.account('pending-key')).catch(() => false);
-    return { kind: 'keychain', reason: this.reason, kubeconfigPath: this.kubeconfigPath, location: `keychain service "${this.service}", account "${this.account('cert').replace(/#cert$/, '')}"` };
+    crashPoint('credential-staged');
+    const s = this.service;
+    return {
+      abort: () => staged.abort(),
+      commit: async () => {
+        // One entry holds the pair: a kill leaves the old pair or the new one (§2).
+        try {
+          await this.run([{ op: 'set', service: s, account: this.account('credential'), password: entry }]);
+        } catch (err) {
+          await staged.abort();
+          throw keychainFailure('store the credential', err);
+        }
+        crashPoint('keychain-entry-written');
+        try {
+          await staged.commit();
+        } catch (err) {
+          throw fileStoreError('write', this.kubeconfigPath, err);
+        }
+        await this.run((['pending-key', 'key', 'cert'] as const).map((e) => ({ op: 'delete' as const, service: s, account: this.account(e) }))).catch(() => undefined);
+        this.hasPending = false;
+        return this.stored();
+      },
+    };
+  }
+
+  async save(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StoredCredential> {
+    return (await this.stage(certPem, keyPem, cluster)).commit();
   }
 
   async discardPending(): Promise<void> {
-    if (!this.wrotePending) return;
-    await (await loadKeytar()).deletePassword(this.service, this.account('pending-key')).catch(() => false);
+    if (!this.hasPending) return;
+    await this.run([{ op: 'delete', service: this.service, account: this.account('pending-key') }]).catch(() => false);
+    this.hasPending = false;
   }
 }
 
-/** The stored credential, for `kubejoin credential`. */
-export async function readKeychainCredential(env: NodeJS.ProcessEnv, nodeName: string, server: string): Promise<{ certPem: string; keyPem: string }> {
-  const keytar = await loadKeytar();
+const CERTS = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const KEY = /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/;
+
+/** The pair from the one `#credential` entry, or from the separate entries older versions wrote. */
+export async function readPair(env: NodeJS.ProcessEnv, nodeName: string, server: string, signal?: AbortSignal): Promise<{ certPem: string; keyPem: string } | undefined> {
   const service = keychainService(env);
-  const [keyPem, certPem] = await Promise.all([
-    keytar.getPassword(service, keychainAccount(nodeName, server, 'key')),
-    keytar.getPassword(service, keychainAccount(nodeName, server, 'cert')),
-  ]);
-  if (!keyPem || !certPem) {
-    throw new KubejoinError('store-failed', `no credential for node "${nodeName}" at ${server} in the keychain (service "${service}")`, {
-      hint: 'Join again with "kubejoin join … --store keychain".',
-    });
+  const [one, keyPem, certPem] = await runKeytar(
+    (['credential', 'key', 'cert'] as const).map((e) => ({ op: 'get' as const, service, account: keychainAccount(nodeName, server, e) })),
+    { env, ...(signal ? { signal } : {}) },
+  );
+  if (typeof one === 'string' && one) {
+    const certs = one.match(CERTS);
+    const key = one.match(KEY);
+    return certs && key ? { certPem: `${certs.join('\n')}\n`, keyPem: `${key[0]}\n` } : undefined;
   }
-  return { certPem, keyPem };
+  return typeof keyPem === 'string' && keyPem && typeof certPem === 'string' && certPem ? { certPem, keyPem } : undefined;
 }

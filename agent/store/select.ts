@@ -10,9 +10,9 @@ export type StoreChoice = { kind: 'keychain' | 'file'; reason: string };
  * Decides the store before any credential exists: `keychain` must be reachable (exit 7
  * otherwise), `file` is taken as asked, `auto` takes the keychain when one answers.
  */
-export async function chooseStore(kind: StoreKind, env: NodeJS.ProcessEnv): Promise<StoreChoice> {
+export async function chooseStore(kind: StoreKind, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<StoreChoice> {
   if (kind === 'file') return { kind: 'file', reason: 'file store requested (--store file)' };
-  const problem = await probeKeychain(env);
+  const problem = await probeKeychain(env, signal);
   if (kind === 'keychain') {
     if (problem) throw new KubejoinError('store-failed', `--store keychain was requested but ${problem}`, { hint: keychainHint() });
     return { kind: 'keychain', reason: 'keychain store requested (--store keychain)' };

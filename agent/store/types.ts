@@ -5,6 +5,21 @@ export interface ClusterRef {
   caPem: string;
 }
 
+/** A credential written to the store's staging area, not yet in place. */
+export interface StagedCredential {
+  /** Puts it in place (as one unit), drops the pending key. */
+  commit(): Promise<StoredCredential>;
+  /** Removes what was staged; the previous credential is untouched. */
+  abort(): Promise<void>;
+}
+
+/** A credential already in the store, as `join` finds it before asking for a new one. */
+export interface ExistingCredential {
+  certPem: string;
+  keyPem: string;
+  stored: StoredCredential;
+}
+
 /** Where a join keeps its key (from before the CSR is sent) and, at the end, its credential. */
 export interface CredentialStore {
   readonly kind: 'file' | 'keychain';
@@ -14,9 +29,13 @@ export interface CredentialStore {
   loadPendingKey(): Promise<string | undefined>;
   /** Saves the key before the CSR is sent, so a re-run reuses it. */
   savePendingKey(keyPem: string): Promise<void>;
-  /** Stores the issued certificate and key, writes the kubeconfig, drops the pending key. */
+  /** The credential already stored for this node (and cluster, keychain), if any. */
+  loadCredential(): Promise<ExistingCredential | undefined>;
+  /** Stages the issued certificate and key and the kubeconfig; nothing in place changes yet. */
+  stage(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StagedCredential>;
+  /** stage() then commit(). */
   save(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StoredCredential>;
-  /** After a failure that makes the pending key useless: removes what this join wrote. */
+  /** After a failure that makes the pending key useless: removes it (loaded or written by this run). */
   discardPending(): Promise<void>;
 }
 
@@ -29,4 +48,6 @@ export interface StoreTarget {
   env: NodeJS.ProcessEnv;
   /** The command kubectl runs as exec plugin for the keychain store. */
   credentialCommand?: { command: string; args: string[] };
+  /** The join's cancel/deadline: ends a keychain call in flight. */
+  signal?: AbortSignal;
 }

@@ -56,8 +56,15 @@ fi
 chmod 0755 "$RESOURCES/bin/kubejoin" || true
 ln -sf "$RESOURCES/bin/kubejoin" /usr/bin/kubejoin
 
-mkdir -p /etc/kubejoin
-chmod 0700 /etc/kubejoin
+# The provisioning directory: root writes it, the kiosk's user (add it to group kubejoin)
+# reads it, nobody else can (docs/kiosk.md). Files in it must be 0640 or 0600: the kiosk
+# refuses a provisioning or token file that other users can read.
+if ! getent group kubejoin >/dev/null 2>&1; then
+    groupadd --system kubejoin 2>/dev/null || addgroup --system kubejoin 2>/dev/null || true
+fi
+install -d -m 0750 -o root -g root /etc/kubejoin
+chgrp kubejoin /etc/kubejoin 2>/dev/null || true
+chmod 0750 /etc/kubejoin
 
 UNIT=kubejoin-join.service
 install -m 0644 "$RESOURCES/systemd/$UNIT" "/lib/systemd/system/$UNIT"

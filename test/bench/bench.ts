@@ -6,6 +6,9 @@
 //   5. API requests per join by verb and resource, from the apiserver audit log
 //   6. fleets of N joins at once in one process: the engine (Promise.all over join()) vs
 //      `refjoin --count N`
+//   7. the packaged executable (npm run package, issue 13): `--version` and a cold join beside
+//      `node -e 0` (the system's and its own runtime's), the Go path and the current CLI;
+//      peak RSS; the deb's size. Skipped, with the reason printed, when it is not built.
 // Medians over `runs` runs (default 5), runs interleaved so that machine noise hits every
 // contender alike. The cluster's controller-manager runs with --kube-api-qps=500
 // --kube-api-burst=1000 for every section (its default client limit, 20/30, caps CSR
@@ -24,6 +27,7 @@ import { worker, type BenchContext } from './context.js';
 import { figuresOf } from './figures.js';
 import { runFleets } from './fleet.js';
 import { hasGnuTime, lastJson, run, runWithPeakRss, type Ran } from './measure.js';
+import { findPackaged, packagedFigures } from './packaged.js';
 import { ensureRefjoin } from './refjoin.js';
 import { median, round } from './stats.js';
 import type { BenchOptions, BenchReport, CliResultEvent, GoSingle } from './types.js';
@@ -96,10 +100,16 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     // Sections 1, 3, 4: cold processes, interleaved (the order rotates every round); one
     // unmeasured round first warms the page cache. Wall-time runs and peak-RSS runs (under
     // GNU time) are separate, so that neither disturbs the other.
-    const KINDS = ['node', 'cli', 'cli-json', 'go', 'version'] as const;
-    type Kind = (typeof KINDS)[number];
-    const wall: Record<Kind, number[]> = { node: [], cli: [], 'cli-json': [], go: [], version: [] };
-    const rss: Record<Kind, number[]> = { node: [], cli: [], 'cli-json': [], go: [], version: [] };
+    type Kind = 'node' | 'cli' | 'cli-json' | 'go' | 'version' | 'pkg-node' | 'pkg-version' | 'pkg-cli';
+    const pkg = findPackaged();
+    if (pkg.missing.length) log(`section 7 (packaged executable) is partly or wholly skipped: missing ${pkg.missing.join('; ')}`);
+    const KINDS: Kind[] = [
+      'node', 'cli', 'cli-json', 'go', 'version',
+      ...(pkg.runtimeNode ? (['pkg-node'] as const) : []),
+      ...(pkg.exe ? (['pkg-version', 'pkg-cli'] as const) : []),
+    ];
+    const wall: Record<Kind, number[]> = { node: [], cli: [], 'cli-json': [], go: [], version: [], 'pkg-node': [], 'pkg-version': [], 'pkg-cli': [] };
+    const rss: Record<Kind, number[]> = { node: [], cli: [], 'cli-json': [], go: [], version: [], 'pkg-node': [], 'pkg-version': [], 'pkg-cli': [] };
     const goInProcess: GoSingle['phasesMs'][] = [];
     const cliWindows: Window[] = [];
     const goWindows: Window[] = [];
@@ -120,6 +130,17 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
           r = await exec(node, cliArgs(name, kind === 'cli-json'));
           if (!checkCli(r, name, kind === 'cli-json')) return;
           if (measure) cliWindows.push(r);
+          break;
+        case 'pkg-node':
+          r = await exec(pkg.runtimeNode!, ['-e', '0']);
+          break;
+        case 'pkg-version':
+          r = await exec(pkg.exe!, ['--version']);
+          if (r.code !== 0) failures.push(`packaged kubejoin --version: exit ${r.code}`);
+          break;
+        case 'pkg-cli':
+          r = await exec(pkg.exe!, cliArgs(name, false).slice(1));
+          if (!checkCli(r, name, false)) return;
           break;
         case 'go': {
           r = await exec(refjoin, goArgs(name));
@@ -176,6 +197,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const fleet = await runFleets(ctx, fleetSizes, fleetRuns);
 
     const figures = figuresOf({ wall, rss, goInProcess, warmOk, reqCli, reqEngine, reqGo, fleet, fleetSizes, fleetRuns });
+
+    // Section 7: the packaged executable.
+    figures.push(...packagedFigures(pkg, wall, rss));
 
     const goVersion = await promisify(execFile)('go', ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).then((r) => r.stdout.trim(), () => 'unknown');
     return {

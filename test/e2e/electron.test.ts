@@ -51,7 +51,9 @@ async function launch(args: string[] = []): Promise<{ app: ElectronApplication; 
   const app = await electron.launch({
     executablePath: binary.path,
     args: [...headless, root, ...args],
-    env: { ...process.env, KUBEJOIN_PROVISION: join(work, 'absent-provision.yaml') },
+    // Playwright drives the app through --inspect/--remote-debugging-port, which a kiosk refuses
+    // unless KUBEJOIN_ALLOW_DEBUGGING=1 (honoured only by an unpackaged app).
+    env: { ...process.env, KUBEJOIN_PROVISION: join(work, 'absent-provision.yaml'), KUBEJOIN_ALLOW_DEBUGGING: '1' },
   });
   const page = await app.firstWindow();
   await page.waitForLoadState('domcontentloaded');
@@ -123,7 +125,7 @@ describe('Electron app', () => {
   it('kiosk: full screen, and a malformed provisioning file shows what is wrong', async (t) => {
     if (skip(t)) return;
     const file = join(work, 'provision.yaml');
-    await writeFile(file, 'endpoint: 10.0.0.1:6443\ntokn: x\n');
+    await writeFile(file, 'endpoint: 10.0.0.1:6443\ntokn: x\n', { mode: 0o600 });
     const { app, page } = await launch(['--provision', file]);
     try {
       await page.locator('#kiosk-problems li').first().waitFor();

@@ -179,7 +179,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
     const file = joinPath(workDir, 'provision.yaml');
     const nodeName = `e2e-kiosk-${token.slice(0, 6)}`;
-    await writeFile(file, `endpoint: ${cluster.endpoint}\ntokenFile: kiosk-token\ncaCertHashes:\n  - ${cluster.caCertHash}\nnodeName: ${nodeName}\nstore: file\n`);
+    await writeFile(file, `endpoint: ${cluster.endpoint}\ntokenFile: kiosk-token\ncaCertHashes:\n  - ${cluster.caCertHash}\nnodeName: ${nodeName}\nstore: file\n`, { mode: 0o600 });
     const { page, logs } = await app.open('kiosk', 'light', ['kubejoin', '--provision', file]);
     await page.locator('#success').waitFor({ timeout: 60_000 });
     await page.locator('#kiosk-status', { hasText: 'Joined. This device is provisioned.' }).waitFor();
@@ -193,7 +193,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
 
   it('kiosk: a malformed provisioning file shows what is wrong in it, with a countdown to the next read', async () => {
     const file = joinPath(workDir, 'bad-provision.yaml');
-    await writeFile(file, `endpoint: https://${cluster.endpoint}\ntoken: kiosk1.zyxwvutsrqponmlk\ncaCertHashes: [sha256:abcd]\nnode: x\n`);
+    await writeFile(file, `endpoint: https://${cluster.endpoint}\ntoken: kiosk1.zyxwvutsrqponmlk\ncaCertHashes: [sha256:abcd]\nnode: x\n`, { mode: 0o600 });
     const { page, logs } = await app.open('kiosk-bad', 'light', ['kubejoin', '--provision', file]);
     await page.locator('#kiosk-problems li').first().waitFor();
     await page.locator('#kiosk-countdown', { hasText: /Checking the file again in \d+ s/ }).waitFor();

@@ -13,6 +13,8 @@ import type {
   WindowLike,
 } from '../../main/electron-api.js';
 
+import { FakeDialog } from './fake-dialog.js';
+
 type Listener = (...args: never[]) => unknown;
 
 class Emitter {
@@ -139,6 +141,10 @@ export class FakeApp extends Emitter implements AppLike {
   quit(): void {
     this.quits++;
   }
+  readonly exits: number[] = [];
+  exit(code: number): void {
+    this.exits.push(code);
+  }
 }
 
 export class FakeIpcMain implements IpcMainLike {
@@ -188,6 +194,7 @@ export class FakeSession implements SessionLike {
 
 export interface FakeElectron extends ElectronApi {
   app: FakeApp;
+  dialog: FakeDialog;
   ipcMain: FakeIpcMain;
   protocol: FakeProtocol;
   session: FakeSession;
@@ -204,6 +211,7 @@ export function fakeElectron(): FakeElectron {
   const menus: null[] = [];
   return {
     app,
+    dialog: new FakeDialog(),
     ipcMain: new FakeIpcMain(),
     protocol: new FakeProtocol(),
     session,

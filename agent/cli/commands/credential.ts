@@ -16,7 +16,7 @@ the kubeconfig that join writes; you do not need to run it yourself.`,
     if (!flags.server || !flags['node-name']) throw new UsageError('--server and --node-name are required');
     // Reads through an interrupted rotation's commit (agent/store/installed-keychain.ts).
     const service = keychainService(ctx.env);
-    const pair = await loadKeychainPair(service, flags['node-name'], flags.server);
+    const pair = await loadKeychainPair(ctx.env, flags['node-name'], flags.server);
     if (!pair) {
       throw new KubejoinError('store-failed', `no credential for node "${flags['node-name']}" at ${flags.server} in the keychain (service "${service}")`, {
         hint: 'Join again with "kubejoin join … --store keychain".',

@@ -44,6 +44,17 @@ export class TextRenderer {
   }
 
   private result(r: JoinResult): void {
+    if (r.ok && r.alreadyJoined) {
+      this.ctx.stdout.write(
+        `\nAlready joined as ${r.identity.username} (groups: ${r.identity.groups.join(', ')}): nothing was requested.\n` +
+          `  server:      ${r.server}\n` +
+          `  certificate: valid until ${r.certificate.notAfter}\n` +
+          `  stored in:   ${r.store.kind}: ${r.store.location}\n` +
+          `  kubeconfig:  ${r.store.kubeconfigPath}\n` +
+          `  To join again with a new key: kubejoin join … --force\n`,
+      );
+      return;
+    }
     if (r.ok) {
       this.ctx.stdout.write(
         `\nJoined as ${r.identity.username} (groups: ${r.identity.groups.join(', ')}) in ${r.durationMs} ms.\n` +

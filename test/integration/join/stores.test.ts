@@ -56,9 +56,9 @@ describe('kubejoin join against the real control plane: stores', () => {
     assert.doesNotMatch(kubeconfig, /PRIVATE KEY|client-key|client-certificate/);
     assert.match(kubeconfig, /client\.authentication\.k8s\.io\/v1/);
     const keytar = (await import('keytar')).default;
-    const cert = await keytar.getPassword(service, keychainAccount(node, cluster.server, 'cert'));
-    const key = await keytar.getPassword(service, keychainAccount(node, cluster.server, 'key'));
-    assert.ok(cert && key && Buffer.byteLength(cert) < 2500 && Buffer.byteLength(key) < 2500, 'separate entries under 2,500 bytes');
+    const pair = await keytar.getPassword(service, keychainAccount(node, cluster.server, 'credential'));
+    assert.ok(pair && /BEGIN CERTIFICATE[\s\S]+PRIVATE KEY/.test(pair) && Buffer.byteLength(pair) < 2500, 'certificate and key in one entry under 2,500 bytes');
+    assert.equal(await keytar.getPassword(service, keychainAccount(node, cluster.server, 'key')), null, 'no separate key entry');
     assert.equal(await keytar.getPassword(service, keychainAccount(node, cluster.server, 'pending-key')), null, 'pending key removed');
     const who = await whoami(join(dir, 'kc.conf'), env);
     assert.equal(who.username, `system:node:${node}`);

@@ -163,6 +163,14 @@ describe('deb scripts', () => {
     assert.match(s, /ln -sf "\$RESOURCES\/bin\/kubejoin" \/usr\/bin\/kubejoin/);
   });
 
+  it('creates /etc/kubejoin as root:kubejoin 0750: the kiosk user (group kubejoin) reads it, others cannot', async () => {
+    const s = await readFile(`${root}${config.deb.afterInstall}`, 'utf8');
+    assert.match(s, /getent group kubejoin .*\n\s+groupadd --system kubejoin/);
+    assert.match(s, /install -d -m 0750 -o root -g root \/etc\/kubejoin\nchgrp kubejoin \/etc\/kubejoin/);
+    assert.match(s, /chmod 0750 \/etc\/kubejoin/);
+    assert.doesNotMatch(s, /chmod 0700 \/etc\/kubejoin/);
+  });
+
   it('after-remove undoes it', async () => {
     const s = await readFile(`${root}${config.deb.afterRemove}`, 'utf8');
     for (const step of ['update-alternatives --remove', 'apparmor_parser --remove', 'disable "$UNIT"', 'rm -f "/lib/systemd/system/$UNIT"', 'rm -f /usr/bin/kubejoin']) {

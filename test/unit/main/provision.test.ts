@@ -68,7 +68,7 @@ describe('provisioning file', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kj-prov-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
-    await writeFile(join(dir, 'provision.yaml'), `endpoint: 10.0.0.1:6443\ntokenFile: token\ncaCertHashes: [${PIN}]\n`);
+    await writeFile(join(dir, 'provision.yaml'), `endpoint: 10.0.0.1:6443\ntokenFile: token\ncaCertHashes: [${PIN}]\n`, { mode: 0o640 });
     const r = await loadProvision(join(dir, 'provision.yaml'));
     assert.equal(r.ok && r.provision.request.token, TOKEN);
     const missing = await loadProvision(join(dir, 'nope.yaml'));

@@ -123,13 +123,13 @@ describe('main window', () => {
     assert.equal(electron.app.quits, 1);
   });
 
-  it('reloads the window after a renderer crash, at most 3 times a minute', async () => {
+  it('reloads the window after a renderer crash, at most 3 times a minute, then a message instead (test/unit/main/kiosk-guard.test.ts)', async () => {
     const { window, logs } = await startTestApp();
     window.webContents.emit('render-process-gone', new FakeEvent(), { reason: 'clean-exit', exitCode: 0 });
     assert.equal(window.webContents.reloads, 0);
     for (let i = 0; i < 5; i++) window.webContents.emit('render-process-gone', new FakeEvent(), { reason: 'crashed', exitCode: 139 });
     assert.equal(window.webContents.reloads, 3);
-    assert.ok(logs.some((l) => l.includes('not reloading again')));
+    assert.ok(logs.some((l) => l.includes("crashed 4 times in a minute (crashed): showing the join's state instead")));
   });
 
   it('after a reload, the window gets the join state back', async () => {

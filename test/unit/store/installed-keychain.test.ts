@@ -1,31 +1,42 @@
 // The keychain store's rotation commit, on the real Secret Service (gnome-keyring from
-// run-tests.sh): key and certificate are two entries, so a reader must recover from a kill
-// between their writes, the exec plugin (`kubejoin credential`) included.
+// run-tests.sh): the pair is one entry, written in one call; a rotation's own entries let an
+// interrupted one be finished; a reader (the exec plugin `kubejoin credential` included) also
+// recovers from the separate key/cert entries of older versions killed between their writes.
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../../agent/cli/main.js';
-import { InstalledKeychain, entryAccount, loadKeychainPair } from '../../../agent/store/installed-keychain.js';
-import { loadKeytar, probeKeychain, type Keytar } from '../../../agent/store/keychain.js';
+import { InstalledKeychain, loadKeychainPair } from '../../../agent/store/installed-keychain.js';
+import { keychainAccount, probeKeychain, type Entry } from '../../../agent/store/keychain.js';
+import { runKeytar } from '../../../agent/store/keytar-child.js';
 import { nodeCredential } from '../lifecycle/node-cert.js';
 
 const SERVER = 'https://10.0.0.1:6443';
 const NODE = 'kc-unit';
 const SERVICE = `kubejoin-unit-${process.pid}`;
 const day = 86_400_000;
+const ENV = { ...process.env, KUBEJOIN_KEYCHAIN_SERVICE: SERVICE };
 let problem: string | undefined;
-let keytar: Keytar;
 
+async function accounts(): Promise<string[]> {
+  const [found] = await runKeytar([{ op: 'find', service: SERVICE }], { env: ENV });
+  return Array.isArray(found) ? found.sort() : [];
+}
 before(async () => {
   problem = await probeKeychain(process.env);
-  if (!problem) keytar = await loadKeytar();
 });
 after(async () => {
   if (problem) return;
-  for (const c of await keytar.findCredentials(SERVICE)) await keytar.deletePassword(SERVICE, c.account);
+  await runKeytar((await accounts()).map((account) => ({ op: 'delete' as const, service: SERVICE, account })), { env: ENV });
 });
 
-const set = (entry: Parameters<typeof entryAccount>[2], value: string): Promise<void> => keytar.setPassword(SERVICE, entryAccount(NODE, SERVER, entry), value);
+const set = async (entry: Entry, value: string): Promise<void> => {
+  await runKeytar([{ op: 'set', service: SERVICE, account: keychainAccount(NODE, SERVER, entry), password: value }], { env: ENV });
+};
+const remove = async (...entries: Entry[]): Promise<void> => {
+  await runKeytar(entries.map((e) => ({ op: 'delete' as const, service: SERVICE, account: keychainAccount(NODE, SERVER, e) })), { env: ENV });
+};
+const pairEntry = (p: { certPem: string; keyPem: string }): string => `${p.certPem.trim()}\n${p.keyPem.trim()}\n`;
 
 async function credentialPlugin(): Promise<{ code: number; certPem?: string; keyPem?: string; err: string }> {
   const out = new PassThrough();
@@ -45,9 +56,8 @@ describe('keychain rotation commit (real Secret Service)', () => {
     if (problem) return t.skip(`SKIP: no reachable keychain here (${problem}); npm test runs inside dbus-run-session with gnome-keyring`);
     const old = await nodeCredential(NODE, new Date(Date.now() - day), new Date(Date.now() + day));
     const next = await nodeCredential(NODE, new Date(Date.now() - day), new Date(Date.now() + day));
-    const store = new InstalledKeychain('/nonexistent/k.conf', { server: SERVER, caPem: '' }, NODE, SERVER, { KUBEJOIN_KEYCHAIN_SERVICE: SERVICE });
-    await set('key', old.keyPem);
-    await set('cert', old.certPem);
+    const store = new InstalledKeychain('/nonexistent/k.conf', { server: SERVER, caPem: '' }, NODE, SERVER, ENV);
+    await set('credential', pairEntry(old));
 
     // Killed after the rotation key (before the CSR or while it waits): the old pair.
     await set('rotation-key', next.keyPem);
@@ -59,25 +69,29 @@ describe('keychain rotation commit (real Secret Service)', () => {
     assert.equal((await store.load())?.certPem, old.certPem);
     assert.equal((await store.loadUncommitted())?.certPem, next.certPem);
 
-    // Killed between writing `key` and `cert`: they do not match; the rotation pair is used.
+    // An older version's separate entries, killed between writing `key` and `cert`: they do
+    // not match; the rotation pair is used.
+    await remove('credential');
     await set('key', next.keyPem);
-    const mid = await loadKeychainPair(SERVICE, NODE, SERVER);
+    await set('cert', old.certPem);
+    const mid = await loadKeychainPair(ENV, NODE, SERVER);
     assert.deepEqual(mid, { certPem: next.certPem, keyPem: next.keyPem });
     const plugin = await credentialPlugin();
     assert.equal(plugin.code, 0, plugin.err);
     assert.equal(plugin.certPem, next.certPem, 'kubectl gets the matching new pair');
     assert.equal(plugin.keyPem, next.keyPem);
 
-    // The whole commit: the new pair, no rotation entries left.
+    // The whole commit: the new pair in the one entry, no rotation or older entries left.
     await store.replace(next.certPem, next.keyPem);
     assert.deepEqual(await store.load(), { certPem: next.certPem, keyPem: next.keyPem });
-    assert.deepEqual((await keytar.findCredentials(SERVICE)).map((c) => c.account).sort(), [entryAccount(NODE, SERVER, 'cert'), entryAccount(NODE, SERVER, 'key')]);
+    assert.deepEqual(await accounts(), [keychainAccount(NODE, SERVER, 'credential')]);
   });
 
   it('a key and certificate that do not match, with nothing to recover from: exit 7 with what to do', async (t) => {
     if (problem) return t.skip(`SKIP: no reachable keychain here (${problem})`);
     const a = await nodeCredential(NODE, new Date(Date.now() - day), new Date(Date.now() + day));
     const b = await nodeCredential(NODE, new Date(Date.now() - day), new Date(Date.now() + day));
+    await remove('credential', 'rotation-key', 'rotation-cert');
     await set('key', a.keyPem);
     await set('cert', b.certPem);
     const plugin = await credentialPlugin();

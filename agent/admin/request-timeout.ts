@@ -1,0 +1,43 @@
+import type https from 'node:https';
+import { KubejoinError, UsageError } from '../errors.js';
+import { parseDuration } from '../protocol/duration.js';
+import type { ApiOp } from './rbac-errors.js';
+
+// kubectl's --request-timeout for every admin call (docs/protocol.md §7): "0" means none,
+// a bare number is seconds, otherwise a Go duration. kubejoin's default is 30 s: an API
+// server that accepts the connection and never answers must not hang a command.
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export function parseRequestTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_REQUEST_TIMEOUT_MS;
+  const text = value.trim();
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : parseDuration(text);
+  if (ms === undefined) throw new UsageError(`--request-timeout "${value}" is not a duration: use e.g. 30s, 1m, or 0 for none`);
+  return ms;
+}
+
+/**
+ * Runs one API call within `ms` (0: unbounded). On expiry the connections the call opened are
+ * destroyed (client-node 1.x takes no AbortSignal) and the call fails as a timeout (exit 6).
+ */
+export async function bounded<T>(ms: number, server: string, op: ApiOp, agents: Set<https.Agent>, fn: () => Promise<T>): Promise<T> {
+  if (ms <= 0) return fn();
+  agents.clear();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      for (const agent of agents) agent.destroy();
+      reject(
+        new KubejoinError('timeout', `the API server ${server} did not answer within ${ms / 1000} s (--request-timeout) to ${op.verb} ${op.resource}${op.name ? ` ${op.name}` : ''}`, {
+          hint: 'Check that the API server is up and reachable, or raise --request-timeout.',
+        }),
+      );
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

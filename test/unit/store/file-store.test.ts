@@ -1,0 +1,108 @@
+// The file store's safety rules on a real file system (docs/stores.md §1): symlinks not
+// followed, only our temporaries swept, cleanup never removes a directory, a journal
+// finished by the next run and never turned into a rename of anything else.
+import assert from 'node:assert/strict';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { KubejoinError } from '../../../agent/errors.js';
+import { FileStore, JOURNAL, PENDING_KEY } from '../../../agent/store/file.js';
+import { TMP_PREFIX } from '../../../agent/store/fs-atomic.js';
+
+async function dir(t: TestContext): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'kj-store-'));
+  t.after(() => rm(d, { recursive: true, force: true }));
+  return d;
+}
+
+const store = (d: string, certDir = join(d, 'pki')): FileStore => new FileStore({ nodeName: 'n', server: 'https://x', certDir, kubeconfigOut: join(d, 'kubelet.conf'), env: {} }, 'test');
+
+async function fails(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => err instanceof KubejoinError && err.category === 'store-failed' && pattern.test(err.message));
+}
+
+describe('file store: symlinks, sweeping, cleanup, journal', () => {
+  it('invalid: a certDir that is a symlink is refused (exit 7), nothing written through it', async (t) => {
+    const d = await dir(t);
+    const elsewhere = join(d, 'elsewhere');
+    await mkdir(elsewhere);
+    await symlink(elsewhere, join(d, 'pki'));
+    await fails(store(d).savePendingKey('KEY'), /pki: it is a symbolic link, which kubejoin does not follow there \(ELOOP\)/);
+    assert.deepEqual(await readdir(elsewhere), []);
+  });
+
+  it('invalid: a pending key that is a symlink is not read through (ELOOP)', async (t) => {
+    const d = await dir(t);
+    await mkdir(join(d, 'pki'), { mode: 0o700 });
+    await writeFile(join(d, 'secret'), 'NOT A KEY');
+    await symlink(join(d, 'secret'), join(d, 'pki', PENDING_KEY));
+    await fails(store(d).loadPendingKey(), /kubelet-client\.key\.tmp: it is a symbolic link/);
+  });
+
+  it('valid: chmod of certDir goes through a descriptor: the directory becomes 0700, a symlinked target never changes', async (t) => {
+    const d = await dir(t);
+    await mkdir(join(d, 'pki'), { mode: 0o755 });
+    await chmod(join(d, 'pki'), 0o755);
+    const s = store(d);
+    await s.savePendingKey('-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n');
+    const cert = '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n';
+    await s.save(cert, '-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n', { server: 'https://x', caPem: cert });
+    assert.equal((await stat(join(d, 'pki'))).mode & 0o777, 0o700);
+    assert.equal((await stat(join(d, 'pki', 'kubelet-client-current.pem'))).mode & 0o777, 0o600);
+    assert.deepEqual((await readdir(join(d, 'pki'))).sort(), ['kubelet-client-current.pem'], 'pending key, journal and temporaries gone');
+  });
+
+  it('valid: a kubeconfig path that is a symlink is replaced, not written through', async (t) => {
+    const d = await dir(t);
+    await writeFile(join(d, 'target'), 'UNTOUCHED');
+    await symlink(join(d, 'target'), join(d, 'kubelet.conf'));
+    const cert = '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n';
+    await store(d).save(cert, '-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n', { server: 'https://x', caPem: cert });
+    assert.equal(await readFile(join(d, 'target'), 'utf8'), 'UNTOUCHED');
+    assert.ok((await lstat(join(d, 'kubelet.conf'))).isFile());
+  });
+
+  it('valid: at start only our temporaries are swept; other files and directories stay', async (t) => {
+    const d = await dir(t);
+    await mkdir(join(d, 'pki'));
+    for (const f of [`${TMP_PREFIX}kubelet-client-current.pem.abc`, `${TMP_PREFIX}kubelet.conf.def`, '.other.tmp', 'notes']) await writeFile(join(d, 'pki', f), 'x');
+    await mkdir(join(d, 'pki', `${TMP_PREFIX}dir`));
+    await writeFile(join(d, `${TMP_PREFIX}kubelet.conf.123`), 'x');
+    assert.equal(await store(d).loadPendingKey(), undefined);
+    assert.deepEqual((await readdir(join(d, 'pki'))).sort(), ['.kubejoin-tmp.dir', '.other.tmp', 'notes']);
+    assert.ok(!(await readdir(d)).some((f) => f.startsWith(TMP_PREFIX)));
+  });
+
+  it('valid: discardPending removes the pending key and nothing else, never a directory it created', async (t) => {
+    const d = await dir(t);
+    const deep = join(d, 'a', 'b', 'pki');
+    const s = store(d, deep);
+    await s.savePendingKey('KEY');
+    await writeFile(join(d, 'a', 'other-program-file'), 'keep me');
+    await s.discardPending();
+    assert.deepEqual(await readdir(deep), []);
+    assert.equal(await readFile(join(d, 'a', 'other-program-file'), 'utf8'), 'keep me');
+  });
+
+  it('valid: a journal left by a killed commit is finished; entries that are not ours or not our targets are ignored', async (t) => {
+    const d = await dir(t);
+    await mkdir(join(d, 'pki'));
+    const pem = join(d, 'pki', 'kubelet-client-current.pem');
+    const tmp = join(d, 'pki', `${TMP_PREFIX}kubelet-client-current.pem.aaa`);
+    await writeFile(tmp, 'NEW PAIR');
+    await writeFile(join(d, 'victim'), 'VICTIM');
+    await writeFile(
+      join(d, 'pki', JOURNAL),
+      JSON.stringify([
+        { tmp, path: pem },
+        { tmp: join(d, 'victim'), path: join(d, 'kubelet.conf') },
+        { tmp: join(d, 'pki', `${TMP_PREFIX}x`), path: join(d, 'elsewhere') },
+      ]),
+    );
+    await store(d).loadPendingKey();
+    assert.equal(await readFile(pem, 'utf8'), 'NEW PAIR');
+    assert.equal(await readFile(join(d, 'victim'), 'utf8'), 'VICTIM', 'not renamed: not one of our temporaries');
+    assert.deepEqual((await readdir(join(d, 'pki'))).sort(), ['kubelet-client-current.pem']);
+  });
+});
