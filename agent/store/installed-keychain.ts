@@ -153,7 +153,7 @@ export async function loadKeychainPair(env: NodeJS.ProcessEnv, nodeName: string,
   try {
     current = await readPair(env, nodeName, server);
   } catch (err) {
-    throw keychainFailure('read the credential', err);
+    throw keychainFailure(`read the credential of node "${nodeName}"`, err);
   }
   if (current && pairMatches(current.certPem, current.keyPem)) return current;
   const rotated = await matchingPair(env, nodeName, server, 'rotation-key', 'rotation-cert');

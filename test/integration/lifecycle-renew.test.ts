@@ -25,11 +25,13 @@ async function filePair(m: Joined): Promise<{ cert: X509Certificate; keyPem: str
 }
 
 async function keychainPair(m: Joined): Promise<{ cert: X509Certificate; keyPem: string }> {
+  // The pair is the one `#credential` entry (docs/stores.md §2): certificate, then key.
   const keytar = (await import('keytar')).default;
   const service = m.env.KUBEJOIN_KEYCHAIN_SERVICE!;
-  const cert = await keytar.getPassword(service, keychainAccount(m.node, cluster.server, 'cert'));
-  const key = await keytar.getPassword(service, keychainAccount(m.node, cluster.server, 'key'));
-  assert.ok(cert && key);
+  const entry = await keytar.getPassword(service, keychainAccount(m.node, cluster.server, 'credential'));
+  const cert = entry?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0];
+  const key = entry?.match(/-----BEGIN EC PRIVATE KEY-----[\s\S]+?-----END EC PRIVATE KEY-----/)?.[0];
+  assert.ok(cert && key, 'the #credential entry holds a certificate and a key');
   return { cert: new X509Certificate(cert), keyPem: key };
 }
 
@@ -99,6 +101,6 @@ describe('kubejoin renew', () => {
     const m = await joinMachine(t, cluster, 'keychain', env);
     await renewAndCheck(m, keychainPair);
     const accounts = await keychainAccounts(env);
-    assert.deepEqual(accounts, [keychainAccount(m.node, cluster.server, 'cert'), keychainAccount(m.node, cluster.server, 'key')], 'no rotation entries left');
+    assert.deepEqual(accounts, [keychainAccount(m.node, cluster.server, 'credential')], 'the one pair entry, no rotation entries left');
   });
 });

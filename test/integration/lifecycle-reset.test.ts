@@ -70,12 +70,12 @@ describe('kubejoin reset', () => {
     const keytar = (await import('keytar')).default;
     const stray = keychainAccount('stray-node', cluster.server, 'pending-key');
     await keytar.setPassword(env.KUBEJOIN_KEYCHAIN_SERVICE!, stray, 'placeholder');
-    assert.equal((await keychainAccounts(env)).length, 3);
+    assert.equal((await keychainAccounts(env)).length, 2, 'the #credential entry and the stray pending key');
 
     const r = await lc(m, ['reset', '--force']);
     assert.equal(r.code, 0, r.stderr);
     const service = env.KUBEJOIN_KEYCHAIN_SERVICE!;
-    for (const [what, entry] of [['private key', 'key'], ['client certificate', 'cert']] as const) {
+    for (const [what, entry] of [['client certificate and key', 'credential']] as const) {
       assert.ok(r.stdout.includes(`${what}: keychain service "${service}", account "${keychainAccount(m.node, cluster.server, entry)}"`), what);
     }
     assert.ok(r.stdout.includes(`key of an unfinished join: keychain service "${service}", account "${stray}"`));

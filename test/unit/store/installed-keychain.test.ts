@@ -37,6 +37,8 @@ const remove = async (...entries: Entry[]): Promise<void> => {
   await runKeytar(entries.map((e) => ({ op: 'delete' as const, service: SERVICE, account: keychainAccount(NODE, SERVER, e) })), { env: ENV });
 };
 const pairEntry = (p: { certPem: string; keyPem: string }): string => `${p.certPem.trim()}\n${p.keyPem.trim()}\n`;
+/** PEM text as the store returns it: each block ends with a newline. */
+const pem = (text: string | undefined): string | undefined => (text === undefined ? undefined : `${text.trim()}\n`);
 
 async function credentialPlugin(): Promise<{ code: number; certPem?: string; keyPem?: string; err: string }> {
   const out = new PassThrough();
@@ -61,13 +63,13 @@ describe('keychain rotation commit (real Secret Service)', () => {
 
     // Killed after the rotation key (before the CSR or while it waits): the old pair.
     await set('rotation-key', next.keyPem);
-    assert.equal((await store.load())?.certPem, old.certPem);
+    assert.equal((await store.load())?.certPem, pem(old.certPem));
     assert.equal(await store.loadUncommitted(), undefined);
 
     // Killed after rotation-cert (verified, not committed): the old pair, and the rotation is finishable.
     await set('rotation-cert', next.certPem);
-    assert.equal((await store.load())?.certPem, old.certPem);
-    assert.equal((await store.loadUncommitted())?.certPem, next.certPem);
+    assert.equal((await store.load())?.certPem, pem(old.certPem));
+    assert.equal(pem((await store.loadUncommitted())?.certPem), pem(next.certPem));
 
     // An older version's separate entries, killed between writing `key` and `cert`: they do
     // not match; the rotation pair is used.
@@ -75,15 +77,15 @@ describe('keychain rotation commit (real Secret Service)', () => {
     await set('key', next.keyPem);
     await set('cert', old.certPem);
     const mid = await loadKeychainPair(ENV, NODE, SERVER);
-    assert.deepEqual(mid, { certPem: next.certPem, keyPem: next.keyPem });
+    assert.deepEqual(mid && { certPem: pem(mid.certPem), keyPem: pem(mid.keyPem) }, { certPem: pem(next.certPem), keyPem: pem(next.keyPem) });
     const plugin = await credentialPlugin();
     assert.equal(plugin.code, 0, plugin.err);
-    assert.equal(plugin.certPem, next.certPem, 'kubectl gets the matching new pair');
-    assert.equal(plugin.keyPem, next.keyPem);
+    assert.equal(pem(plugin.certPem), pem(next.certPem), 'kubectl gets the matching new pair');
+    assert.equal(pem(plugin.keyPem), pem(next.keyPem));
 
     // The whole commit: the new pair in the one entry, no rotation or older entries left.
     await store.replace(next.certPem, next.keyPem);
-    assert.deepEqual(await store.load(), { certPem: next.certPem, keyPem: next.keyPem });
+    assert.deepEqual(await store.load(), { certPem: pem(next.certPem), keyPem: pem(next.keyPem) });
     assert.deepEqual(await accounts(), [keychainAccount(NODE, SERVER, 'credential')]);
   });
 
