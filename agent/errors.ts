@@ -1,4 +1,4 @@
-import { EXIT_CODES, type ErrorCategory, type ErrorInfo } from './contract/index.js';
+import { EXIT_CODES, maskTokenShapes, type ErrorCategory, type ErrorInfo } from './contract/index.js';
 
 /**
  * A failure with a category (hence an exit code), a message a person understands and,
@@ -9,10 +9,12 @@ export class KubejoinError extends Error {
   readonly hint: string | undefined;
 
   constructor(category: ErrorCategory, message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Whatever a message quotes (a mistyped value, a server's answer), a token-shaped secret
+    // never gets into it.
+    super(maskTokenShapes(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'KubejoinError';
     this.category = category;
-    this.hint = options.hint;
+    this.hint = options.hint === undefined ? undefined : maskTokenShapes(options.hint);
   }
 
   get exitCode(): number {
@@ -38,7 +40,7 @@ export class UsageError extends KubejoinError {
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof KubejoinError) return err.toInfo();
   const message = err instanceof Error ? err.message : String(err);
-  return { category: 'internal', exitCode: EXIT_CODES.internal, message: `internal error: ${message}` };
+  return { category: 'internal', exitCode: EXIT_CODES.internal, message: maskTokenShapes(`internal error: ${message}`) };
 }
 
 /**

@@ -10,7 +10,7 @@
 //   retryDelaySeconds: 30                   # optional: first retry delay (doubles, at most 5 min)
 //
 // A malformed file yields every problem in it, each with its line, and never the token.
-import { readFile } from 'node:fs/promises';
+import { readBoundedFile } from '../agent/protocol/bounded-file.js';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import { STORE_KINDS, joinRequestProblems, type JoinRequest, type StoreKind } from '../agent/contract/index.js';
@@ -41,7 +41,7 @@ type Key = (typeof KEYS)[number];
 
 export async function loadProvision(
   path: string,
-  read: (p: string) => Promise<string> = (p) => readFile(p, 'utf8'),
+  read: (p: string) => Promise<string> = (p) => readBoundedFile(p, p),
   check: { platform: NodeJS.Platform; mode?: ModeOf } = { platform: process.platform },
 ): Promise<ProvisionResult> {
   let text: string;
@@ -50,7 +50,7 @@ export async function loadProvision(
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { ok: false, missing: true, problems: [`no provisioning file at ${path}`] };
-    return { ok: false, missing: false, problems: [`${path}: cannot read it (${code ?? String(err)})`] };
+    return { ok: false, missing: false, problems: [code ? `${path}: cannot read it (${code})` : (err as Error).message] };
   }
   const open = await tooOpen(path, check.platform, check.mode);
   if (open) return { ok: false, missing: false, problems: [open] };
@@ -65,11 +65,11 @@ export async function loadProvision(
 
 export async function parseProvision(text: string, path: string, readTokenFile: (p: string) => Promise<string>): Promise<ProvisionResult> {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const problems: string[] = [];
   const at = (offset: number | undefined): string => (offset === undefined ? path : `${path}:${lines.linePos(offset).line}`);
   // Messages are built from the parser's first line only (no code frame that could quote a token).
-  const say = (where: string, message: string): void => void problems.push(`${where}: ${message}`);
+  const say = (where: string, message: string): void => void problems.push(redactText(`${where}: ${message}`, []));
 
   for (const err of doc.errors) say(at(err.pos[0]), err.message.split('\n')[0] ?? err.code);
   if (problems.length > 0) return failed(problems);

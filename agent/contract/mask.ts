@@ -18,9 +18,16 @@ export const TOKEN_SHAPE = new RegExp(`(${ID})\\.${SECRET}`, 'gi');
 /** The CLI's mask: as long as a secret, so a masked token still reads as one. */
 export const SECRET_MASK = '****************';
 
+/**
+ * A secret part: 16 characters after `<id>.`, found even where token shapes overlap
+ * ("x1.abcdef.<secret>": matching left to right alone would mask the wrong run and leave
+ * the real secret; the look-behind finds both).
+ */
+const SECRET_AFTER_ID = new RegExp(`(?<=${ID}\\.)${SECRET}`, 'gi');
+
 /** `text` with the secret part of every token-shaped string replaced by `mask` (the id stays). */
 export function maskTokenShapes(text: string, mask: string = SECRET_MASK): string {
-  return text.replace(TOKEN_SHAPE, (_m, id: string) => `${id}.${mask}`);
+  return text.replace(SECRET_AFTER_ID, mask);
 }
 
 /**

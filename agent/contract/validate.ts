@@ -76,6 +76,17 @@ export function nodeNameProblem(value: string): string | undefined {
 }
 
 /** Every problem with a join request, before any network traffic. */
+/** The longest delay a JavaScript timer holds (2^31-1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Why a duration in ms cannot be a deadline: not positive, over what a timer holds, or finer than 1 ms. */
+export function timerDurationProblem(ms: number): string | undefined {
+  if (!Number.isFinite(ms) || ms <= 0) return 'must be a positive duration';
+  if (ms > MAX_TIMER_MS) return 'is longer than a timer can hold: use at most 596h (about 24 days)';
+  if (!Number.isInteger(ms)) return 'is finer than the 1 ms a timer counts in: use whole milliseconds (e.g. 2ms, not 1500us)';
+  return undefined;
+}
+
 export function joinRequestProblems(req: JoinRequest): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const add = (field: keyof JoinRequest, message: string | undefined): void => {
@@ -105,7 +116,8 @@ export function joinRequestProblems(req: JoinRequest): FieldProblem[] {
   }
   if (req.proxy !== undefined) add('proxy', proxyProblem(req.proxy));
   for (const [field, v] of [['discoveryTimeoutMs', req.discoveryTimeoutMs], ['timeoutMs', req.timeoutMs]] as const) {
-    if (v !== undefined && (!Number.isFinite(v) || v <= 0)) add(field, `${field} must be a positive duration`);
+    const problem = v === undefined ? undefined : timerDurationProblem(v);
+    if (problem) add(field, `${field} ${problem}`);
   }
   return problems;
 }

@@ -1,7 +1,7 @@
-import type https from 'node:https';
 import { KubejoinError } from '../errors.js';
-import { request, statusMessage, TransportError } from '../transport/http.js';
-import { CSR_PATH, SIGNER_NAME, USAGES, type CsrObject } from './api.js';
+import { BodyLimitError, isTlsVerificationError, request, statusMessage, TransportError, type Response, type TrustAgent } from '../transport/http.js';
+import { GaveUp, isTransientStatus, retrying, transientStatus, type Attempt } from '../transport/retry.js';
+import { CSR_PATH, MalformedObjectError, parseCsrObject, SIGNER_NAME, USAGES, type CsrObject } from './api.js';
 import type { ClientKey } from './key.js';
 import { csrName } from './name.js';
 import { createCsrPem, parseCsrPem, type Subject } from './pkcs10.js';
@@ -18,13 +18,17 @@ export interface RequestedCsr {
 
 export interface ApiClient {
   server: string;
-  agent: https.Agent;
+  agent: TrustAgent;
   /** Agent for the long-lived watch (default: `agent`). */
-  watchAgent?: https.Agent;
+  watchAgent?: TrustAgent;
   /** Bootstrap token (a join). Absent: the agent carries the node's client certificate (a rotation). */
   bearer?: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Told before each retry of a transient failure. */
+  onRetry?: (reason: string, attempt: number) => void;
+  /** Wait before attempt n of a retry (default: capped exponential backoff with jitter). */
+  delayMs?: (attempt: number) => number;
 }
 
 /** Maps 401/403 with the bootstrap token to "token refused" (exit 4). */
@@ -43,8 +47,30 @@ export function refusal(status: number, body: string, what: string): KubejoinErr
   return undefined;
 }
 
+/** A transport failure as the join's error: a TLS failure is exit 3, an oversized answer exit 3, the rest a timeout (exit 6). */
 export function transportFailure(err: unknown, server: string): unknown {
-  return err instanceof TransportError ? new KubejoinError('timeout', `cannot reach the API server ${server}: ${err.message}`) : err;
+  if (err instanceof BodyLimitError) return new KubejoinError('untrusted-cluster', `the API server ${server} sent an answer over the limit: ${err.message}`);
+  if (err instanceof TransportError && isTlsVerificationError(err)) {
+    return new KubejoinError('untrusted-cluster', `the API server ${server} could not be verified with the pinned CA: ${err.message}`);
+  }
+  if (err instanceof TransportError || err instanceof GaveUp) return new KubejoinError('timeout', `cannot reach the API server ${server}: ${err.message}`);
+  if (err instanceof MalformedObjectError) return new KubejoinError('internal', `unexpected answer from the API server ${server}: ${err.message}`);
+  return err;
+}
+
+/**
+ * One API call retried while it fails transiently (429 with Retry-After, 5xx, refused, reset,
+ * stalled) until the join's deadline; any other answer is returned as it is.
+ */
+export function callApi(api: ApiClient, what: string, call: () => Promise<Response>): Promise<Response> {
+  return retrying<Response>(async (): Promise<Attempt<Response>> => {
+    const res = await call();
+    return isTransientStatus(res.status) ? transientStatus(res.status, res.headers, what) : { done: true, value: res };
+  }, {
+    ...(api.signal ? { signal: api.signal } : {}),
+    onRetry: (reason, attempt) => api.onRetry?.(`${reason}; retrying (attempt ${attempt})`, attempt),
+    ...(api.delayMs ? { delayMs: api.delayMs } : {}),
+  });
 }
 
 /**
@@ -67,23 +93,25 @@ export async function requestCertificate(api: ApiClient, key: ClientKey, subject
   };
   const common = { agent: api.agent, bearer: api.bearer, timeoutMs: api.timeoutMs, ...(api.signal ? { signal: api.signal } : {}) };
   try {
-    const created = await request({ ...common, url: `${api.server}${CSR_PATH}`, method: 'POST', body });
+    // A create whose answer was lost is retried; the name is deterministic, so a retry that
+    // finds it (409) reuses it below: exactly one CSR whatever the network did.
+    const created = await callApi(api, 'creating the certificate signing request', () => request({ ...common, url: `${api.server}${CSR_PATH}`, method: 'POST', body, what: 'the created certificate signing request' }));
     if (created.status === 201 || created.status === 200) {
-      const obj = JSON.parse(created.body) as CsrObject;
+      const obj = parseCsrObject(created.body, 'the created certificate signing request');
       return { name, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, reused: false, object: obj };
     }
     const refused = refusal(created.status, created.body, 'creating the certificate signing request');
     if (refused) throw refused;
     if (created.status !== 409) {
-      throw new KubejoinError('certificate-denied', `the API server rejected the certificate signing request (HTTP ${created.status}): ${statusMessage(created.body) ?? created.body.slice(0, 200)}`);
+      throw new KubejoinError('internal', `unexpected answer to the certificate signing request (HTTP ${created.status}): ${statusMessage(created.body) ?? created.body.slice(0, 200)}`);
     }
-    const found = await request({ ...common, url: `${api.server}${CSR_PATH}/${name}` });
+    const found = await callApi(api, 'reading the existing certificate signing request', () => request({ ...common, url: `${api.server}${CSR_PATH}/${name}`, what: 'the certificate signing request' }));
     const refusedGet = refusal(found.status, found.body, 'reading the existing certificate signing request');
     if (refusedGet) throw refusedGet;
     if (found.status !== 200) {
-      throw new KubejoinError('certificate-denied', `the certificate signing request ${name} exists but cannot be read (HTTP ${found.status})`);
+      throw new KubejoinError('internal', `the certificate signing request ${name} exists but cannot be read (HTTP ${found.status})`);
     }
-    const obj = JSON.parse(found.body) as CsrObject;
+    const obj = parseCsrObject(found.body, `the certificate signing request ${name}`);
     ensureCompatible(obj, key, subject);
     return { name, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, reused: true, object: obj };
   } catch (err) {

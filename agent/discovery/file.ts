@@ -1,82 +1,123 @@
-import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { KubejoinError } from '../errors.js';
-import { createAgent, isTlsVerificationError, request, sharedAgent, TransportError } from '../transport/http.js';
+import { KubejoinError, UsageError } from '../errors.js';
+import { BodyLimitError, createAgent, isTlsVerificationError, LIMITS, request, sharedAgent, TransportError } from '../transport/http.js';
+import { GaveUp, isTransientStatus, retrying, transientStatus, type Attempt } from '../transport/retry.js';
 import { describeRoute, type ProxyConfig } from '../transport/proxy.js';
+import { readBoundedFile, readBoundedFileSync } from '../protocol/bounded-file.js';
 import { isSkewed, readServerDate, skewWarning, type ClockReading } from '../protocol/clock-skew.js';
-import { certificateTimeHint, clockFailure, readClockAnonymously } from './clock.js';
 import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
+import { certificateTimeHint, clockFailure, readClockAnonymously } from './clock.js';
 import type { DiscoveredCluster, DiscoveryRun, DiscoverySource } from './index.js';
 import { checkPinnedCA } from './pins.js';
 
 // File discovery (--discovery-file): a kubeconfig supplies server and CA. A path is read
-// from disk; an https URL is fetched with the system's trust store. No JWS check.
+// from disk (at most 64 KiB); an https URL is fetched with the system's trust store,
+// verification explicit whatever the environment says (at most 1 MiB). No JWS check.
+// Transient failures are retried until the discovery deadline.
 
-interface FileOptions {
+export interface FileRun {
+  /** Bound on one request. */
   timeoutMs: number;
+  /** The discovery deadline (and the join's cancel): ends retries and aborts requests. */
   signal?: AbortSignal;
   proxy?: ProxyConfig | undefined;
+  onRetry?: (reason: string, attempt: number) => void;
+  delayMs?: (attempt: number) => number;
 }
 
-export async function loadDiscoveryFile(source: string, opts: FileOptions): Promise<ClusterEntry> {
-  if (/^https:\/\//i.test(source)) {
-    let text: string;
-    // The system's trust store (no CA given), through the proxy when one is set.
-    const agent = createAgent({ proxy: opts.proxy });
-    try {
-      const res = await request({ url: source, agent, timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
-      if (res.status !== 200) throw new KubejoinError('invalid-input', `the discovery file ${source} answered HTTP ${res.status}`);
-      text = res.body;
-    } catch (err) {
-      if (err instanceof TransportError) {
-        throw new KubejoinError('timeout', `cannot fetch the discovery file ${source}: ${err.message}`);
-      }
-      throw err;
-    } finally {
-      agent.destroy();
+function retryOpts(opts: FileRun): Parameters<typeof retrying>[1] {
+  return {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onRetry: (reason, attempt) => opts.onRetry?.(`${reason}; retrying (attempt ${attempt})`, attempt),
+    ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
+  };
+}
+
+async function fetchDiscoveryUrl(source: string, opts: FileRun): Promise<string> {
+  // The system's trust store (no CA given), through the proxy when one is set.
+  const agent = createAgent({ proxy: opts.proxy });
+  try {
+    return await retrying<string>(async (): Promise<Attempt<string>> => {
+      const res = await request({
+        url: source,
+        agent,
+        timeoutMs: opts.timeoutMs,
+        limit: LIMITS.discoveryUrl,
+        what: `the discovery file ${source}`,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      if (res.status === 200) return { done: true, value: res.body };
+      if (isTransientStatus(res.status)) return transientStatus(res.status, res.headers, `the discovery file ${source}`);
+      throw new KubejoinError('invalid-input', `the discovery file ${source} answered HTTP ${res.status}`);
+    }, retryOpts(opts));
+  } catch (err) {
+    if (err instanceof BodyLimitError) throw new KubejoinError('untrusted-cluster', err.message);
+    if (err instanceof TransportError && isTlsVerificationError(err)) {
+      throw new KubejoinError('untrusted-cluster', `the discovery file server ${source} could not be verified: ${err.message}`);
     }
-    return clusterOf(text, `the discovery file ${source}`);
+    if (err instanceof GaveUp || err instanceof TransportError) {
+      throw new KubejoinError('timeout', `cannot fetch the discovery file ${source}: ${err.message}`);
+    }
+    throw err;
+  } finally {
+    agent.destroy();
   }
+}
+
+export async function loadDiscoveryFile(source: string, opts: FileRun): Promise<ClusterEntry> {
+  if (/^https:\/\//i.test(source)) return clusterOf(await fetchDiscoveryUrl(source, opts), `the discovery file ${source}`);
   if (/^[a-z]+:\/\//i.test(source)) {
     throw new KubejoinError('invalid-input', `the discovery file "${source}" must be a local path or an https:// URL`);
   }
   let text: string;
   try {
-    text = await readFile(source, 'utf8');
+    text = await readBoundedFile(source, `the discovery file ${source}`);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new KubejoinError('invalid-input', `cannot read the discovery file ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const base = dirname(resolve(source));
-  return clusterOf(text, `the discovery file ${source}`, (p) => readFileSync(resolve(base, p), 'utf8'));
+  return clusterOf(text, `the discovery file ${source}`, (p) => readBoundedFileSync(resolve(base, p), `the CA file ${p}`));
 }
 
-/** Proves the server answers over TLS verified by the discovered CA (GET /version). */
-/** Also reads the server's Date (the clock guard, docs/protocol.md §3.10). */
-export async function verifyServer(server: string, caPem: string, opts: FileOptions): Promise<ClockReading | undefined> {
+/**
+ * Proves the server answers over TLS verified by the discovered CA (GET /version), retrying
+ * transient failures; also reads the server's Date (the clock guard, docs/protocol.md §3.10).
+ */
+export async function verifyServer(server: string, caPem: string, opts: FileRun): Promise<ClockReading | undefined> {
   // The shared agent: the TLS bootstrap that follows reuses this connection.
   const agent = sharedAgent({ ca: caPem, proxy: opts.proxy });
   try {
-    const res = await request({ url: `${server}/version`, agent, timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
-    if (res.status >= 500) throw new KubejoinError('timeout', `the API server ${server} answered HTTP ${res.status}`);
-    return readServerDate(res.date);
+    return await retrying<ClockReading | undefined>(async (): Promise<Attempt<ClockReading | undefined>> => {
+      const res = await request({ url: `${server}/version`, agent, timeoutMs: opts.timeoutMs, what: `${server}/version`, ...(opts.signal ? { signal: opts.signal } : {}) });
+      if (isTransientStatus(res.status)) return transientStatus(res.status, res.headers, `the API server ${server}`);
+      return { done: true, value: readServerDate(res.date) };
+    }, retryOpts(opts));
   } catch (err) {
-    if (err instanceof TransportError) {
-      if (!isTlsVerificationError(err)) throw new KubejoinError('timeout', `cannot reach the API server ${server}: ${err.message}`);
+    if (err instanceof TransportError && isTlsVerificationError(err)) {
       const reading = await readClockAnonymously(server, opts);
       const hint = certificateTimeHint(err, reading);
       throw clockFailure(err, reading, server) ??
         new KubejoinError('untrusted-cluster', `the API server ${server} could not be verified with the CA of the discovery file: ${err.message}`, hint ? { hint } : {});
     }
+    if (err instanceof BodyLimitError) throw new KubejoinError('untrusted-cluster', err.message);
+    if (err instanceof GaveUp || err instanceof TransportError) throw new KubejoinError('timeout', `cannot reach the API server ${server}: ${err.message}`);
     throw err;
   }
 }
 
 /** Discovery from a file or https URL: the four discovery phases (no signature to check). */
 export async function discoverFromFile(source: Extract<DiscoverySource, { kind: 'file' }>, run: DiscoveryRun): Promise<DiscoveredCluster> {
-  const { clock, abortable, signal } = run;
-  const opts = { timeoutMs: run.requestTimeoutMs, signal, proxy: run.proxy };
-  const entry = await clock.run('discover', () => abortable(loadDiscoveryFile(source.source, opts)), (e) => `cluster ${e.server} from the discovery file`);
+  const { clock, abortable } = run;
+  const signal = AbortSignal.any([run.signal, AbortSignal.timeout(run.timeoutMs)]);
+  const opts = (p: (message: string, attempt?: number) => void): FileRun => ({
+    timeoutMs: run.requestTimeoutMs,
+    signal,
+    proxy: run.proxy,
+    onRetry: p,
+    ...(run.delayMs ? { delayMs: run.delayMs } : {}),
+  });
+  const entry = await clock.run('discover', (p) => abortable(loadDiscoveryFile(source.source, opts(p))), (e) => `cluster ${e.server} from the discovery file`);
   await clock.run('verify-signature', async () => undefined, () => 'skipped: a discovery file carries no signature');
   const pinned = await clock.run('pin-ca', async () => checkPinnedCA(entry.caPem, source.pins, 'the discovery file', false),
     (p) => (p.matchedPin ? `the CA matches ${p.matchedPin}` : 'skipped: the discovery file is trusted as given'));
@@ -84,7 +125,7 @@ export async function discoverFromFile(source: Extract<DiscoverySource, { kind: 
     const url = new URL(entry.server);
     const route = describeRoute(run.proxy, `${url.hostname}:${url.port || 443}`);
     if (route) p(route);
-    const r = await abortable(verifyServer(entry.server, entry.caPem, opts));
+    const r = await abortable(verifyServer(entry.server, entry.caPem, opts(p)));
     if (isSkewed(r)) p(skewWarning(r));
     return r;
   }, () => `${entry.server} is verified by the discovery file's CA`);

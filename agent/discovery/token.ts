@@ -1,6 +1,6 @@
-import type https from 'node:https';
 import { KubejoinError } from '../errors.js';
-import { isTlsVerificationError, request, sharedAgent, TransportError, type Response } from '../transport/http.js';
+import { BodyLimitError, isTlsVerificationError, LIMITS, request, sharedAgent, TransportError, type Response, type TrustAgent } from '../transport/http.js';
+import { GaveUp, isTransientStatus, retryAfterMs, retrying } from '../transport/retry.js';
 import { verifyDetached } from '../protocol/jws.js';
 import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
 import { CLUSTER_INFO_PATH, JWS_KEY_PREFIX, KUBECONFIG_KEY } from '../protocol/cluster-info.js';
@@ -21,7 +21,7 @@ export async function discoverWithToken(source: Extract<DiscoverySource, { kind:
   const { endpoint, token, pins } = source;
   const { clock, abortable } = run;
   const deadline = Date.now() + run.timeoutMs;
-  const poll = (progress: (message: string, attempt?: number) => void, agent: https.Agent): PollOptions => ({
+  const poll = (progress: (message: string, attempt?: number) => void, agent: TrustAgent): PollOptions => ({
     agent,
     signal: run.signal,
     timeoutMs: Math.max(1, deadline - Date.now()),
@@ -62,7 +62,7 @@ export interface ClusterInfo {
 }
 
 export interface PollOptions {
-  agent: https.Agent;
+  agent: TrustAgent;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Told about each wait: why, and which attempt comes next. */
@@ -77,9 +77,7 @@ export function clusterInfoUrl(endpoint: string): string {
   return `https://${endpoint}${CLUSTER_INFO_PATH}`;
 }
 
-const defaultDelay = (attempt: number): number => Math.min(5000, 250 * 2 ** (attempt - 2));
-
-type Attempt = { done: true; info: ClusterInfo } | { done: false; reason: string; kind: 'unreachable' | 'unprepared' | 'unsigned' };
+type Attempt = { done: true; info: ClusterInfo } | { done: false; reason: string; kind: 'unreachable' | 'unprepared' | 'unsigned'; waitMs?: number };
 
 function readAttempt(res: Response, tokenId: string): Attempt {
   if (res.status === 404 || res.status === 403 || res.status === 401) {
@@ -92,10 +90,14 @@ function readAttempt(res: Response, tokenId: string): Attempt {
           : `anonymous read of kube-public/cluster-info is not allowed (HTTP ${res.status})`,
     };
   }
+  if (isTransientStatus(res.status)) {
+    const after = retryAfterMs(res.headers);
+    return { done: false, kind: 'unreachable', reason: `the server answered HTTP ${res.status}${after !== undefined ? ` (Retry-After ${Math.round(after / 1000)} s)` : ''}`, ...(after !== undefined ? { waitMs: after } : {}) };
+  }
   if (res.status !== 200) return { done: false, kind: 'unreachable', reason: `the server answered HTTP ${res.status}` };
   let data: Record<string, string> | undefined;
   try {
-    data = (JSON.parse(res.body) as { data?: Record<string, string> }).data;
+    data = (JSON.parse(res.body) as { data?: Record<string, string> } | null)?.data;
   } catch {
     return { done: false, kind: 'unreachable', reason: 'the server answered with something that is not JSON' };
   }
@@ -110,52 +112,61 @@ function readAttempt(res: Response, tokenId: string): Attempt {
   return { done: true, info: { kubeconfig, signature } };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * GETs cluster-info from `endpoint` until it carries a signature for `tokenId` or the
- * discovery timeout ends; the timeout error says why it kept waiting (the last reason).
+ * discovery deadline comes (every request in flight is aborted then); the timeout error
+ * says why it kept waiting (the last reason, naming the stage that stalled). Transient
+ * answers and failures are retried with backoff (Retry-After honoured).
  */
 export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, opts: PollOptions): Promise<ClusterInfo> {
   const deadline = Date.now() + opts.timeoutMs;
-  const delay = opts.delayMs ?? defaultDelay;
-  let last: Exclude<Attempt, { done: true }> | undefined;
-  for (let attempt = 1; ; attempt++) {
-    const remaining = deadline - Date.now();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
+  let last: Exclude<Attempt, { done: true }> = { done: false, kind: 'unreachable', reason: `cannot reach https://${endpoint}: no attempt finished` };
+  const once = async (): Promise<Attempt> => {
     try {
       const res = await request({
         url: clusterInfoUrl(endpoint),
         agent: opts.agent,
-        timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, remaining)),
-        ...(opts.signal ? { signal: opts.signal } : {}),
+        timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now())),
+        signal,
+        limit: LIMITS.clusterInfo,
+        what: `cluster-info from ${endpoint}`,
       });
       const result = readAttempt(res, tokenId);
+      if (!result.done) return result;
       const reading = readServerDate(res.date);
-      if (result.done) return reading ? { ...result.info, clock: reading } : result.info;
-      last = result;
+      return reading ? { done: true, info: { ...result.info, clock: reading } } : result;
     } catch (err) {
+      if (err instanceof BodyLimitError) {
+        // Nothing verified yet: an oversized answer is an untrusted server (docs/protocol.md §7).
+        throw new KubejoinError('untrusted-cluster', `${err.message} (a real cluster-info is a few KiB)`, { hint: 'Check the endpoint: this is not a Kubernetes API server answering as one should.' });
+      }
       if (!(err instanceof TransportError)) throw err;
       const fatal = opts.fatal?.(err);
       if (fatal) throw fatal;
-      last = { done: false, kind: 'unreachable', reason: `cannot reach https://${endpoint}: ${err.message}` };
+      // The deadline cut an attempt short: what the server said before (no signature yet, not
+      // prepared) explains the timeout better than the stage the last request was in.
+      if (signal.aborted && last.kind !== 'unreachable') return last;
+      return { done: false, kind: 'unreachable', reason: `cannot reach https://${endpoint}: ${err.message}` };
     }
-    const wait = delay(attempt + 1);
-    if (Date.now() + wait >= deadline) throw discoveryTimeout(endpoint, tokenId, last, opts.timeoutMs);
-    opts.onRetry?.(last.reason, attempt + 1);
-    await sleep(wait, opts.signal);
+  };
+  try {
+    return await retrying(async () => {
+      const result = await once();
+      if (result.done) return { done: true, value: result.info };
+      last = result;
+      return result;
+    }, {
+      signal,
+      deadline,
+      onRetry: (reason, attempt) => opts.onRetry?.(reason, attempt),
+      ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
+    });
+  } catch (err) {
+    // The caller's own cancel is theirs to explain; the discovery deadline is ours.
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    if (err instanceof GaveUp) throw discoveryTimeout(endpoint, tokenId, last, opts.timeoutMs);
+    throw err;
   }
 }
 

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readBoundedFile } from '../protocol/bounded-file.js';
 import { parseAllDocuments } from 'yaml';
-import type { JoinRequest } from '../contract/index.js';
+import { timerDurationProblem, type JoinRequest } from '../contract/index.js';
 import { parseDuration } from '../protocol/duration.js';
 import { UsageError } from '../errors.js';
 
@@ -26,6 +26,8 @@ function durationField(path: string, value: unknown, file: string): number | und
   if (value === undefined) return undefined;
   const ms = typeof value === 'string' ? parseDuration(value) : undefined;
   if (ms === undefined || ms <= 0) throw new UsageError(`${file}: ${path} "${String(value)}" is not a positive duration (e.g. 5m0s)`);
+  const problem = timerDurationProblem(ms);
+  if (problem) throw new UsageError(`${file}: ${path} "${String(value)}" ${problem}`);
   return ms;
 }
 
@@ -33,18 +35,26 @@ function durationField(path: string, value: unknown, file: string): number | und
 export async function loadJoinConfiguration(file: string): Promise<JoinRequest> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBoundedFile(file, `--config ${file}`);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read --config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parseJoinConfiguration(text, file);
 }
 
 export function parseJoinConfiguration(text: string, file: string): JoinRequest {
-  const docs = parseAllDocuments(text);
+  // No process warnings (printed straight to stderr, they would quote the file's text).
+  const docs = parseAllDocuments(text, { prettyErrors: false, logLevel: 'error' });
   const bad = docs.find((d) => d.errors.length > 0);
   if (bad) throw new UsageError(`${file} is not valid YAML: ${bad.errors[0]!.message.split('\n')[0]}`);
-  const objects = docs.map((d) => d.toJS() as JoinConfigurationDoc | null).filter((d): d is JoinConfigurationDoc => d !== null && typeof d === 'object');
+  let values: unknown[];
+  try {
+    values = docs.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+  } catch (err) {
+    throw new UsageError(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const objects = values.filter((d): d is JoinConfigurationDoc => d !== null && typeof d === 'object' && !Array.isArray(d));
   const doc = objects.find((d) => d.kind === 'JoinConfiguration');
   if (!doc) throw new UsageError(`${file} holds no JoinConfiguration (kind: JoinConfiguration, apiVersion ${API_VERSIONS.join(' or ')})`);
   if (!API_VERSIONS.includes(doc.apiVersion ?? '')) {

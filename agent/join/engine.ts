@@ -27,6 +27,7 @@ import type { CredentialStore, StagedCredential } from '../store/types.js';
 import { alreadyJoinedResult, findAlreadyJoined, type AlreadyJoined } from './already-joined.js';
 import { parseToken } from '../protocol/token.js';
 import { whoAmI } from './whoami.js';
+import { maskDeep } from './masked.js';
 
 export interface JoinOptions {
   /** Cancels the join (the CLI's SIGINT, the UI's cancel button). */
@@ -42,6 +43,8 @@ export interface JoinOptions {
   deviceFacts?: boolean;
   /** Delay before discovery attempt n (tests shorten it). */
   discoveryDelayMs?: (attempt: number) => number;
+  /** Delay before retry n of a transient failure after discovery (tests shorten it). */
+  retryDelayMs?: (attempt: number) => number;
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -53,7 +56,10 @@ const REQUEST_TIMEOUT_MS = 30_000;
  */
 export async function* join(request: JoinRequest, options: JoinOptions = {}): AsyncGenerator<JoinEvent, JoinResult, void> {
   const channel = new Channel<JoinEvent>();
-  const running = runJoin(request, options, (e) => channel.push(e)).finally(() => channel.close());
+  const secrets = [request.token, request.tlsBootstrapToken].filter((t): t is string => typeof t === 'string');
+  const running = runJoin(request, options, (e) => channel.push(maskDeep(e, secrets)))
+    .then((r) => maskDeep(r, secrets))
+    .finally(() => channel.close());
   for await (const event of channel) yield event;
   return running;
 }
@@ -93,7 +99,7 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     const subject = nodeSubject(nodeName);
     // The same agent as verify-server: its connection to the server is reused.
     const bootstrap = sharedAgent({ ca: cluster.caPem, proxy: ctx.proxy });
-    const api = { server: cluster.server, agent: bootstrap, watchAgent: sharedAgent({ ca: cluster.caPem, proxy: ctx.proxy }, 'watch'), bearer: ctx.bootstrapToken, timeoutMs: REQUEST_TIMEOUT_MS, signal };
+    const api = { server: cluster.server, agent: bootstrap, watchAgent: sharedAgent({ ca: cluster.caPem, proxy: ctx.proxy }, 'watch'), bearer: ctx.bootstrapToken, timeoutMs: REQUEST_TIMEOUT_MS, signal, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) };
     let key: ClientKey;
     let already: AlreadyJoined | undefined;
     const csr = await clock.run('request-certificate', async (p) => {
@@ -109,18 +115,18 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
       key = pending ? loadClientKey(pending) : generateClientKey();
       if (pending) p('reusing the key of an earlier, unfinished join');
       else await abortable(store.savePendingKey(key.pem));
-      return abortable(requestCertificate(api, key, subject));
+      return abortable(requestCertificate({ ...api, onRetry: p }, key, subject));
     }, (c) => (c ? (c.reused ? `reusing ${c.name} from an earlier run` : `created ${c.name}`) : `already joined: a valid credential is stored (--force joins again)`));
     if (already) return await finish(await alreadyJoinedResult(already, { nodeName, cluster, clock, startedAt, verify: (cert, k) => abortable(whoAmI(cluster.server, cluster.caPem, cert, k, { timeoutMs: REQUEST_TIMEOUT_MS, signal, proxy: ctx.proxy })) }));
     const issued = await clock.run('await-approval', async (p) => {
-      const pem = await abortable(waitForCertificate(api, { name: csr!.name, uid: csr!.uid, resourceVersion: csr!.resourceVersion, onProgress: p }, csr!.reused ? csr!.object : undefined));
+      const pem = await abortable(waitForCertificate({ ...api, onRetry: p }, { name: csr!.name, uid: csr!.uid, resourceVersion: csr!.resourceVersion, onProgress: p }, csr!.reused ? csr!.object : undefined));
       return { pem, info: checkIssuedCertificate(pem, key.publicKey, subject, cluster.cas, new Date(), cluster.clock) };
     }, (i) => `issued, valid until ${i.info.notAfter}`);
     const certPem = issued.pem;
     // Staged only: the previous credential stays in place until the new one is verified.
     staged = await clock.run('store-credentials', () => abortable(store!.stage(certPem, key.pem, cluster)), () => `${store!.kind}: staged`);
-    const { identity, stored } = await clock.run('verify-credentials', async () => {
-      const who = await abortable(whoAmI(cluster.server, cluster.caPem, certPem, key.pem, { timeoutMs: REQUEST_TIMEOUT_MS, signal, proxy: ctx.proxy }));
+    const { identity, stored } = await clock.run('verify-credentials', async (p) => {
+      const who = await abortable(whoAmI(cluster.server, cluster.caPem, certPem, key.pem, { timeoutMs: REQUEST_TIMEOUT_MS, signal, proxy: ctx.proxy, onRetry: p, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) }));
       if (who.username !== subject.commonName) {
         throw new KubejoinError('certificate-denied', `the cluster sees the new credential as "${who.username}", expected "${subject.commonName}"`);
       }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { STORE_KINDS, type JoinRequest, type StoreKind } from '../contract/index.js';
+import { STORE_KINDS, timerDurationProblem, type JoinRequest, type StoreKind } from '../contract/index.js';
 import { parseDuration } from '../protocol/duration.js';
 import { UsageError, usageErrorFromParseArgs } from '../errors.js';
 
@@ -61,6 +61,8 @@ function duration(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0) throw new UsageError(`--${flag} "${value}" is not a positive duration: use e.g. 30s, 5m or 1h30m`);
+  const problem = timerDurationProblem(ms);
+  if (problem) throw new UsageError(`--${flag} "${value}" ${problem}`);
   return ms;
 }
 

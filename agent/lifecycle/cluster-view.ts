@@ -1,7 +1,6 @@
-import type https from 'node:https';
 import type { Identity } from '../contract/index.js';
 import { CSR_PATH, csrState, type CsrObject } from '../csr/api.js';
-import { createAgent, request, statusMessage, TransportError } from '../transport/http.js';
+import { createAgent, request, statusMessage, TransportError, type TrustAgent } from '../transport/http.js';
 import type { CertAndKey } from '../store/installed.js';
 import type { ClusterRef } from '../store/types.js';
 
@@ -16,7 +15,7 @@ export type ClusterAnswer<T> =
 
 export interface NodeSession {
   server: string;
-  agent: https.Agent;
+  agent: TrustAgent;
   timeoutMs: number;
   signal?: AbortSignal;
   close(): void;

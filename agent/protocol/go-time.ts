@@ -3,6 +3,8 @@
 // authenticator, BootstrapSigner and TokenCleaner reading a token's `expiration`) and
 // `duration.ShortHumanDuration` (kubeadm's TTL column). Pure: no I/O, no clock.
 
+import { maskTokenShapes } from '../contract/index.js';
+
 const NS_PER: Readonly<Record<string, bigint>> = {
   ns: 1n,
   us: 1_000n,
@@ -18,6 +20,9 @@ const MAX_INT64 = (1n << 63n) - 1n;
 /** A value Go's parser rejects; the message says why, in Go's words where it has them. */
 export class GoParseError extends Error {
   override name = 'GoParseError';
+  constructor(message: string) {
+    super(maskTokenShapes(message));
+  }
 }
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';

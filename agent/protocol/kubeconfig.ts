@@ -11,39 +11,50 @@ export interface ClusterEntry {
   caPem: string;
 }
 
-interface KubeconfigShape {
-  clusters?: { name?: string; cluster?: { server?: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string } }[];
-  contexts?: { name?: string; context?: { cluster?: string } }[] | null;
-  'current-context'?: string;
-}
-
 /**
  * The cluster of a kubeconfig: the current context's cluster, else the only/first one.
  * `what` names the source in errors ("cluster-info", "the discovery file").
  */
 export function clusterOf(text: string, what: string, readFile?: (path: string) => string): ClusterEntry {
-  let doc: KubeconfigShape;
+  let doc: unknown;
   try {
-    doc = (parse(text) ?? {}) as KubeconfigShape;
+    // No code frame and no process warnings: either could quote a token from the text.
+    doc = parse(text, { prettyErrors: false, logLevel: 'error' });
   } catch (err) {
-    throw new KubejoinError('untrusted-cluster', `${what} is not a valid kubeconfig: ${(err as Error).message}`);
+    throw new KubejoinError('untrusted-cluster', `${what} is not a valid kubeconfig: ${(err as Error).message.split('\n')[0]}`);
   }
-  const clusters = Array.isArray(doc.clusters) ? doc.clusters : [];
+  // Untrusted YAML: every field is checked for its type before it is used.
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const root: Record<string, unknown> = isObj(doc) ? doc : {};
+  const clusters = (Array.isArray(root.clusters) ? root.clusters : []).filter(isObj);
   if (clusters.length === 0) throw new KubejoinError('untrusted-cluster', `${what} holds no cluster`);
-  const current = (doc.contexts ?? []).find((c) => c?.name === doc['current-context'])?.context?.cluster;
-  const entry = clusters.find((c) => current !== undefined && c.name === current) ?? clusters[0]!;
-  const server = entry.cluster?.server;
+  const contexts = (Array.isArray(root.contexts) ? root.contexts : []).filter(isObj);
+  const currentContext = contexts.find((c) => str(c.name) === str(root['current-context']))?.context;
+  const current = isObj(currentContext) ? str(currentContext.cluster) : undefined;
+  const entry = clusters.find((c) => current !== undefined && str(c.name) === current) ?? clusters[0]!;
+  const name = str(entry.name) ?? '';
+  const cluster = isObj(entry.cluster) ? entry.cluster : {};
+  const server = str(cluster.server);
   if (!server || !/^https:\/\//.test(server)) {
-    throw new KubejoinError('untrusted-cluster', `${what} has no https server URL for cluster "${entry.name ?? ''}"`);
+    throw new KubejoinError('untrusted-cluster', `${what} has no https server URL for cluster "${name}"`);
   }
   let caPem: string | undefined;
-  const data = entry.cluster?.['certificate-authority-data'];
+  const data = str(cluster['certificate-authority-data']);
+  const caFile = str(cluster['certificate-authority']);
   if (data) caPem = Buffer.from(data, 'base64').toString('utf8');
-  else if (entry.cluster?.['certificate-authority'] && readFile) caPem = readFile(entry.cluster['certificate-authority']);
-  if (!caPem || !caPem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new KubejoinError('untrusted-cluster', `${what} has no CA certificate for cluster "${entry.name ?? ''}"`);
+  else if (caFile && readFile) {
+    try {
+      caPem = readFile(caFile);
+    } catch (err) {
+      if (err instanceof KubejoinError) throw err;
+      throw new KubejoinError('invalid-input', `${what} names the CA file ${caFile}, which cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
   }
-  return { name: entry.name ?? '', server, caPem };
+  if (!caPem || !caPem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new KubejoinError('untrusted-cluster', `${what} has no CA certificate for cluster "${name}"`);
+  }
+  return { name, server, caPem };
 }
 
 export type KubeconfigUser =

@@ -1,102 +1,72 @@
 import https from 'node:https';
-import tls from 'node:tls';
-import type { IncomingMessage } from 'node:http';
-import { installProxy, type ProxyConfig } from './proxy.js';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { TrustAgent, type ConnectHints } from './agents.js';
+import { LineSplitter, LIMITS, readBounded } from './body.js';
+import { DEFAULT_DEADLINES, StageTimer, type Progress, type StageDeadlines } from './deadlines.js';
+import { fromNodeError, stalled, TransportError } from './errors.js';
 
-// The only HTTP client on the join path: node:https with one keep-alive agent per
-// trust context (unverified discovery, pinned CA + token, pinned CA + client cert).
+// The only HTTP client on the join path: requests and watch streams over TrustAgents
+// (agents.ts), every stage bounded, every body capped, a token only on a verified socket.
 
-export interface Trust {
-  /** PEM CA bundle to verify the server with. Absent with `insecure`. */
-  ca?: string;
-  /** Skip server verification (only for the anonymous first cluster-info fetch). */
-  insecure?: boolean;
-  /** Client certificate and key (PEM) for mTLS. */
-  cert?: string;
-  key?: string;
-  /** Egress proxy (HTTP CONNECT): the TLS above stays end to end (proxy.ts). */
-  proxy?: ProxyConfig | undefined;
-}
-
-/** A private agent (client-certificate connections of one join); destroy it when done. */
-export function createAgent(trust: Trust): https.Agent {
-  const agent = new https.Agent({
-    keepAlive: true,
-    secureContext: tls.createSecureContext({ ca: trust.ca, cert: trust.cert, key: trust.key }),
-    rejectUnauthorized: !trust.insecure,
-  });
-  installProxy(agent, trust.proxy);
-  return agent;
-}
-
-const shared = new Map<string, https.Agent>();
-
-/** Sockets per host for short requests: many joins at once queue and reuse them. */
-const SHORT_REQUEST_SOCKETS = 16;
-
-/**
- * The process-wide keep-alive agent for a trust context without client credentials
- * (unverified, or one CA bundle), shared by the phases and joins of this process: one
- * TLS context, and connections reused instead of new handshakes. Short requests share at
- * most SHORT_REQUEST_SOCKETS sockets per host; watches, which hold their connection until
- * the certificate is issued, get an uncapped agent of their own (`purpose: 'watch'`), so
- * waiting joins never starve the others. Idle sockets do not keep the process alive.
- */
-export function sharedAgent(trust: ({ insecure: true } | { ca: string }) & { proxy?: ProxyConfig | undefined }, purpose: 'request' | 'watch' = 'request'): https.Agent {
-  const key = `${purpose}:${'insecure' in trust ? 'insecure' : `ca:${trust.ca}`}${trust.proxy ? `|proxy:${trust.proxy.key}` : ''}`;
-  let agent = shared.get(key);
-  if (!agent) {
-    agent = new https.Agent({
-      keepAlive: true,
-      ...(purpose === 'request' ? { maxSockets: SHORT_REQUEST_SOCKETS } : {}),
-      ...('insecure' in trust ? { rejectUnauthorized: false } : { secureContext: tls.createSecureContext({ ca: trust.ca }) }),
-    });
-    installProxy(agent, trust.proxy);
-    shared.set(key, agent);
-  }
-  return agent;
-}
-
-/** Closes every shared agent's connections (the CLI calls it before exiting). */
-export function closeSharedAgents(): void {
-  for (const agent of shared.values()) agent.destroy();
-  shared.clear();
-}
+export { closeSharedAgents, createAgent, sharedAgent, TrustAgent, type Trust } from './agents.js';
+export { BodyLimitError, describeTransportError, isTlsVerificationCode, isTlsVerificationError, TransportError, type Stage } from './errors.js';
+export { LIMITS } from './body.js';
 
 export interface Request {
   url: string;
-  agent: https.Agent;
+  agent: TrustAgent;
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Bearer token. Never sent on an unverified connection (checked here). */
+  /** Bearer token. Written only on a socket whose peer verified (checked here). */
   bearer?: string;
   body?: unknown;
+  /** The request's total deadline. */
   timeoutMs: number;
+  /** Aborts the request in whatever stage it is (the caller's deadline or cancel). */
   signal?: AbortSignal;
+  /** Cap of the response body (default 1 MiB). */
+  limit?: number;
+  /** What the body is, for the over-the-cap message (default: "the response"). */
+  what?: string;
+  deadlines?: StageDeadlines;
 }
 
 export interface Response {
   status: number;
   body: string;
+  headers: IncomingHttpHeaders;
   /** The server's Date header (unauthenticated: only for explaining clock trouble). */
   date?: string;
 }
 
-/** A transport failure (no HTTP answer): connection refused, TLS error, timeout. */
-export class TransportError extends Error {
-  readonly code: string | undefined;
-  constructor(message: string, code: string | undefined, cause: unknown) {
-    super(message, { cause });
-    this.name = 'TransportError';
-    this.code = code;
+interface Opened {
+  res: IncomingMessage;
+  /** Ends the request's timers and abort listener (once the body is read or dropped). */
+  done(): void;
+}
+
+async function open(req: Request, bodyDeadline: boolean): Promise<Opened> {
+  // Queued for a slot counts as the connect stage (the caller's deadline still applies).
+  const release = req.agent.slots
+    ? await req.agent.slots.acquire(new URL(req.url).host, req.signal, () => stalled('connect', 'before the deadline (waiting for a free connection)'))
+    : undefined;
+  try {
+    const opened = await openNow(req, bodyDeadline);
+    const done = opened.done;
+    return { res: opened.res, done: () => (done(), release?.()) };
+  } catch (err) {
+    release?.();
+    throw err;
   }
 }
 
-function open(req: Request): Promise<IncomingMessage> {
-  const insecure = (req.agent.options as { rejectUnauthorized?: boolean }).rejectUnauthorized === false;
-  if (insecure && req.bearer !== undefined) {
+function openNow(req: Request, bodyDeadline: boolean): Promise<Opened> {
+  if (!(req.agent instanceof TrustAgent)) throw new Error('requests go through a TrustAgent');
+  if (req.bearer !== undefined && !req.agent.verifies) {
     // docs/protocol.md §3.1: nothing secret on an unverified connection.
     throw new Error('refusing to send a token over an unverified connection');
   }
+  const deadlines = req.deadlines ?? DEFAULT_DEADLINES;
   const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
   const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'kubejoin' };
   if (payload) {
@@ -104,71 +74,94 @@ function open(req: Request): Promise<IncomingMessage> {
     headers['Content-Length'] = String(payload.length);
   }
   if (req.bearer !== undefined) headers.Authorization = `Bearer ${req.bearer}`;
+  const progress: Progress = { stage: 'dns' };
+  const hints: ConnectHints = { progress, deadlines, ...(req.signal ? { signal: req.signal } : {}) };
   return new Promise((resolve, reject) => {
-    const r = https.request(req.url, { method: req.method ?? 'GET', agent: req.agent, headers, signal: req.signal });
-    r.setTimeout(req.timeoutMs, () => r.destroy(Object.assign(new Error(`no answer within ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    r.on('response', resolve);
+    let response: IncomingMessage | undefined;
+    const fail = (err: TransportError): void => {
+      if (response) response.destroy(err);
+      else r.destroy(err);
+    };
+    const timer = new StageTimer(progress, (stage, ms) => fail(stalled(stage, `within ${ms} ms`)));
+    const total = setTimeout(() => fail(stalled(progress.stage, `within the request's ${req.timeoutMs} ms`)), req.timeoutMs);
+    const onAbort = (): void => fail(stalled(progress.stage, 'before the deadline'));
+    const done = (): void => {
+      timer.clear();
+      clearTimeout(total);
+      req.signal?.removeEventListener('abort', onAbort);
+    };
+    const r = https.request(req.url, { method: req.method ?? 'GET', agent: req.agent, headers, kubejoin: hints } as https.RequestOptions);
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
+    r.on('socket', (socket: TLSSocket) => {
+      // Emitted before the request is written: a token never reaches an unverified peer.
+      if (req.bearer !== undefined && socket.authorized !== true) {
+        fail(new TransportError('refusing to send a token: the connection is not verified', 'UNVERIFIED_PEER', 'handshake'));
+        return;
+      }
+      timer.enter('headers', deadlines.headers);
+    });
+    r.on('response', (res) => {
+      response = res;
+      timer.enter('body', bodyDeadline ? deadlines.body : undefined);
+      resolve({ res, done });
+    });
     r.on('error', (err: NodeJS.ErrnoException) => {
-      if (req.signal?.aborted) reject(req.signal.reason);
-      else reject(new TransportError(describeTransportError(err), err.code, err));
+      done();
+      reject(fromNodeError(err, progress.stage));
     });
     r.end(payload);
   });
 }
 
-export function describeTransportError(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host name not found';
-    case 'ETIMEDOUT':
-      return err.message;
-    case 'ECONNRESET':
-      return 'connection reset by the server';
-    default:
-      return err.code ? `${err.code}: ${err.message}` : err.message;
+/** Reads a body under the cap; stream errors become TransportErrors of stage body. */
+async function bodyOf(opened: Opened, limit: number, what: string): Promise<string> {
+  try {
+    return await readBounded(opened.res as AsyncIterable<Buffer>, limit, what);
+  } catch (err) {
+    opened.res.destroy();
+    throw fromNodeError(err as NodeJS.ErrnoException, 'body');
+  } finally {
+    opened.done();
   }
 }
 
-/** One request, whole body as text. */
+/** One request, its whole body as text (at most `limit` bytes). */
 export async function request(req: Request): Promise<Response> {
-  const res = await open(req);
-  const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
-  const date = res.headers.date;
-  return { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ...(date ? { date } : {}) };
+  const opened = await open(req, true);
+  const body = await bodyOf(opened, req.limit ?? LIMITS.object, req.what ?? 'the response');
+  const date = opened.res.headers.date;
+  return { status: opened.res.statusCode ?? 0, body, headers: opened.res.headers, ...(date ? { date } : {}) };
 }
+
+export type StreamItem = { status: number; line?: string; body?: string; headers?: IncomingHttpHeaders };
 
 /**
- * A streaming request (a Kubernetes watch): yields each JSON line. Ends when the server
- * closes the stream. A non-200 answer is returned as `{status, body}` in the first item.
+ * A streaming request (a Kubernetes watch): yields each line (at most `limit` bytes each).
+ * Ends when the server closes the stream cleanly; a reset or a stall mid-stream throws a
+ * TransportError (the caller re-watches). A non-200 answer is yielded whole as `{status, body}`.
  */
-export async function* stream(req: Request): AsyncGenerator<{ status: number; line?: string; body?: string }> {
-  const res = await open(req);
+export async function* stream(req: Request): AsyncGenerator<StreamItem> {
+  const opened = await open(req, false);
+  const { res } = opened;
   if (res.statusCode !== 200) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    yield { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') };
+    const body = await bodyOf(opened, LIMITS.object, req.what ?? 'the response');
+    yield { status: res.statusCode ?? 0, body, headers: res.headers };
     return;
   }
-  let buffered = '';
+  const splitter = new LineSplitter(req.limit ?? LIMITS.watchLine, req.what ?? 'one watch event');
   try {
-    for await (const chunk of res) {
-      buffered += (chunk as Buffer).toString('utf8');
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (line) yield { status: 200, line };
-      }
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      for (const line of splitter.push(chunk)) yield { status: 200, line };
     }
-  } catch {
-    if (req.signal?.aborted) throw req.signal.reason;
-    // A dropped watch is not an error: the caller re-watches.
+    const last = splitter.end();
+    if (last !== undefined) yield { status: 200, line: last };
+  } catch (err) {
+    throw fromNodeError(err as NodeJS.ErrnoException, 'body');
+  } finally {
+    opened.done();
+    res.destroy();
   }
-  if (buffered.trim()) yield { status: 200, line: buffered.trim() };
 }
 
 /** The `message` of a Kubernetes Status body, if it is one. */
@@ -179,13 +172,4 @@ export function statusMessage(body: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Node's (OpenSSL's) error codes for a server certificate that failed verification. */
-export function isTlsVerificationCode(code: string | undefined): boolean {
-  return /CERT|SIGNATURE|ALTNAME|SELF_SIGNED|ISSUER|ERR_TLS|ERR_SSL_/.test(code ?? '');
-}
-
-export function isTlsVerificationError(err: TransportError): boolean {
-  return isTlsVerificationCode(err.code);
 }

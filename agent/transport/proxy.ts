@@ -1,7 +1,5 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type https from 'node:https';
-import type { Duplex } from 'node:stream';
 import { maskUrlCredentials } from '../contract/mask.js';
 import { UsageError } from '../errors.js';
 import { NoProxy, splitHostPort } from './no-proxy.js';
@@ -113,7 +111,10 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 
 const hostPort = (host: string, port: number | string): string => (net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`);
 
-/** Opens a CONNECT tunnel to host:port through the proxy; resolves with the raw socket. */
+/**
+ * Opens a CONNECT tunnel to host:port through the proxy; resolves with the raw socket. The
+ * agents (agents.ts) run their pinned TLS inside it through connect()'s `tunnel`.
+ */
 export function openTunnel(config: ProxyConfig, host: string, port: number | string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<net.Socket> {
   const target = hostPort(host, port);
   const { url } = config;
@@ -172,31 +173,4 @@ export function openTunnel(config: ProxyConfig, host: string, port: number | str
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
     });
   });
-}
-
-type CreateConnection = (options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void) => Duplex | null | undefined;
-
-/**
- * The hook for an https.Agent: connections the proxy configuration covers go through a
- * CONNECT tunnel, with the agent's own TLS options (CA, client certificate, servername)
- * on top; the others connect directly as before.
- */
-export function installProxy(agent: https.Agent, config: ProxyConfig | undefined): void {
-  if (!config) return;
-  const direct: CreateConnection = agent.createConnection.bind(agent);
-  const tunnelled: CreateConnection = (options, callback) => {
-    const host = options.host ?? options.hostname ?? 'localhost';
-    const port = options.port ?? 443;
-    if (!proxyFor(config, host, port)) return direct(options, callback);
-    openTunnel(config, host, port).then(
-      (socket) => {
-        const tlsOptions = { ...(options as tls.ConnectionOptions), socket };
-        if (!net.isIP(host)) tlsOptions.servername ??= host;
-        callback?.(null, tls.connect(tlsOptions));
-      },
-      (err: Error) => callback?.(err, undefined as unknown as Duplex),
-    );
-    return undefined;
-  };
-  agent.createConnection = tunnelled;
 }

@@ -42,9 +42,9 @@ function realClusterInfo(realEndpoint: string, path: string): Promise<{ status: 
  * An HTTPS server with a foreign certificate that relays the real cluster-info after
  * `tamper` changed it (identity: relay unchanged).
  */
-export async function relayingServer(realEndpoint: string, tamper: (configMap: { data: Record<string, string> }) => void = () => undefined): Promise<Hostile> {
+export async function relayingServer(realEndpoint: string, tamper: (configMap: { data: Record<string, string> }) => void = () => undefined, cert = foreignCertificate()): Promise<Hostile> {
   const seen: IncomingHttpHeaders[] = [];
-  const server = https.createServer(foreignCertificate(), (req, res) => {
+  const server = https.createServer(cert, (req, res) => {
     seen.push(req.headers);
     void realClusterInfo(realEndpoint, req.url ?? '/').then(({ status, body }) => {
       let out = body;

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { EXIT_CODES, secretsOf, type JoinRequest, type JoinResult } from '../../contract/index.js';
 import { UsageError } from '../../errors.js';
 import { closeSharedAgents } from '../../transport/http.js';
 import { join } from '../../join/engine.js';
 import { loadJoinConfiguration } from '../../join/config-file.js';
+import { readBoundedFile, readBoundedStream } from '../../protocol/bounded-file.js';
 import { JOIN_FLAGS, joinFlagsFrom, type JoinFlagValues } from '../../join/flags.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
@@ -15,14 +15,10 @@ import { TextRenderer } from '../render/text.js';
 export async function readTokenFile(path: string, ctx: CliContext): Promise<string> {
   let text: string;
   try {
-    if (path === '-') {
-      const chunks: Buffer[] = [];
-      for await (const c of ctx.stdin) chunks.push(Buffer.from(c as Buffer));
-      text = Buffer.concat(chunks).toString('utf8');
-    } else {
-      text = await readFile(path, 'utf8');
-    }
+    // Capped (64 KiB): a token is 23 bytes; a wrong path must not fill memory.
+    text = path === '-' ? await readBoundedStream(ctx.stdin as AsyncIterable<Buffer>, '--token-file - (stdin)') : await readBoundedFile(path, `--token-file ${path}`);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read --token-file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const token = text.trim();
