@@ -5,7 +5,11 @@ import { chmod, cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const exists = (p) => stat(new URL(p, `file://${root}`)).then(() => true, () => false);
+const exists = (p) =>
+  stat(new URL(p, `file://${root}`)).then(
+    () => true,
+    () => false,
+  );
 
 // Native or heavy modules stay in node_modules and load at run time, only where used.
 const external = ['electron', 'keytar', '@kubernetes/client-node'];

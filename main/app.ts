@@ -156,7 +156,12 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
     },
     credential: { getRotation: () => rotation.state() },
   };
-  registerIpcHandlers(api.ipcMain, handlers, ourWindowOnly(() => window), config.log);
+  registerIpcHandlers(
+    api.ipcMain,
+    handlers,
+    ourWindowOnly(() => window),
+    config.log,
+  );
 
   const ready = api.app.whenReady().then(() => {
     hardenSession(api.defaultSession());

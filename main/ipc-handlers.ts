@@ -6,12 +6,7 @@ import type { InvokeEventLike, IpcMainLike } from './electron-api.js';
 
 export type SenderCheck = (event: InvokeEventLike) => string | undefined;
 
-export function registerIpcHandlers(
-  ipcMain: IpcMainLike,
-  handlers: MainHandlers,
-  checkSender: SenderCheck,
-  log: (line: string) => void = () => {},
-): void {
+export function registerIpcHandlers(ipcMain: IpcMainLike, handlers: MainHandlers, checkSender: SenderCheck, log: (line: string) => void = () => {}): void {
   const table = handlers as unknown as Record<string, Record<string, (arg: unknown) => unknown>>;
   for (const { group, key, channel, entry } of schemaEntries(ipcSchema)) {
     if (entry.kind !== 'invoke') continue;

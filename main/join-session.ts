@@ -13,7 +13,10 @@ import {
 } from '../agent/contract/index.js';
 import { redactDeep, secretsOf } from './redact.js';
 
-export type JoinFn = (request: JoinRequest, options: { signal: AbortSignal; credentialCommand?: { command: string; args: string[] } }) => AsyncGenerator<JoinEvent, JoinResult, void>;
+export type JoinFn = (
+  request: JoinRequest,
+  options: { signal: AbortSignal; credentialCommand?: { command: string; args: string[] } },
+) => AsyncGenerator<JoinEvent, JoinResult, void>;
 
 export class JoinSession {
   private joinId = 0;

@@ -6,7 +6,15 @@ import { PHASE_TITLES, type JoinSnapshot, type KioskState } from '../agent/contr
 import type { DialogLike, WindowLike } from './electron-api.js';
 
 /** Chromium and Node switches that open the app to a debugger. */
-export const DEBUG_SWITCHES = ['--remote-debugging-port', '--remote-debugging-pipe', '--remote-debugging-address', '--inspect', '--inspect-brk', '--inspect-port', '--js-flags'] as const;
+export const DEBUG_SWITCHES = [
+  '--remote-debugging-port',
+  '--remote-debugging-pipe',
+  '--remote-debugging-address',
+  '--inspect',
+  '--inspect-brk',
+  '--inspect-port',
+  '--js-flags',
+] as const;
 
 /** The first debugging switch in argv, or undefined. */
 export function debugSwitch(argv: readonly string[]): string | undefined {
@@ -49,7 +57,11 @@ export function joinStateText(snapshot: JoinSnapshot, kiosk: KioskState): string
   const result = [...snapshot.events].reverse().find((e) => e.type === 'result');
   if (result?.type === 'result') {
     const r = result.result;
-    lines.push(r.ok ? `Joined as ${r.identity.username}; the certificate is valid until ${r.certificate.notAfter}.` : `The join failed${r.phase ? ` at "${PHASE_TITLES[r.phase]}"` : ''}: ${r.error.message}`);
+    lines.push(
+      r.ok
+        ? `Joined as ${r.identity.username}; the certificate is valid until ${r.certificate.notAfter}.`
+        : `The join failed${r.phase ? ` at "${PHASE_TITLES[r.phase]}"` : ''}: ${r.error.message}`,
+    );
     if (!r.ok && r.error.hint) lines.push(r.error.hint);
   } else if (snapshot.status === 'running') {
     const last = [...snapshot.events].reverse().find((e) => e.type !== 'result');
@@ -57,7 +69,10 @@ export function joinStateText(snapshot: JoinSnapshot, kiosk: KioskState): string
   } else {
     lines.push('No join has run yet.');
   }
-  if (kiosk.phase !== 'off') lines.push(`Kiosk: ${kiosk.phase}${kiosk.retry ? `, next attempt (${kiosk.retry.attempt}) in ${kiosk.retry.secondsLeft} s` : ''}; provisioning file ${kiosk.provisionPath ?? ''}.`);
+  if (kiosk.phase !== 'off')
+    lines.push(
+      `Kiosk: ${kiosk.phase}${kiosk.retry ? `, next attempt (${kiosk.retry.attempt}) in ${kiosk.retry.secondsLeft} s` : ''}; provisioning file ${kiosk.provisionPath ?? ''}.`,
+    );
   return lines.join('\n');
 }
 

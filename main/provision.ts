@@ -32,9 +32,7 @@ export interface Provision {
   retryDelaySeconds: number;
 }
 
-export type ProvisionResult =
-  | { ok: true; provision: Provision }
-  | { ok: false; missing: boolean; problems: string[] };
+export type ProvisionResult = { ok: true; provision: Provision } | { ok: false; missing: boolean; problems: string[] };
 
 const KEYS = ['endpoint', 'token', 'tokenFile', 'caCertHashes', 'nodeName', 'store', 'proxy', 'retryDelaySeconds'] as const;
 type Key = (typeof KEYS)[number];

@@ -4,9 +4,7 @@ import { APP_ORIGIN } from './app-protocol.js';
 import type { SessionLike, WebContentsLike } from './electron-api.js';
 
 /** Links the window may open in the system browser (exact origin, path prefix). */
-export const EXTERNAL_ALLOWLIST: readonly string[] = [
-  'https://kubernetes.io/docs/',
-];
+export const EXTERNAL_ALLOWLIST: readonly string[] = ['https://kubernetes.io/docs/'];
 
 export function isAllowedExternalUrl(url: string): boolean {
   let u: URL;

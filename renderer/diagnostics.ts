@@ -31,7 +31,11 @@ export function diagnosticsText(view: JoinView, device: DeviceFacts | undefined,
   }
   if (view.result?.ok) {
     const r = view.result;
-    lines.push(`joined as: ${r.identity.username} (${r.identity.groups.join(', ')})`, `certificate expires: ${r.certificate.notAfter}`, `stored: ${r.store.kind} at ${r.store.location}`);
+    lines.push(
+      `joined as: ${r.identity.username} (${r.identity.groups.join(', ')})`,
+      `certificate expires: ${r.certificate.notAfter}`,
+      `stored: ${r.store.kind} at ${r.store.location}`,
+    );
   }
   const facts = device ?? view.result?.device;
   if (facts) {

@@ -47,11 +47,11 @@ export function setupEntryForm(api: RendererApi, onSubmit: (req: UiJoinRequest) 
       ? `Proxy: ${problem}`
       : proxy
         ? `Proxy: ${maskUrlCredentials(proxy)} (from the pasted command; NO_PROXY applies)`
-      : envProxy.problem
-        ? `Proxy: ${envProxy.problem}`
-        : envProxy.proxy
-          ? `Proxy: ${envProxy.proxy} (${envProxy.source ?? 'environment'}${envProxy.noProxy ? `; NO_PROXY: ${envProxy.noProxy}` : ''})`
-          : 'Proxy: none (direct connection)';
+        : envProxy.problem
+          ? `Proxy: ${envProxy.problem}`
+          : envProxy.proxy
+            ? `Proxy: ${envProxy.proxy} (${envProxy.source ?? 'environment'}${envProxy.noProxy ? `; NO_PROXY: ${envProxy.noProxy}` : ''})`
+            : 'Proxy: none (direct connection)';
   };
 
   const secrets = (): string[] => [token.value, tlsBootstrapToken ?? ''].filter((s) => s.trim() !== '');
@@ -60,7 +60,10 @@ export function setupEntryForm(api: RendererApi, onSubmit: (req: UiJoinRequest) 
     const req: UiJoinRequest = {
       endpoint: endpoint.value.trim(),
       token: token.value.trim(),
-      caCertHashes: pins.value.split(/[\s,]+/).map((p) => p.trim()).filter(Boolean),
+      caCertHashes: pins.value
+        .split(/[\s,]+/)
+        .map((p) => p.trim())
+        .filter(Boolean),
       store: store.value as StoreKind,
     };
     if (nodeName.value.trim() !== '') req.nodeName = nodeName.value.trim();

@@ -1,6 +1,16 @@
 // The join as the window shows it, rebuilt from engine events by the contract's step
 // reducer (so a reloaded window replays the snapshot's events and lands on the same screen).
-import { applyStepEvent, pendingSteps, type ErrorInfo, type JoinEvent, type JoinResult, type JoinSnapshot, type JoinStatus, type Phase, type StepView } from '../agent/contract/index.js';
+import {
+  applyStepEvent,
+  pendingSteps,
+  type ErrorInfo,
+  type JoinEvent,
+  type JoinResult,
+  type JoinSnapshot,
+  type JoinStatus,
+  type Phase,
+  type StepView,
+} from '../agent/contract/index.js';
 
 export type { StepState, StepView } from '../agent/contract/index.js';
 

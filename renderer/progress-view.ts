@@ -17,7 +17,9 @@ export class ProgressView {
   constructor() {
     this.list.replaceChildren(
       ...PHASES.map((phase, i) =>
-        h('li', { class: 'step pending', 'data-phase': phase },
+        h(
+          'li',
+          { class: 'step pending', 'data-phase': phase },
           h('span', { class: 'mark', 'aria-hidden': 'true' }, MARK.pending),
           h('span', { class: 'name' }, `${i + 1}. ${PHASE_TITLES[phase]}`),
           h('span', { class: 'state' }, STATE_TEXT.pending),

@@ -118,8 +118,9 @@ export class AdminClient {
   // ---- token Secrets ----
 
   listTokenSecrets(): Promise<V1Secret[]> {
-    return this.call({ verb: 'list', resource: 'secrets', namespace: TOKEN_NAMESPACE }, async () =>
-      (await this.core.listNamespacedSecret({ namespace: TOKEN_NAMESPACE, fieldSelector: `type=${TOKEN_SECRET_TYPE}` })).items,
+    return this.call(
+      { verb: 'list', resource: 'secrets', namespace: TOKEN_NAMESPACE },
+      async () => (await this.core.listNamespacedSecret({ namespace: TOKEN_NAMESPACE, fieldSelector: `type=${TOKEN_SECRET_TYPE}` })).items,
     );
   }
 
@@ -179,7 +180,9 @@ export class AdminClient {
     const namespace = body.metadata?.namespace ?? '';
     const name = body.metadata?.name ?? '';
     try {
-      return await this.bounded({ verb: 'update', resource: 'configmaps', namespace, name }, () => this.core.replaceNamespacedConfigMap({ name, namespace, body }));
+      return await this.bounded({ verb: 'update', resource: 'configmaps', namespace, name }, () =>
+        this.core.replaceNamespacedConfigMap({ name, namespace, body }),
+      );
     } catch (err) {
       if (apiFailureOf(err).status === 409) return undefined;
       throw await this.explain(err, { verb: 'update', resource: 'configmaps', namespace, name });

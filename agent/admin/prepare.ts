@@ -35,7 +35,10 @@ function clusterRoleBinding(name: string, clusterRole: string, group: string): V
 }
 
 /** The six objects, as kubeadm writes them. */
-export function desiredObjects(server: string, caBytes: Buffer): {
+export function desiredObjects(
+  server: string,
+  caBytes: Buffer,
+): {
   bindings: V1ClusterRoleBinding[];
   role: V1Role;
   roleBinding: V1RoleBinding;
@@ -107,9 +110,13 @@ function withVersion<T extends { metadata?: { resourceVersion?: string } }>(desi
 
 function roleRefConflict(kind: string, name: string, namespace: string | undefined, have: V1RoleRef | undefined, want: V1RoleRef): KubejoinError {
   const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
-  return new KubejoinError('invalid-input', `${kind} ${name}${where} exists but refers to ${have?.kind ?? '?'} ${JSON.stringify(have?.name ?? '')}, not ${want.kind} ${JSON.stringify(want.name)}`, {
-    hint: `A binding's roleRef cannot be changed in place. Check who made it; if it may go, delete it (kubectl delete ${kind.toLowerCase()} ${name}${namespace === undefined ? '' : ` -n ${namespace}`}) and run "kubejoin cluster prepare" again.`,
-  });
+  return new KubejoinError(
+    'invalid-input',
+    `${kind} ${name}${where} exists but refers to ${have?.kind ?? '?'} ${JSON.stringify(have?.name ?? '')}, not ${want.kind} ${JSON.stringify(want.name)}`,
+    {
+      hint: `A binding's roleRef cannot be changed in place. Check who made it; if it may go, delete it (kubectl delete ${kind.toLowerCase()} ${name}${namespace === undefined ? '' : ` -n ${namespace}`}) and run "kubejoin cluster prepare" again.`,
+    },
+  );
 }
 
 export function planBinding<T extends V1ClusterRoleBinding | V1RoleBinding>(
@@ -186,7 +193,9 @@ export async function prepareCluster(api: PrepareApi, server: string, caBytes: B
   const cm = planClusterInfo(await api.getConfigMap(CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_NAME), want.configMap, server, caBytes);
   if (!dryRun && cm.action === 'create') await api.createConfigMap(cm.body);
   if (!dryRun && cm.action === 'update' && (await api.replaceConfigMap(cm.body)) === undefined) {
-    throw new KubejoinError('internal', `${CLUSTER_INFO_NAMESPACE}/${CLUSTER_INFO_NAME} changed while it was being updated`, { hint: 'Run "kubejoin cluster prepare" again.' });
+    throw new KubejoinError('internal', `${CLUSTER_INFO_NAMESPACE}/${CLUSTER_INFO_NAME} changed while it was being updated`, {
+      hint: 'Run "kubejoin cluster prepare" again.',
+    });
   }
   done.push(cm);
   const role = planRole(await api.getRole(CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_ROLE), want.role);

@@ -29,9 +29,13 @@ export async function bounded<T>(ms: number, server: string, op: ApiOp, agents: 
     timer = setTimeout(() => {
       for (const agent of agents) agent.destroy();
       reject(
-        new KubejoinError('timeout', `the API server ${server} did not answer within ${ms / 1000} s (--request-timeout) to ${op.verb} ${op.resource}${op.name ? ` ${op.name}` : ''}`, {
-          hint: 'Check that the API server is up and reachable, or raise --request-timeout.',
-        }),
+        new KubejoinError(
+          'timeout',
+          `the API server ${server} did not answer within ${ms / 1000} s (--request-timeout) to ${op.verb} ${op.resource}${op.name ? ` ${op.name}` : ''}`,
+          {
+            hint: 'Check that the API server is up and reachable, or raise --request-timeout.',
+          },
+        ),
       );
     }, ms);
   });

@@ -168,11 +168,14 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
       const ended = new Promise<KubejoinError | undefined>((resolve) => {
         void api
           .watch(path, query, op, () => poke(), resolve)
-          .then((c) => {
-            controller = c;
-            watches.add(c);
-            if (opts.signal.aborted) c.abort();
-          }, (e: unknown) => resolve(e instanceof KubejoinError ? e : new KubejoinError('internal', String((e as Error)?.message ?? e))));
+          .then(
+            (c) => {
+              controller = c;
+              watches.add(c);
+              if (opts.signal.aborted) c.abort();
+            },
+            (e: unknown) => resolve(e instanceof KubejoinError ? e : new KubejoinError('internal', String((e as Error)?.message ?? e))),
+          );
       });
       const started = Date.now();
       const err = await ended;
@@ -183,10 +186,14 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
       backoff = Date.now() - started > 30_000 ? 1000 : Math.min(backoff * 2, 30_000);
       await new Promise<void>((r) => {
         const t = setTimeout(r, backoff);
-        opts.signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          r();
-        }, { once: true });
+        opts.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            r();
+          },
+          { once: true },
+        );
       });
     }
   };
@@ -202,12 +209,20 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
   opts.signal.addEventListener('abort', stopAll, { once: true });
   await pass();
   await Promise.all([
-    watchLoop(`/api/v1/namespaces/kube-system/secrets`, { fieldSelector: 'type=bootstrap.kubernetes.io/token' }, { verb: 'watch', resource: 'secrets', namespace: 'kube-system' }),
-    watchLoop(`/api/v1/namespaces/${CLUSTER_INFO_NAMESPACE}/configmaps`, { fieldSelector: `metadata.name=${CLUSTER_INFO_NAME}` }, {
-      verb: 'watch',
-      resource: 'configmaps',
-      namespace: CLUSTER_INFO_NAMESPACE,
-    }),
+    watchLoop(
+      `/api/v1/namespaces/kube-system/secrets`,
+      { fieldSelector: 'type=bootstrap.kubernetes.io/token' },
+      { verb: 'watch', resource: 'secrets', namespace: 'kube-system' },
+    ),
+    watchLoop(
+      `/api/v1/namespaces/${CLUSTER_INFO_NAMESPACE}/configmaps`,
+      { fieldSelector: `metadata.name=${CLUSTER_INFO_NAME}` },
+      {
+        verb: 'watch',
+        resource: 'configmaps',
+        namespace: CLUSTER_INFO_NAMESPACE,
+      },
+    ),
   ]);
   stopAll();
 }

@@ -72,24 +72,27 @@ export function parseTtl(value: string): number {
     throw new UsageError(`invalid --ttl ${JSON.stringify(value)}: ${why}`, 'Give a Go duration such as 24h, 1h30m or 90s; 0 means the token never expires.');
   }
   if (ns < 0n) {
-    throw new UsageError(`invalid --ttl ${JSON.stringify(value)}: it is negative`, 'Give a positive duration such as 24h, or 0 for a token that never expires.');
+    throw new UsageError(
+      `invalid --ttl ${JSON.stringify(value)}: it is negative`,
+      'Give a positive duration such as 24h, or 0 for a token that never expires.',
+    );
   }
   return Number(ns / 1_000_000n);
 }
 
 /** Splits repeated or comma-separated flag values (pflag's StringSlice), dropping empties. */
 export function splitList(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 export function parseUsages(values: readonly string[]): TokenUsage[] {
   const list = splitList(values);
   const unknown = list.filter((u) => !(KNOWN_USAGES as readonly string[]).includes(u));
   if (unknown.length > 0) {
-    throw new UsageError(
-      `invalid --usages: unknown usage ${unknown.map((u) => JSON.stringify(u)).join(', ')}`,
-      `Valid usages: ${KNOWN_USAGES.join(', ')}.`,
-    );
+    throw new UsageError(`invalid --usages: unknown usage ${unknown.map((u) => JSON.stringify(u)).join(', ')}`, `Valid usages: ${KNOWN_USAGES.join(', ')}.`);
   }
   return [...new Set(list as TokenUsage[])];
 }
@@ -105,7 +108,10 @@ export function parseGroups(values: readonly string[], usages: readonly TokenUsa
     }
   }
   if (list.length > 0 && !usages.includes('authentication')) {
-    throw new UsageError('invalid --groups: extra groups only apply to tokens with the "authentication" usage', 'Add authentication to --usages, or drop --groups.');
+    throw new UsageError(
+      'invalid --groups: extra groups only apply to tokens with the "authentication" usage',
+      'Add authentication to --usages, or drop --groups.',
+    );
   }
   return list;
 }
@@ -121,12 +127,7 @@ export function tokenSpecFromFlags(flags: {
   const ttlMs = parseTtl(flags.ttl ?? DEFAULT_TTL);
   const usages = flags.usages === undefined ? [...DEFAULT_USAGES] : parseUsages(flags.usages);
   // The default group only applies to authentication tokens; explicit groups must.
-  const groups =
-    flags.groups !== undefined
-      ? parseGroups(flags.groups, usages)
-      : usages.includes('authentication')
-        ? [...DEFAULT_GROUPS]
-        : [];
+  const groups = flags.groups !== undefined ? parseGroups(flags.groups, usages) : usages.includes('authentication') ? [...DEFAULT_GROUPS] : [];
   const spec: TokenSpec = { token: flags.token, ttlMs, usages, groups };
   if (flags.description !== undefined && flags.description !== '') spec.description = flags.description;
   return spec;
@@ -151,7 +152,10 @@ const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 const unb64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
 
 /** The Secret kubeadm writes for `spec` at time `nowMs` (expiration = now + TTL, whole seconds, UTC). */
-export function tokenToSecret(spec: TokenSpec, nowMs: number): {
+export function tokenToSecret(
+  spec: TokenSpec,
+  nowMs: number,
+): {
   apiVersion: 'v1';
   kind: 'Secret';
   metadata: { name: string; namespace: string };

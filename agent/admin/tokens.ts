@@ -14,9 +14,13 @@ export type TokenApi = Pick<AdminClient, 'createSecret' | 'listTokenSecrets' | '
 export async function createToken(api: TokenApi, spec: TokenSpec, nowMs: number): Promise<{ expires?: string }> {
   const secret = tokenToSecret(spec, nowMs);
   if (!(await api.createSecret(secret))) {
-    throw new KubejoinError('invalid-input', `a bootstrap token with id "${spec.token.id}" already exists (Secret ${TOKEN_NAMESPACE}/${secret.metadata.name})`, {
-      hint: `Create one with another id (omit the token to get a random one), or delete the old one first: kubejoin token delete ${spec.token.id}`,
-    });
+    throw new KubejoinError(
+      'invalid-input',
+      `a bootstrap token with id "${spec.token.id}" already exists (Secret ${TOKEN_NAMESPACE}/${secret.metadata.name})`,
+      {
+        hint: `Create one with another id (omit the token to get a random one), or delete the old one first: kubejoin token delete ${spec.token.id}`,
+      },
+    );
   }
   const expires = secret.data.expiration === undefined ? undefined : Buffer.from(secret.data.expiration, 'base64').toString('utf8');
   return expires === undefined ? {} : { expires };

@@ -39,7 +39,16 @@ export async function boundedWatch(
   };
   const arm = (): void => {
     clearTimeout(idle);
-    idle = setTimeout(() => end(new KubejoinError('timeout', `the watch of ${op.resource} on ${target.cluster.server} was silent for ${idleMs / 1000} s (hung API server?); watching again`)), idleMs);
+    idle = setTimeout(
+      () =>
+        end(
+          new KubejoinError(
+            'timeout',
+            `the watch of ${op.resource} on ${target.cluster.server} was silent for ${idleMs / 1000} s (hung API server?); watching again`,
+          ),
+        ),
+      idleMs,
+    );
   };
   arm();
   const started = watcher.watch(
@@ -60,7 +69,10 @@ export async function boundedWatch(
     },
   );
   // A watch that starts after we gave up on it is stopped at once.
-  void started.then((c) => (ended ? c.abort() : undefined), () => undefined);
+  void started.then(
+    (c) => (ended ? c.abort() : undefined),
+    () => undefined,
+  );
   try {
     controller = await bounded(target.requestTimeoutMs, target.cluster.server, op, new Set(), () => started);
     if (ended) controller.abort();

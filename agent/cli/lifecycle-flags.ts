@@ -39,7 +39,9 @@ export function expirationSecondsOf(value: string | undefined): number | undefin
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < MIN_EXPIRATION_SECONDS) {
-    throw new UsageError(`--expiration-seconds must be a whole number of seconds, at least ${MIN_EXPIRATION_SECONDS} (the API server's minimum), not ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `--expiration-seconds must be a whole number of seconds, at least ${MIN_EXPIRATION_SECONDS} (the API server's minimum), not ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }

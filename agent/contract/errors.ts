@@ -41,7 +41,8 @@ export const CATEGORY_TITLES: Readonly<Record<ErrorCategory, string>> = {
 /** What to do next when the engine gave no hint, by category. */
 export const NEXT_STEPS: Readonly<Record<ErrorCategory, string>> = {
   'invalid-input': 'Check the values in the form (or the pasted command) and try again.',
-  'untrusted-cluster': 'Check the CA cert hash with "kubejoin ca-hash" on the control plane. If it differs from the one you were given, do not trust this server.',
+  'untrusted-cluster':
+    'Check the CA cert hash with "kubejoin ca-hash" on the control plane. If it differs from the one you were given, do not trust this server.',
   'token-refused': 'The token may have expired or been deleted: create a new one on the control plane ("kubejoin token create") and join again.',
   'certificate-denied': 'Ask a cluster administrator why the certificate request was denied, then join again.',
   timeout: 'Check that the API server is reachable from this machine and that certificate requests get approved, then try again.',

@@ -13,7 +13,6 @@ export type JoinEvent =
   | ({ type: 'failed'; phase: Phase; durationMs: number; error: ErrorInfo } & At)
   | ({ type: 'result'; result: JoinResult } & At);
 
-
 export interface IssuedCertificate {
   subject: string;
   notBefore: string;

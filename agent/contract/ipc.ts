@@ -39,9 +39,7 @@ export interface ProxyInUse {
 }
 
 /** A pasted `kubeadm join …`/`kubejoin join …` line, parsed by the agent's parser. */
-export type ParsedCommandLine =
-  | { ok: true; request: UiJoinRequest; warnings: string[] }
-  | { ok: false; error: string };
+export type ParsedCommandLine = { ok: true; request: UiJoinRequest; warnings: string[] } | { ok: false; error: string };
 
 export type JoinStatus = 'idle' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 

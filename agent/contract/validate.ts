@@ -53,7 +53,8 @@ export function proxyProblem(value: string): string | undefined {
   if (v === '') return undefined;
   const shown = maskUrlCredentials(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') return `the proxy "${shown}" uses ${scheme}://; only http:// and https:// proxies (HTTP CONNECT) are supported`;
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https')
+    return `the proxy "${shown}" uses ${scheme}://; only http:// and https:// proxies (HTTP CONNECT) are supported`;
   let url: URL;
   try {
     url = new URL(scheme ? v : `http://${v}`);
@@ -115,7 +116,10 @@ export function joinRequestProblems(req: JoinRequest): FieldProblem[] {
     add('store', `unknown store "${String(req.store)}": use auto, keychain or file`);
   }
   if (req.proxy !== undefined) add('proxy', proxyProblem(req.proxy));
-  for (const [field, v] of [['discoveryTimeoutMs', req.discoveryTimeoutMs], ['timeoutMs', req.timeoutMs]] as const) {
+  for (const [field, v] of [
+    ['discoveryTimeoutMs', req.discoveryTimeoutMs],
+    ['timeoutMs', req.timeoutMs],
+  ] as const) {
     const problem = v === undefined ? undefined : timerDurationProblem(v);
     if (problem) add(field, `${field} ${problem}`);
   }

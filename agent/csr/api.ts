@@ -19,10 +19,7 @@ export interface CsrObject {
 }
 
 export type CsrState =
-  | { kind: 'pending' }
-  | { kind: 'approved' }
-  | { kind: 'issued'; certificatePem: string }
-  | { kind: 'denied' | 'failed'; reason: string; message: string };
+  { kind: 'pending' } | { kind: 'approved' } | { kind: 'issued'; certificatePem: string } | { kind: 'denied' | 'failed'; reason: string; message: string };
 
 /** Where a CSR stands: Denied/Failed are final; Approved is done only with a certificate. */
 export function csrState(obj: CsrObject): CsrState {
@@ -69,13 +66,15 @@ export function checkCsrObject(value: unknown, what: string): CsrObject {
     if (!isRecord(status)) throw bad('status must be an object');
     if (status.certificate !== undefined && typeof status.certificate !== 'string') throw bad('status.certificate must be a string');
     if (status.conditions !== undefined && status.conditions !== null) {
-      if (!Array.isArray(status.conditions) || !status.conditions.every((c) => isRecord(c) && typeof c.type === 'string')) throw bad('status.conditions must be a list of conditions');
+      if (!Array.isArray(status.conditions) || !status.conditions.every((c) => isRecord(c) && typeof c.type === 'string'))
+        throw bad('status.conditions must be a list of conditions');
     }
   }
   return value as unknown as CsrObject;
 }
 
-export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: CsrObject } | { type: 'BOOKMARK'; resourceVersion: string } | { type: 'ERROR'; code: number | undefined };
+export type WatchEvent =
+  { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: CsrObject } | { type: 'BOOKMARK'; resourceVersion: string } | { type: 'ERROR'; code: number | undefined };
 
 /** One line of a CSR watch as a typed event; MalformedObjectError for anything else. */
 export function parseWatchEvent(line: string): WatchEvent {

@@ -8,9 +8,15 @@ import { clockError, isSkewed, type ClockReading } from '../protocol/clock-skew.
  * docs/protocol.md §4.7: the issued certificate holds our public key and the requested
  * subject, chains to a cluster CA, and is within its validity period.
  */
-export function checkIssuedCertificate(pem: string, publicKey: KeyObject, subject: Subject, cas: readonly X509Certificate[], now = new Date(), clock?: ClockReading): IssuedCertificate {
-  const bad = (why: string): KubejoinError =>
-    new KubejoinError('certificate-denied', `the certificate issued by the cluster is not usable: ${why}`);
+export function checkIssuedCertificate(
+  pem: string,
+  publicKey: KeyObject,
+  subject: Subject,
+  cas: readonly X509Certificate[],
+  now = new Date(),
+  clock?: ClockReading,
+): IssuedCertificate {
+  const bad = (why: string): KubejoinError => new KubejoinError('certificate-denied', `the certificate issued by the cluster is not usable: ${why}`);
   let leaf: X509Certificate;
   let intermediates: X509Certificate[];
   try {
@@ -33,10 +39,16 @@ export function checkIssuedCertificate(pem: string, publicKey: KeyObject, subjec
     // docs/protocol.md §3.10: valid by the server's clock but not by ours, or a large skew: the clock is wrong.
     const serverNow = clock ? now.getTime() - clock.skewMs : undefined;
     const validForServer = serverNow !== undefined && serverNow >= notBefore.getTime() && serverNow <= notAfter.getTime();
-    if (clock && (validForServer || isSkewed(clock))) throw clockError(clock, `the certificate the cluster issued (${window}) looks ${now < notBefore ? 'not valid yet' : 'expired'} to it`);
+    if (clock && (validForServer || isSkewed(clock)))
+      throw clockError(clock, `the certificate the cluster issued (${window}) looks ${now < notBefore ? 'not valid yet' : 'expired'} to it`);
     throw bad(`it is ${window}`);
   }
-  return { subject: `CN=${subject.commonName}, O=${subject.organizations.join('+')}`, notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), serialNumber: leaf.serialNumber };
+  return {
+    subject: `CN=${subject.commonName}, O=${subject.organizations.join('+')}`,
+    notBefore: notBefore.toISOString(),
+    notAfter: notAfter.toISOString(),
+    serialNumber: leaf.serialNumber,
+  };
 }
 
 const MAX_INTERMEDIATES = 4;
@@ -54,6 +66,18 @@ function chainsTo(cert: X509Certificate, intermediates: readonly X509Certificate
   if (cas.some((ca) => issuedBy(cert, ca))) return true;
   if (depth >= MAX_INTERMEDIATES) return false;
   return intermediates.some(
-    (next) => next !== cert && next.ca && now >= new Date(next.validFrom) && now <= new Date(next.validTo) && issuedBy(cert, next) && chainsTo(next, intermediates.filter((i) => i !== next), cas, now, depth + 1),
+    (next) =>
+      next !== cert &&
+      next.ca &&
+      now >= new Date(next.validFrom) &&
+      now <= new Date(next.validTo) &&
+      issuedBy(cert, next) &&
+      chainsTo(
+        next,
+        intermediates.filter((i) => i !== next),
+        cas,
+        now,
+        depth + 1,
+      ),
   );
 }

@@ -35,9 +35,13 @@ export interface ApiClient {
 export function refusal(status: number, body: string, what: string): KubejoinError | undefined {
   const detail = statusMessage(body);
   if (status === 401) {
-    return new KubejoinError('token-refused', `the API server refused the bootstrap token while ${what} (HTTP 401 Unauthorized): it is unknown, expired, or lacks the authentication usage`, {
-      hint: 'Create a new token with "kubejoin token create" (usages signing,authentication) and join again.',
-    });
+    return new KubejoinError(
+      'token-refused',
+      `the API server refused the bootstrap token while ${what} (HTTP 401 Unauthorized): it is unknown, expired, or lacks the authentication usage`,
+      {
+        hint: 'Create a new token with "kubejoin token create" (usages signing,authentication) and join again.',
+      },
+    );
   }
   if (status === 403) {
     return new KubejoinError('token-refused', `the token's identity may not do this while ${what} (HTTP 403 Forbidden)${detail ? `: ${detail}` : ''}`, {
@@ -63,14 +67,17 @@ export function transportFailure(err: unknown, server: string): unknown {
  * stalled) until the join's deadline; any other answer is returned as it is.
  */
 export function callApi(api: ApiClient, what: string, call: () => Promise<Response>): Promise<Response> {
-  return retrying<Response>(async (): Promise<Attempt<Response>> => {
-    const res = await call();
-    return isTransientStatus(res.status) ? transientStatus(res.status, res.headers, what) : { done: true, value: res };
-  }, {
-    ...(api.signal ? { signal: api.signal } : {}),
-    onRetry: (reason, attempt) => api.onRetry?.(`${reason}; retrying (attempt ${attempt})`, attempt),
-    ...(api.delayMs ? { delayMs: api.delayMs } : {}),
-  });
+  return retrying<Response>(
+    async (): Promise<Attempt<Response>> => {
+      const res = await call();
+      return isTransientStatus(res.status) ? transientStatus(res.status, res.headers, what) : { done: true, value: res };
+    },
+    {
+      ...(api.signal ? { signal: api.signal } : {}),
+      onRetry: (reason, attempt) => api.onRetry?.(`${reason}; retrying (attempt ${attempt})`, attempt),
+      ...(api.delayMs ? { delayMs: api.delayMs } : {}),
+    },
+  );
 }
 
 /**
@@ -95,7 +102,9 @@ export async function requestCertificate(api: ApiClient, key: ClientKey, subject
   try {
     // A create whose answer was lost is retried; the name is deterministic, so a retry that
     // finds it (409) reuses it below: exactly one CSR whatever the network did.
-    const created = await callApi(api, 'creating the certificate signing request', () => request({ ...common, url: `${api.server}${CSR_PATH}`, method: 'POST', body, what: 'the created certificate signing request' }));
+    const created = await callApi(api, 'creating the certificate signing request', () =>
+      request({ ...common, url: `${api.server}${CSR_PATH}`, method: 'POST', body, what: 'the created certificate signing request' }),
+    );
     if (created.status === 201 || created.status === 200) {
       const obj = parseCsrObject(created.body, 'the created certificate signing request');
       return { name, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, reused: false, object: obj };
@@ -103,9 +112,14 @@ export async function requestCertificate(api: ApiClient, key: ClientKey, subject
     const refused = refusal(created.status, created.body, 'creating the certificate signing request');
     if (refused) throw refused;
     if (created.status !== 409) {
-      throw new KubejoinError('internal', `unexpected answer to the certificate signing request (HTTP ${created.status}): ${statusMessage(created.body) ?? created.body.slice(0, 200)}`);
+      throw new KubejoinError(
+        'internal',
+        `unexpected answer to the certificate signing request (HTTP ${created.status}): ${statusMessage(created.body) ?? created.body.slice(0, 200)}`,
+      );
     }
-    const found = await callApi(api, 'reading the existing certificate signing request', () => request({ ...common, url: `${api.server}${CSR_PATH}/${name}`, what: 'the certificate signing request' }));
+    const found = await callApi(api, 'reading the existing certificate signing request', () =>
+      request({ ...common, url: `${api.server}${CSR_PATH}/${name}`, what: 'the certificate signing request' }),
+    );
     const refusedGet = refusal(found.status, found.body, 'reading the existing certificate signing request');
     if (refusedGet) throw refusedGet;
     if (found.status !== 200) {

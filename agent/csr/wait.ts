@@ -98,7 +98,8 @@ export async function waitForCertificate(api: ApiClient, opts: WaitOptions, init
         }
       }
     } catch (err) {
-      if (!(err instanceof TransportError) || err instanceof BodyLimitError || isTlsVerificationError(err) || api.signal?.aborted) throw transportFailure(err, api.server);
+      if (!(err instanceof TransportError) || err instanceof BodyLimitError || isTlsVerificationError(err) || api.signal?.aborted)
+        throw transportFailure(err, api.server);
       trouble = `the watch broke: ${err.message}`;
     }
     if (resync) {

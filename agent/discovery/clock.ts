@@ -10,7 +10,10 @@ import { request, sharedAgent, TransportError } from '../transport/http.js';
  * Reads the server's Date with one anonymous, unverified GET /version (no token, nothing
  * secret). Only for explaining a failure: undefined when the server does not answer.
  */
-export async function readClockAnonymously(server: string, opts: { proxy?: ProxyConfig | undefined; timeoutMs: number; signal?: AbortSignal }): Promise<ClockReading | undefined> {
+export async function readClockAnonymously(
+  server: string,
+  opts: { proxy?: ProxyConfig | undefined; timeoutMs: number; signal?: AbortSignal },
+): Promise<ClockReading | undefined> {
   try {
     const res = await request({
       url: `${server.replace(/\/+$/, '')}/version`,

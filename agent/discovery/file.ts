@@ -89,7 +89,13 @@ export async function verifyServer(server: string, caPem: string, opts: FileRun)
   const agent = sharedAgent({ ca: caPem, proxy: opts.proxy });
   try {
     return await retrying<ClockReading | undefined>(async (): Promise<Attempt<ClockReading | undefined>> => {
-      const res = await request({ url: `${server}/version`, agent, timeoutMs: opts.timeoutMs, what: `${server}/version`, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const res = await request({
+        url: `${server}/version`,
+        agent,
+        timeoutMs: opts.timeoutMs,
+        what: `${server}/version`,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
       if (isTransientStatus(res.status)) return transientStatus(res.status, res.headers, `the API server ${server}`);
       return { done: true, value: readServerDate(res.date) };
     }, retryOpts(opts));
@@ -97,8 +103,14 @@ export async function verifyServer(server: string, caPem: string, opts: FileRun)
     if (err instanceof TransportError && isTlsVerificationError(err)) {
       const reading = await readClockAnonymously(server, opts);
       const hint = certificateTimeHint(err, reading);
-      throw clockFailure(err, reading, server) ??
-        new KubejoinError('untrusted-cluster', `the API server ${server} could not be verified with the CA of the discovery file: ${err.message}`, hint ? { hint } : {});
+      throw (
+        clockFailure(err, reading, server) ??
+        new KubejoinError(
+          'untrusted-cluster',
+          `the API server ${server} could not be verified with the CA of the discovery file: ${err.message}`,
+          hint ? { hint } : {},
+        )
+      );
     }
     if (err instanceof BodyLimitError) throw new KubejoinError('untrusted-cluster', err.message);
     if (err instanceof GaveUp || err instanceof TransportError) throw new KubejoinError('timeout', `cannot reach the API server ${server}: ${err.message}`);
@@ -117,17 +129,32 @@ export async function discoverFromFile(source: Extract<DiscoverySource, { kind: 
     onRetry: p,
     ...(run.delayMs ? { delayMs: run.delayMs } : {}),
   });
-  const entry = await clock.run('discover', (p) => abortable(loadDiscoveryFile(source.source, opts(p))), (e) => `cluster ${e.server} from the discovery file`);
-  await clock.run('verify-signature', async () => undefined, () => 'skipped: a discovery file carries no signature');
-  const pinned = await clock.run('pin-ca', async () => checkPinnedCA(entry.caPem, source.pins, 'the discovery file', false),
-    (p) => (p.matchedPin ? `the CA matches ${p.matchedPin}` : 'skipped: the discovery file is trusted as given'));
-  const reading = await clock.run('verify-server', async (p) => {
-    const url = new URL(entry.server);
-    const route = describeRoute(run.proxy, `${url.hostname}:${url.port || 443}`);
-    if (route) p(route);
-    const r = await abortable(verifyServer(entry.server, entry.caPem, opts(p)));
-    if (isSkewed(r)) p(skewWarning(r));
-    return r;
-  }, () => `${entry.server} is verified by the discovery file's CA`);
+  const entry = await clock.run(
+    'discover',
+    (p) => abortable(loadDiscoveryFile(source.source, opts(p))),
+    (e) => `cluster ${e.server} from the discovery file`,
+  );
+  await clock.run(
+    'verify-signature',
+    async () => undefined,
+    () => 'skipped: a discovery file carries no signature',
+  );
+  const pinned = await clock.run(
+    'pin-ca',
+    async () => checkPinnedCA(entry.caPem, source.pins, 'the discovery file', false),
+    (p) => (p.matchedPin ? `the CA matches ${p.matchedPin}` : 'skipped: the discovery file is trusted as given'),
+  );
+  const reading = await clock.run(
+    'verify-server',
+    async (p) => {
+      const url = new URL(entry.server);
+      const route = describeRoute(run.proxy, `${url.hostname}:${url.port || 443}`);
+      if (route) p(route);
+      const r = await abortable(verifyServer(entry.server, entry.caPem, opts(p)));
+      if (isSkewed(r)) p(skewWarning(r));
+      return r;
+    },
+    () => `${entry.server} is verified by the discovery file's CA`,
+  );
   return { server: entry.server, caPem: entry.caPem, cas: pinned.certs, ...(reading ? { clock: reading } : {}) };
 }

@@ -13,8 +13,7 @@ import { discoverWithToken } from './token.js';
 // reads the same whichever was used; both share one pin check (pins.ts).
 
 export type DiscoverySource =
-  | { kind: 'token'; endpoint: string; token: BootstrapToken; pins: PinSet; unsafeSkipCaVerification: boolean }
-  | { kind: 'file'; source: string; pins: PinSet };
+  { kind: 'token'; endpoint: string; token: BootstrapToken; pins: PinSet; unsafeSkipCaVerification: boolean } | { kind: 'file'; source: string; pins: PinSet };
 
 /** A cluster whose server has been verified against its CA. */
 export interface DiscoveredCluster {

@@ -29,24 +29,39 @@ export async function discoverWithToken(source: Extract<DiscoverySource, { kind:
     ...(run.delayMs ? { delayMs: run.delayMs } : {}),
   });
   const insecure = sharedAgent({ insecure: true, proxy: run.proxy });
-  const info = await clock.run('discover', async (p) => {
-    const route = describeRoute(run.proxy, endpoint);
-    if (route) p(route);
-    const found = await abortable(fetchSignedClusterInfo(endpoint, token.id, poll(p, insecure)));
-    // The Date header is unauthenticated: a warning and an explanation, never a decision.
-    if (isSkewed(found.clock)) p(skewWarning(found.clock));
-    return found;
-  }, () => `cluster-info from ${endpoint} carries a signature for token id "${token.id}"`);
-  await clock.run('verify-signature', async () => validateClusterInfoSignature(info, token), () => 'the JWS signature matches the token');
-  const pinned = await clock.run('pin-ca', async (p) => {
-    const result = validateClusterCA(info.kubeconfig, pins, source.unsafeSkipCaVerification);
-    if (!result.matchedPin) p('WARNING: CA pinning skipped (--discovery-token-unsafe-skip-ca-verification): the cluster identity rests on the token alone');
-    return result;
-  }, (r) => (r.matchedPin ? `the cluster CA matches ${r.matchedPin}` : 'skipped (unsafe)'));
+  const info = await clock.run(
+    'discover',
+    async (p) => {
+      const route = describeRoute(run.proxy, endpoint);
+      if (route) p(route);
+      const found = await abortable(fetchSignedClusterInfo(endpoint, token.id, poll(p, insecure)));
+      // The Date header is unauthenticated: a warning and an explanation, never a decision.
+      if (isSkewed(found.clock)) p(skewWarning(found.clock));
+      return found;
+    },
+    () => `cluster-info from ${endpoint} carries a signature for token id "${token.id}"`,
+  );
+  await clock.run(
+    'verify-signature',
+    async () => validateClusterInfoSignature(info, token),
+    () => 'the JWS signature matches the token',
+  );
+  const pinned = await clock.run(
+    'pin-ca',
+    async (p) => {
+      const result = validateClusterCA(info.kubeconfig, pins, source.unsafeSkipCaVerification);
+      if (!result.matchedPin) p('WARNING: CA pinning skipped (--discovery-token-unsafe-skip-ca-verification): the cluster identity rests on the token alone');
+      return result;
+    },
+    (r) => (r.matchedPin ? `the cluster CA matches ${r.matchedPin}` : 'skipped (unsafe)'),
+  );
   // The shared agent for this CA: the TLS bootstrap that follows reuses its connection.
   const verified = sharedAgent({ ca: pinned.caPem, proxy: run.proxy });
-  await clock.run('verify-server', (p) => abortable(refetchVerified(endpoint, token.id, info, poll(p, verified))),
-    () => `${endpoint} is verified by the pinned CA; using ${pinned.server}`);
+  await clock.run(
+    'verify-server',
+    (p) => abortable(refetchVerified(endpoint, token.id, info, poll(p, verified))),
+    () => `${endpoint} is verified by the pinned CA; using ${pinned.server}`,
+  );
   return { server: pinned.server, caPem: pinned.caPem, cas: pinned.certs, ...(info.clock ? { clock: info.clock } : {}) };
 }
 
@@ -92,7 +107,12 @@ function readAttempt(res: Response, tokenId: string): Attempt {
   }
   if (isTransientStatus(res.status)) {
     const after = retryAfterMs(res.headers);
-    return { done: false, kind: 'unreachable', reason: `the server answered HTTP ${res.status}${after !== undefined ? ` (Retry-After ${Math.round(after / 1000)} s)` : ''}`, ...(after !== undefined ? { waitMs: after } : {}) };
+    return {
+      done: false,
+      kind: 'unreachable',
+      reason: `the server answered HTTP ${res.status}${after !== undefined ? ` (Retry-After ${Math.round(after / 1000)} s)` : ''}`,
+      ...(after !== undefined ? { waitMs: after } : {}),
+    };
   }
   if (res.status !== 200) return { done: false, kind: 'unreachable', reason: `the server answered HTTP ${res.status}` };
   let data: Record<string, string> | undefined;
@@ -139,7 +159,9 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
     } catch (err) {
       if (err instanceof BodyLimitError) {
         // Nothing verified yet: an oversized answer is an untrusted server (docs/protocol.md §7).
-        throw new KubejoinError('untrusted-cluster', `${err.message} (a real cluster-info is a few KiB)`, { hint: 'Check the endpoint: this is not a Kubernetes API server answering as one should.' });
+        throw new KubejoinError('untrusted-cluster', `${err.message} (a real cluster-info is a few KiB)`, {
+          hint: 'Check the endpoint: this is not a Kubernetes API server answering as one should.',
+        });
       }
       if (!(err instanceof TransportError)) throw err;
       const fatal = opts.fatal?.(err);
@@ -151,17 +173,20 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
     }
   };
   try {
-    return await retrying(async () => {
-      const result = await once();
-      if (result.done) return { done: true, value: result.info };
-      last = result;
-      return result;
-    }, {
-      signal,
-      deadline,
-      onRetry: (reason, attempt) => opts.onRetry?.(reason, attempt),
-      ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
-    });
+    return await retrying(
+      async () => {
+        const result = await once();
+        if (result.done) return { done: true, value: result.info };
+        last = result;
+        return result;
+      },
+      {
+        signal,
+        deadline,
+        onRetry: (reason, attempt) => opts.onRetry?.(reason, attempt),
+        ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
+      },
+    );
   } catch (err) {
     // The caller's own cancel is theirs to explain; the discovery deadline is ours.
     if (opts.signal?.aborted) throw opts.signal.reason;
@@ -174,9 +199,13 @@ function discoveryTimeout(endpoint: string, tokenId: string, last: Exclude<Attem
   const after = `after ${Math.round(timeoutMs / 1000)} s of discovery`;
   switch (last.kind) {
     case 'unsigned':
-      return new KubejoinError('token-refused', `token id "${tokenId}" is invalid for this cluster or it has expired (${after}, cluster-info still has no signature for it)`, {
-        hint: 'Create a new token with "kubejoin token create" (or "kubeadm token create") on the control plane, with the signing usage.',
-      });
+      return new KubejoinError(
+        'token-refused',
+        `token id "${tokenId}" is invalid for this cluster or it has expired (${after}, cluster-info still has no signature for it)`,
+        {
+          hint: 'Create a new token with "kubejoin token create" (or "kubeadm token create") on the control plane, with the signing usage.',
+        },
+      );
     case 'unprepared':
       return new KubejoinError('untrusted-cluster', `the API server at ${endpoint} is not set up for token bootstrapping: ${last.reason}`, {
         hint: 'Run "kubejoin cluster prepare" and "kubejoin cluster sign" (or kubeadm\'s bootstrap-token phase) against the cluster, then join again.',
@@ -216,15 +245,15 @@ export async function refetchVerified(endpoint: string, tokenId: string, first: 
     ...opts,
     fatal: (err) =>
       isTlsVerificationError(err)
-        ? clockFailure(err, first.clock, endpoint) ??
+        ? (clockFailure(err, first.clock, endpoint) ??
           new KubejoinError('untrusted-cluster', `the server at ${endpoint} could not be verified with the pinned CA: ${err.message}`, {
-            hint: certificateTimeHint(err, first.clock) ??
+            hint:
+              certificateTimeHint(err, first.clock) ??
               'The server certificate must be issued by the pinned CA and name the endpoint (IP or DNS name) you gave. If it is not, do not trust this server.',
-          })
+          }))
         : undefined,
   });
   if (second.kubeconfig !== first.kubeconfig) {
     throw new KubejoinError('untrusted-cluster', 'cluster-info changed between the unverified and the verified fetch: the server cannot be trusted');
   }
 }
-

@@ -41,7 +41,13 @@ export type Outcome = Omit<DoctorCheck, 'id' | 'durationMs'>;
 export const pass = (summary: string, evidence: string[] = []): Outcome => ({ status: 'pass', summary, evidence });
 export const skip = (summary: string, evidence: string[] = []): Outcome => ({ status: 'skip', summary, evidence });
 export const warn = (summary: string, fix: string, evidence: string[] = []): Outcome => ({ status: 'warn', summary, fix, evidence });
-export const fail = (category: ErrorCategory, summary: string, fix: string, evidence: string[] = []): Outcome => ({ status: 'fail', summary, fix, category, evidence });
+export const fail = (category: ErrorCategory, summary: string, fix: string, evidence: string[] = []): Outcome => ({
+  status: 'fail',
+  summary,
+  fix,
+  category,
+  evidence,
+});
 
 /** Ends an operation a little before the bound, so it fails with its own words. */
 const MARGIN_MS = 250;
@@ -60,7 +66,14 @@ export async function runCheck(id: CheckId, ctx: DoctorContext, work: () => Prom
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<Outcome>((resolve) => {
     timer = setTimeout(
-      () => resolve(fail('timeout', `did not finish within the doctor's time bound`, 'Raise --timeout, or look at the checks before this one (a hanging server or proxy).')),
+      () =>
+        resolve(
+          fail(
+            'timeout',
+            `did not finish within the doctor's time bound`,
+            'Raise --timeout, or look at the checks before this one (a hanging server or proxy).',
+          ),
+        ),
       left,
     );
   });

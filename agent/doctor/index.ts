@@ -1,4 +1,12 @@
-import { DEFAULT_DOCTOR_TIMEOUT_MS, endpointProblem, pinProblem, tokenProblem, type DoctorCheck, type DoctorReport, type DoctorRequest } from '../contract/index.js';
+import {
+  DEFAULT_DOCTOR_TIMEOUT_MS,
+  endpointProblem,
+  pinProblem,
+  tokenProblem,
+  type DoctorCheck,
+  type DoctorReport,
+  type DoctorRequest,
+} from '../contract/index.js';
 import { UsageError } from '../errors.js';
 import { PinSet } from '../protocol/pin.js';
 import { parseToken } from '../protocol/token.js';
@@ -18,7 +26,11 @@ import { exitCodeOf, rankCauses } from './rank.js';
 /** Bad input is a UsageError (exit 2), before any network traffic. */
 function contextOf(req: DoctorRequest, env: NodeJS.ProcessEnv, signal: AbortSignal, deadline: number): DoctorContext {
   const endpoint = req.endpoint.trim();
-  const problems = [endpointProblem(endpoint), ...(req.caCertHashes ?? []).map(pinProblem), req.token !== undefined ? tokenProblem(req.token) : undefined].filter((p) => p !== undefined);
+  const problems = [
+    endpointProblem(endpoint),
+    ...(req.caCertHashes ?? []).map(pinProblem),
+    req.token !== undefined ? tokenProblem(req.token) : undefined,
+  ].filter((p) => p !== undefined);
   if (problems.length > 0) throw new UsageError(problems.join('; '));
   const hp = splitHostPort(endpoint)!;
   const proxy = proxyConfig(env, req.proxy ? { value: req.proxy, source: 'set for this run' } : undefined);
@@ -39,7 +51,8 @@ function contextOf(req: DoctorRequest, env: NodeJS.ProcessEnv, signal: AbortSign
 type Step = [DoctorCheck['id'], (ctx: DoctorContext) => Promise<Outcome>, ((ctx: DoctorContext) => Outcome | undefined)?];
 
 const needsConnection = (ctx: DoctorContext): Outcome | undefined => (ctx.found.reachable ? undefined : unreachable());
-const needsTls = (ctx: DoctorContext): Outcome | undefined => needsConnection(ctx) ?? (ctx.found.tlsOk ? undefined : skip('not run: no TLS handshake (see above)'));
+const needsTls = (ctx: DoctorContext): Outcome | undefined =>
+  needsConnection(ctx) ?? (ctx.found.tlsOk ? undefined : skip('not run: no TLS handshake (see above)'));
 
 const STEPS: Step[] = [
   ['proxy', checkProxy],
@@ -74,5 +87,13 @@ export async function runDoctor(req: DoctorRequest, options: DoctorOptions = {})
   }
   const causes = rankCauses(checks);
   const exitCode = exitCodeOf(causes);
-  return { endpoint: ctx.endpoint, ok: exitCode === 0, exitCode, checks, causes, startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - started) };
+  return {
+    endpoint: ctx.endpoint,
+    ok: exitCode === 0,
+    exitCode,
+    checks,
+    causes,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+  };
 }

@@ -27,8 +27,11 @@ export async function checkDns(ctx: DoctorContext): Promise<Outcome> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     if (ctx.via) return pass(`${ctx.host} does not resolve here (${code}); the proxy resolves it`);
-    return fail('timeout', `${ctx.host} does not resolve (${code})`,
-      'Check the host name, this device\'s DNS servers (/etc/resolv.conf, "resolvectl status"), or join with the API server\'s IP address.');
+    return fail(
+      'timeout',
+      `${ctx.host} does not resolve (${code})`,
+      'Check the host name, this device\'s DNS servers (/etc/resolv.conf, "resolvectl status"), or join with the API server\'s IP address.',
+    );
   }
 }
 
@@ -44,15 +47,24 @@ export async function checkTcp(ctx: DoctorContext): Promise<Outcome> {
       return pass(`the proxy ${ctx.via.display} opened a tunnel to ${target} in ${ms()} ms`);
     } catch (err) {
       if (!(err instanceof ProxyError)) throw err;
-      return fail('timeout', err.message, 'Check the proxy address and credentials (--proxy, HTTPS_PROXY), and that it allows CONNECT to this host and port; or exempt the host with NO_PROXY.');
+      return fail(
+        'timeout',
+        err.message,
+        'Check the proxy address and credentials (--proxy, HTTPS_PROXY), and that it allows CONNECT to this host and port; or exempt the host with NO_PROXY.',
+      );
     }
   }
   return new Promise((resolve) => {
     const socket = net.connect({ host: ctx.host, port: ctx.port });
     const timer = setTimeout(() => {
       socket.destroy();
-      resolve(fail('timeout', `no answer to a TCP connection to ${target} within ${Math.round(remaining(ctx, Infinity) / 1000) || 0} s`,
-        'A firewall may drop the packets, or the address is wrong: check the route to the API server ("ip route get", "nc -vz host port").'));
+      resolve(
+        fail(
+          'timeout',
+          `no answer to a TCP connection to ${target} within ${Math.round(remaining(ctx, Infinity) / 1000) || 0} s`,
+          'A firewall may drop the packets, or the address is wrong: check the route to the API server ("ip route get", "nc -vz host port").',
+        ),
+      );
     }, remaining(ctx));
     socket.once('connect', () => {
       clearTimeout(timer);
@@ -63,9 +75,15 @@ export async function checkTcp(ctx: DoctorContext): Promise<Outcome> {
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      resolve(err.code === 'ECONNREFUSED'
-        ? fail('timeout', `${target} refused the connection: nothing listens there`, 'Check the port (the API server usually listens on 6443) and that kube-apiserver is running.')
-        : fail('timeout', `cannot connect to ${target}: ${err.code ?? err.message}`, 'Check the network path to the API server.'));
+      resolve(
+        err.code === 'ECONNREFUSED'
+          ? fail(
+              'timeout',
+              `${target} refused the connection: nothing listens there`,
+              'Check the port (the API server usually listens on 6443) and that kube-apiserver is running.',
+            )
+          : fail('timeout', `cannot connect to ${target}: ${err.code ?? err.message}`, 'Check the network path to the API server.'),
+      );
     });
   });
 }

@@ -69,14 +69,23 @@ export async function checkTls(ctx: DoctorContext): Promise<Outcome> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const notTls = /wrong version number|packet length too long|unknown protocol/i.test(e.message);
-    return fail('timeout', `no TLS handshake with ${ctx.endpoint}: ${notTls ? 'the server does not speak TLS on this port' : e.message}`,
-      notTls ? 'Check the port: the API server speaks HTTPS (usually on 6443).' : 'The server accepted the connection but did not complete a TLS handshake: check that this is the API server, and that nothing in the path holds the connection.');
+    return fail(
+      'timeout',
+      `no TLS handshake with ${ctx.endpoint}: ${notTls ? 'the server does not speak TLS on this port' : e.message}`,
+      notTls
+        ? 'Check the port: the API server speaks HTTPS (usually on 6443).'
+        : 'The server accepted the connection but did not complete a TLS handshake: check that this is the API server, and that nothing in the path holds the connection.',
+    );
   }
   const leaf = hs.chain[0];
   if (!leaf) return fail('untrusted-cluster', 'the server presented no certificate', 'Check that the endpoint is the API server.');
   ctx.found.tlsOk = true;
   ctx.found.chain = hs.chain;
-  const evidence = [`protocol: ${hs.protocol ?? '?'}`, ...hs.chain.map((c, i) => `${i === 0 ? 'server' : 'issuer'}: ${describeCert(c)}`), `names: ${leaf.subjectAltName ?? '(no subjectAltName)'}`];
+  const evidence = [
+    `protocol: ${hs.protocol ?? '?'}`,
+    ...hs.chain.map((c, i) => `${i === 0 ? 'server' : 'issuer'}: ${describeCert(c)}`),
+    `names: ${leaf.subjectAltName ?? '(no subjectAltName)'}`,
+  ];
   const problem = nameProblem(leaf, ctx.host);
   if (problem) {
     // A warning here: the pin check verifies chain and names together and decides.

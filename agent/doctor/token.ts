@@ -36,11 +36,20 @@ export async function checkTokenAuth(ctx: DoctorContext): Promise<Outcome> {
   }
   const evidence = [`POST selfsubjectreviews: HTTP ${res.status}`];
   if (res.status === 401) {
-    return fail('token-refused', `the API server does not accept token id "${ctx.token!.id}": it is unknown, expired, or lacks the authentication usage`,
-      'Create a new token on the control plane ("kubejoin token create") and use it.', evidence);
+    return fail(
+      'token-refused',
+      `the API server does not accept token id "${ctx.token!.id}": it is unknown, expired, or lacks the authentication usage`,
+      'Create a new token on the control plane ("kubejoin token create") and use it.',
+      evidence,
+    );
   }
   if (res.status !== 201 && res.status !== 200) {
-    return fail('token-refused', `the API server answered HTTP ${res.status}${statusMessage(res.body) ? `: ${statusMessage(res.body)}` : ''}`, 'Check the token with "kubejoin token list" on the control plane.', evidence);
+    return fail(
+      'token-refused',
+      `the API server answered HTTP ${res.status}${statusMessage(res.body) ? `: ${statusMessage(res.body)}` : ''}`,
+      'Check the token with "kubejoin token list" on the control plane.',
+      evidence,
+    );
   }
   const user = (JSON.parse(res.body) as { status?: { userInfo?: { username?: string; groups?: string[] } } }).status?.userInfo ?? {};
   ctx.found.tokenAuthenticated = true;
@@ -65,12 +74,17 @@ export async function checkCsrRights(ctx: DoctorContext): Promise<Outcome> {
     throw err;
   }
   const evidence = [`POST selfsubjectaccessreviews (create certificatesigningrequests): HTTP ${res.status}`];
-  if (res.status !== 201 && res.status !== 200) return fail('token-refused', `the access review answered HTTP ${res.status}`, 'Check the token with "kubejoin token list".', evidence);
+  if (res.status !== 201 && res.status !== 200)
+    return fail('token-refused', `the access review answered HTTP ${res.status}`, 'Check the token with "kubejoin token list".', evidence);
   const status = (JSON.parse(res.body) as { status?: { allowed?: boolean; reason?: string } }).status ?? {};
   if (status.reason) evidence.push(`reason: ${status.reason}`);
   if (!status.allowed) {
-    return fail('token-refused', `token id "${ctx.token!.id}" authenticates but may not create certificate signing requests`,
-      'Bind the token\'s group to the system:node-bootstrapper ClusterRole ("kubejoin cluster prepare" binds system:bootstrappers:kubeadm:default-node-token), or create the token with that group.', evidence);
+    return fail(
+      'token-refused',
+      `token id "${ctx.token!.id}" authenticates but may not create certificate signing requests`,
+      'Bind the token\'s group to the system:node-bootstrapper ClusterRole ("kubejoin cluster prepare" binds system:bootstrappers:kubeadm:default-node-token), or create the token with that group.',
+      evidence,
+    );
   }
   return pass('may create certificate signing requests', evidence);
 }

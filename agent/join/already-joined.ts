@@ -18,7 +18,11 @@ export interface AlreadyJoined {
  * has nothing to do (docs/stores.md §6). A pending key left by the run that stored it (killed
  * after the commit) is dropped. Undefined, with the reason, when the join must go ahead.
  */
-export async function findAlreadyJoined(store: CredentialStore, subject: Subject, cas: readonly X509Certificate[]): Promise<{ found?: AlreadyJoined; why?: string }> {
+export async function findAlreadyJoined(
+  store: CredentialStore,
+  subject: Subject,
+  cas: readonly X509Certificate[],
+): Promise<{ found?: AlreadyJoined; why?: string }> {
   const existing = await store.loadCredential();
   if (!existing) return {};
   let certificate: IssuedCertificate;
@@ -28,7 +32,9 @@ export async function findAlreadyJoined(store: CredentialStore, subject: Subject
     const pending = await store.loadPendingKey();
     if (pending && loadClientKey(pending).spki.equals(key.spki)) await store.discardPending();
   } catch (err) {
-    return { why: `the credential in ${existing.stored.location} is replaced: ${(err as Error).message.replace(/^the certificate issued by the cluster is not usable: /, '')}` };
+    return {
+      why: `the credential in ${existing.stored.location} is replaced: ${(err as Error).message.replace(/^the certificate issued by the cluster is not usable: /, '')}`,
+    };
   }
   return { found: { existing, certificate } };
 }
@@ -39,13 +45,19 @@ export async function alreadyJoinedResult(
   ctx: { nodeName: string; cluster: { server: string }; clock: PhaseClock; startedAt: number; verify: (certPem: string, keyPem: string) => Promise<Identity> },
 ): Promise<JoinResult> {
   const { existing, certificate } = already;
-  const identity = await ctx.clock.run('verify-credentials', async () => {
-    const who = await ctx.verify(existing.certPem, existing.keyPem);
-    if (who.username !== `system:node:${ctx.nodeName}`) {
-      throw new KubejoinError('certificate-denied', `the cluster sees the stored credential as "${who.username}", expected "system:node:${ctx.nodeName}"`, { hint: 'Join again with --force.' });
-    }
-    return who;
-  }, (w) => `the cluster sees ${w.username} (${w.groups.join(', ')}) with the stored credential`);
+  const identity = await ctx.clock.run(
+    'verify-credentials',
+    async () => {
+      const who = await ctx.verify(existing.certPem, existing.keyPem);
+      if (who.username !== `system:node:${ctx.nodeName}`) {
+        throw new KubejoinError('certificate-denied', `the cluster sees the stored credential as "${who.username}", expected "system:node:${ctx.nodeName}"`, {
+          hint: 'Join again with --force.',
+        });
+      }
+      return who;
+    },
+    (w) => `the cluster sees ${w.username} (${w.groups.join(', ')}) with the stored credential`,
+  );
   return {
     ok: true,
     alreadyJoined: true,

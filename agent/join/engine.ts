@@ -99,39 +99,94 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
     const subject = nodeSubject(nodeName);
     // The same agent as verify-server: its connection to the server is reused.
     const bootstrap = sharedAgent({ ca: cluster.caPem, proxy: ctx.proxy });
-    const api = { server: cluster.server, agent: bootstrap, watchAgent: sharedAgent({ ca: cluster.caPem, proxy: ctx.proxy }, 'watch'), bearer: ctx.bootstrapToken, timeoutMs: REQUEST_TIMEOUT_MS, signal, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) };
+    const api = {
+      server: cluster.server,
+      agent: bootstrap,
+      watchAgent: sharedAgent({ ca: cluster.caPem, proxy: ctx.proxy }, 'watch'),
+      bearer: ctx.bootstrapToken,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      signal,
+      ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}),
+    };
     let key: ClientKey;
     let already: AlreadyJoined | undefined;
-    const csr = await clock.run('request-certificate', async (p) => {
-      const choice = await ctx.store;
-      store = openStore(choice, { nodeName, server: cluster.server, env, signal, ...pick(req, 'certDir', 'kubeconfigOut'), ...(options.credentialCommand ? { credentialCommand: options.credentialCommand } : {}) });
-      p(`credential store: ${choice.kind} (${choice.reason})`);
-      if (!req.force) {
-        const { found, why } = await abortable(findAlreadyJoined(store, subject, cluster.cas));
-        if (why) p(why);
-        if ((already = found)) return undefined;
-      }
-      const pending = await abortable(store.loadPendingKey());
-      key = pending ? loadClientKey(pending) : generateClientKey();
-      if (pending) p('reusing the key of an earlier, unfinished join');
-      else await abortable(store.savePendingKey(key.pem));
-      return abortable(requestCertificate({ ...api, onRetry: p }, key, subject));
-    }, (c) => (c ? (c.reused ? `reusing ${c.name} from an earlier run` : `created ${c.name}`) : `already joined: a valid credential is stored (--force joins again)`));
-    if (already) return await finish(await alreadyJoinedResult(already, { nodeName, cluster, clock, startedAt, verify: (cert, k) => abortable(whoAmI(cluster.server, cluster.caPem, cert, k, { timeoutMs: REQUEST_TIMEOUT_MS, signal, proxy: ctx.proxy })) }));
-    const issued = await clock.run('await-approval', async (p) => {
-      const pem = await abortable(waitForCertificate({ ...api, onRetry: p }, { name: csr!.name, uid: csr!.uid, resourceVersion: csr!.resourceVersion, onProgress: p }, csr!.reused ? csr!.object : undefined));
-      return { pem, info: checkIssuedCertificate(pem, key.publicKey, subject, cluster.cas, new Date(), cluster.clock) };
-    }, (i) => `issued, valid until ${i.info.notAfter}`);
+    const csr = await clock.run(
+      'request-certificate',
+      async (p) => {
+        const choice = await ctx.store;
+        store = openStore(choice, {
+          nodeName,
+          server: cluster.server,
+          env,
+          signal,
+          ...pick(req, 'certDir', 'kubeconfigOut'),
+          ...(options.credentialCommand ? { credentialCommand: options.credentialCommand } : {}),
+        });
+        p(`credential store: ${choice.kind} (${choice.reason})`);
+        if (!req.force) {
+          const { found, why } = await abortable(findAlreadyJoined(store, subject, cluster.cas));
+          if (why) p(why);
+          if ((already = found)) return undefined;
+        }
+        const pending = await abortable(store.loadPendingKey());
+        key = pending ? loadClientKey(pending) : generateClientKey();
+        if (pending) p('reusing the key of an earlier, unfinished join');
+        else await abortable(store.savePendingKey(key.pem));
+        return abortable(requestCertificate({ ...api, onRetry: p }, key, subject));
+      },
+      (c) =>
+        c ? (c.reused ? `reusing ${c.name} from an earlier run` : `created ${c.name}`) : `already joined: a valid credential is stored (--force joins again)`,
+    );
+    if (already)
+      return await finish(
+        await alreadyJoinedResult(already, {
+          nodeName,
+          cluster,
+          clock,
+          startedAt,
+          verify: (cert, k) => abortable(whoAmI(cluster.server, cluster.caPem, cert, k, { timeoutMs: REQUEST_TIMEOUT_MS, signal, proxy: ctx.proxy })),
+        }),
+      );
+    const issued = await clock.run(
+      'await-approval',
+      async (p) => {
+        const pem = await abortable(
+          waitForCertificate(
+            { ...api, onRetry: p },
+            { name: csr!.name, uid: csr!.uid, resourceVersion: csr!.resourceVersion, onProgress: p },
+            csr!.reused ? csr!.object : undefined,
+          ),
+        );
+        return { pem, info: checkIssuedCertificate(pem, key.publicKey, subject, cluster.cas, new Date(), cluster.clock) };
+      },
+      (i) => `issued, valid until ${i.info.notAfter}`,
+    );
     const certPem = issued.pem;
     // Staged only: the previous credential stays in place until the new one is verified.
-    staged = await clock.run('store-credentials', () => abortable(store!.stage(certPem, key.pem, cluster)), () => `${store!.kind}: staged`);
-    const { identity, stored } = await clock.run('verify-credentials', async (p) => {
-      const who = await abortable(whoAmI(cluster.server, cluster.caPem, certPem, key.pem, { timeoutMs: REQUEST_TIMEOUT_MS, signal, proxy: ctx.proxy, onRetry: p, ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}) }));
-      if (who.username !== subject.commonName) {
-        throw new KubejoinError('certificate-denied', `the cluster sees the new credential as "${who.username}", expected "${subject.commonName}"`);
-      }
-      return { identity: who, stored: await abortable(staged!.commit()) };
-    }, (w) => `the cluster sees ${w.identity.username} (${w.identity.groups.join(', ')}); stored in ${w.stored.kind}: ${w.stored.location}`);
+    staged = await clock.run(
+      'store-credentials',
+      () => abortable(store!.stage(certPem, key.pem, cluster)),
+      () => `${store!.kind}: staged`,
+    );
+    const { identity, stored } = await clock.run(
+      'verify-credentials',
+      async (p) => {
+        const who = await abortable(
+          whoAmI(cluster.server, cluster.caPem, certPem, key.pem, {
+            timeoutMs: REQUEST_TIMEOUT_MS,
+            signal,
+            proxy: ctx.proxy,
+            onRetry: p,
+            ...(options.retryDelayMs ? { delayMs: options.retryDelayMs } : {}),
+          }),
+        );
+        if (who.username !== subject.commonName) {
+          throw new KubejoinError('certificate-denied', `the cluster sees the new credential as "${who.username}", expected "${subject.commonName}"`);
+        }
+        return { identity: who, stored: await abortable(staged!.commit()) };
+      },
+      (w) => `the cluster sees ${w.identity.username} (${w.identity.groups.join(', ')}); stored in ${w.stored.kind}: ${w.stored.location}`,
+    );
     return await finish({
       ok: true,
       nodeName,

@@ -6,7 +6,7 @@ import { UsageError, usageErrorFromParseArgs } from '../errors.js';
 // The flags of `kubejoin join`, with kubeadm's names where kubeadm has them. Shared by
 // the CLI and the parser of pasted command lines, so both accept the same thing.
 
-const DISCOVERY = 'Discovery (kubeadm\'s flags)';
+const DISCOVERY = "Discovery (kubeadm's flags)";
 const NODE = 'Node and credential';
 
 /**
@@ -14,20 +14,54 @@ const NODE = 'Node and credential';
  * from them, and the parser of pasted lines accepts exactly these.
  */
 export const JOIN_FLAGS = {
-  token: { type: 'string', value: '<id.secret>', section: DISCOVERY, help: 'bootstrap token for discovery and TLS bootstrap\n(visible in the process list: prefer --token-file or KUBEJOIN_TOKEN)' },
+  token: {
+    type: 'string',
+    value: '<id.secret>',
+    section: DISCOVERY,
+    help: 'bootstrap token for discovery and TLS bootstrap\n(visible in the process list: prefer --token-file or KUBEJOIN_TOKEN)',
+  },
   'token-file': { type: 'string', value: '<path|->', section: DISCOVERY, help: 'read the token from a file, or from stdin with "-"' },
-  'discovery-token-ca-cert-hash': { type: 'string', multiple: true, value: 'sha256:<hex>', section: DISCOVERY, help: 'pin of the cluster CA public key (repeatable)' },
-  'discovery-token-unsafe-skip-ca-verification': { type: 'boolean', section: DISCOVERY, help: 'join without a CA pin (the token alone vouches for the cluster)' },
+  'discovery-token-ca-cert-hash': {
+    type: 'string',
+    multiple: true,
+    value: 'sha256:<hex>',
+    section: DISCOVERY,
+    help: 'pin of the cluster CA public key (repeatable)',
+  },
+  'discovery-token-unsafe-skip-ca-verification': {
+    type: 'boolean',
+    section: DISCOVERY,
+    help: 'join without a CA pin (the token alone vouches for the cluster)',
+  },
   'discovery-file': { type: 'string', value: '<path|https-url>', section: DISCOVERY, help: 'a kubeconfig giving server and CA instead of token discovery' },
   'tls-bootstrap-token': { type: 'string', value: '<id.secret>', section: DISCOVERY, help: 'token for the certificate request (default: --token)' },
   config: { type: 'string', value: '<file>', section: DISCOVERY, help: 'kubeadm JoinConfiguration (v1beta3 or v1beta4); flags override it' },
   'discovery-timeout': { type: 'string', value: '<duration>', section: DISCOVERY, help: 'how long discovery keeps retrying (default 5m)' },
-  proxy: { type: 'string', value: '<url>', section: DISCOVERY, help: 'HTTPS proxy (HTTP CONNECT), http[s]://[user:password@]host:port\n(default: HTTPS_PROXY or https_proxy; NO_PROXY applies either way)' },
+  proxy: {
+    type: 'string',
+    value: '<url>',
+    section: DISCOVERY,
+    help: 'HTTPS proxy (HTTP CONNECT), http[s]://[user:password@]host:port\n(default: HTTPS_PROXY or https_proxy; NO_PROXY applies either way)',
+  },
   'node-name': { type: 'string', value: '<name>', section: NODE, help: 'node name (default: the host name, lower-cased)' },
   store: { type: 'string', value: 'auto|keychain|file', section: NODE, help: 'where the credential goes (default auto: keychain if reachable)' },
-  'cert-dir': { type: 'string', value: '<dir>', section: NODE, help: 'file store: directory of kubelet-client-current.pem\n(default /var/lib/kubelet/pki as root, else $XDG_STATE_HOME/kubejoin/pki)' },
-  'kubeconfig-out': { type: 'string', value: '<file>', section: NODE, help: 'kubeconfig for the new credential\n(default /etc/kubernetes/kubelet.conf as root, else $XDG_STATE_HOME/kubejoin/kubelet.conf)' },
-  force: { type: 'boolean', section: NODE, help: 'join again even when a valid credential for this node and cluster is stored\n(it stays in place until the new one is verified)' },
+  'cert-dir': {
+    type: 'string',
+    value: '<dir>',
+    section: NODE,
+    help: 'file store: directory of kubelet-client-current.pem\n(default /var/lib/kubelet/pki as root, else $XDG_STATE_HOME/kubejoin/pki)',
+  },
+  'kubeconfig-out': {
+    type: 'string',
+    value: '<file>',
+    section: NODE,
+    help: 'kubeconfig for the new credential\n(default /etc/kubernetes/kubelet.conf as root, else $XDG_STATE_HOME/kubejoin/kubelet.conf)',
+  },
+  force: {
+    type: 'boolean',
+    section: NODE,
+    help: 'join again even when a valid credential for this node and cluster is stored\n(it stays in place until the new one is verified)',
+  },
   timeout: { type: 'string', value: '<duration>', section: NODE, help: 'the whole join (default 10m)' },
   output: { type: 'string', short: 'o', value: 'text|json', section: NODE, help: 'json: one event per line (NDJSON), the last is the result' },
 } as const;
@@ -43,8 +77,8 @@ export const IGNORED_KUBEADM_FLAGS: Record<string, boolean> = {
   'cri-socket': true,
   'ignore-preflight-errors': true,
   'skip-phases': true,
-  'patches': true,
-  'v': true,
+  patches: true,
+  v: true,
   'dry-run': false,
 };
 
@@ -74,7 +108,8 @@ export function parseJoinArgs(argv: string[]): JoinFlags {
   } catch (err) {
     throw usageErrorFromParseArgs(err);
   }
-  if (parsed.positionals.length > 1) throw new UsageError(`expected one API server endpoint, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  if (parsed.positionals.length > 1)
+    throw new UsageError(`expected one API server endpoint, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
   return joinFlagsFrom(parsed.values, parsed.positionals[0]);
 }
 

@@ -17,7 +17,11 @@ export class PhaseClock {
     return Math.round(performance.now() - this.startedAt);
   }
 
-  async run<T>(phase: Phase, work: (progress: (message: string, attempt?: number) => void) => Promise<T>, summary?: (value: T) => string | undefined): Promise<T> {
+  async run<T>(
+    phase: Phase,
+    work: (progress: (message: string, attempt?: number) => void) => Promise<T>,
+    summary?: (value: T) => string | undefined,
+  ): Promise<T> {
     const begun = performance.now();
     this.emit({ type: 'started', phase, at: this.at() });
     crashPoint(phase);

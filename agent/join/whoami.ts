@@ -22,9 +22,29 @@ export function parseSelfSubjectReview(text: string): Identity {
  * Calls the API with the new certificate (SelfSubjectReview) and returns who the cluster
  * says we are. Transient failures are retried until the join's deadline (`signal`).
  */
-export async function whoAmI(server: string, caPem: string, certPem: string, keyPem: string, opts: { timeoutMs: number; signal?: AbortSignal; proxy?: ProxyConfig | undefined; delayMs?: (attempt: number) => number; onRetry?: (reason: string, attempt: number) => void }): Promise<Identity> {
+export async function whoAmI(
+  server: string,
+  caPem: string,
+  certPem: string,
+  keyPem: string,
+  opts: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    proxy?: ProxyConfig | undefined;
+    delayMs?: (attempt: number) => number;
+    onRetry?: (reason: string, attempt: number) => void;
+  },
+): Promise<Identity> {
   const agent = createAgent({ ca: caPem, cert: certPem, key: keyPem, proxy: opts.proxy });
-  const api = { server, agent, bearer: '', timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.delayMs ? { delayMs: opts.delayMs } : {}), ...(opts.onRetry ? { onRetry: opts.onRetry } : {}) };
+  const api = {
+    server,
+    agent,
+    bearer: '',
+    timeoutMs: opts.timeoutMs,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
+    ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
+  };
   try {
     const res = await callApi(api, 'verifying the credential', () =>
       request({
@@ -38,7 +58,10 @@ export async function whoAmI(server: string, caPem: string, certPem: string, key
       }),
     );
     if (res.status !== 201 && res.status !== 200) {
-      throw new KubejoinError('certificate-denied', `the API server does not accept the new credential (HTTP ${res.status})${statusMessage(res.body) ? `: ${statusMessage(res.body)}` : ''}`);
+      throw new KubejoinError(
+        'certificate-denied',
+        `the API server does not accept the new credential (HTTP ${res.status})${statusMessage(res.body) ? `: ${statusMessage(res.body)}` : ''}`,
+      );
     }
     return parseSelfSubjectReview(res.body);
   } catch (err) {

@@ -76,7 +76,9 @@ export async function runRotationAgent(opts: AgentOptions): Promise<number> {
         now: () => clock.now(),
       });
       failures = 0;
-      log(`rotated: serial ${result.previous.serialNumber} -> ${result.current.serialNumber}, valid until ${result.current.notAfter}; the cluster sees ${result.identity.username}`);
+      log(
+        `rotated: serial ${result.previous.serialNumber} -> ${result.current.serialNumber}, valid until ${result.current.notAfter}; the cluster sees ${result.identity.username}`,
+      );
       update({ state: 'rotated', notAfter: result.current.notAfter, message: `rotated through ${result.csrName}` });
     } catch (err) {
       if (signal.aborted) return stopped();

@@ -24,10 +24,13 @@ function delay(ms: number, signal?: AbortSignal, unref = false): Promise<void> {
       clearTimeout(timer);
       reject(signal?.reason as Error);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     if (unref) timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });

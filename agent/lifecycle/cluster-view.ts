@@ -8,10 +8,7 @@ import type { ClusterRef } from '../store/types.js';
 // who it is (SelfSubjectReview) and how a certificate request stands. Never throws for
 // an unreachable or refusing cluster: the answer says which.
 
-export type ClusterAnswer<T> =
-  | { kind: 'ok'; value: T }
-  | { kind: 'unreachable'; message: string }
-  | { kind: 'refused'; status: number; message: string };
+export type ClusterAnswer<T> = { kind: 'ok'; value: T } | { kind: 'unreachable'; message: string } | { kind: 'refused'; status: number; message: string };
 
 export interface NodeSession {
   server: string;
@@ -28,7 +25,14 @@ export function nodeSession(cluster: ClusterRef, credential: CertAndKey, opts: {
 
 async function call(session: NodeSession, path: string, method: 'GET' | 'POST', body?: unknown): Promise<ClusterAnswer<{ status: number; body: string }>> {
   try {
-    const res = await request({ url: `${session.server}${path}`, method, agent: session.agent, timeoutMs: session.timeoutMs, ...(body ? { body } : {}), ...(session.signal ? { signal: session.signal } : {}) });
+    const res = await request({
+      url: `${session.server}${path}`,
+      method,
+      agent: session.agent,
+      timeoutMs: session.timeoutMs,
+      ...(body ? { body } : {}),
+      ...(session.signal ? { signal: session.signal } : {}),
+    });
     if (res.status === 401 || res.status === 403) {
       return { kind: 'refused', status: res.status, message: `HTTP ${res.status}${statusMessage(res.body) ? `: ${statusMessage(res.body)}` : ''}` };
     }
@@ -41,10 +45,14 @@ async function call(session: NodeSession, path: string, method: 'GET' | 'POST', 
 
 /** SelfSubjectReview: who the cluster takes this credential for. */
 export async function whoIsThis(session: NodeSession): Promise<ClusterAnswer<Identity>> {
-  const answer = await call(session, '/apis/authentication.k8s.io/v1/selfsubjectreviews', 'POST', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  const answer = await call(session, '/apis/authentication.k8s.io/v1/selfsubjectreviews', 'POST', {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'SelfSubjectReview',
+  });
   if (answer.kind !== 'ok') return answer;
   const { status, body } = answer.value;
-  if (status !== 200 && status !== 201) return { kind: 'unreachable', message: `the API server answered HTTP ${status}${statusMessage(body) ? `: ${statusMessage(body)}` : ''}` };
+  if (status !== 200 && status !== 201)
+    return { kind: 'unreachable', message: `the API server answered HTTP ${status}${statusMessage(body) ? `: ${statusMessage(body)}` : ''}` };
   const info = (JSON.parse(body) as { status?: { userInfo?: { username?: string; groups?: string[] } } }).status?.userInfo;
   return { kind: 'ok', value: { username: info?.username ?? '', groups: info?.groups ?? [] } };
 }

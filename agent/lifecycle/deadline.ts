@@ -70,7 +70,12 @@ export function retryDelay(attempt: number, backoff: Backoff = DEFAULT_BACKOFF, 
 /** "3d 4h", "12m 5s", "40s": a duration for people. */
 export function humanDuration(ms: number): string {
   const s = Math.round(Math.abs(ms) / 1000);
-  const units: [string, number][] = [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]];
+  const units: [string, number][] = [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ];
   const parts: string[] = [];
   let rest = s;
   for (const [unit, size] of units) {

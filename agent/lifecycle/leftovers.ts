@@ -13,7 +13,10 @@ export function certDirOf(installed: InstalledCredential | undefined, certDir: s
   return installed instanceof InstalledFiles ? installed.certDir : certDir;
 }
 
-export async function readJoinPendingKey(installed: InstalledCredential | undefined, certDir: string | undefined): Promise<{ path: string; keyPem: string } | undefined> {
+export async function readJoinPendingKey(
+  installed: InstalledCredential | undefined,
+  certDir: string | undefined,
+): Promise<{ path: string; keyPem: string } | undefined> {
   const dir = certDirOf(installed, certDir);
   if (!dir) return undefined;
   const path = join(dir, JOIN_PENDING_KEY);

@@ -48,9 +48,7 @@ export async function planReset(opts: ResetOptions): Promise<ResetPlan> {
   const items = await primary.inventory();
   const service = keychainService(opts.env);
   const seen = new Set(items.map((i) => i.where));
-  const pendingEntries = (await pendingJoinEntries(opts.env).catch(() => [])).filter(
-    (e) => !seen.has(`keychain service "${service}", account "${e.account}"`),
-  );
+  const pendingEntries = (await pendingJoinEntries(opts.env).catch(() => [])).filter((e) => !seen.has(`keychain service "${service}", account "${e.account}"`));
   for (const e of pendingEntries) items.push({ what: 'key of an unfinished join', where: `keychain service "${service}", account "${e.account}"` });
 
   const adminAdvice = [

@@ -47,13 +47,19 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export async function currentCredential(installed: InstalledCredential | undefined, now: number): Promise<{ pair: CertAndKey; facts: CertificateFacts }> {
   const pair = await installed?.load();
   if (!installed || !pair) {
-    throw new KubejoinError('not-joined', 'this machine is not joined: no stored credential was found', { hint: 'Join with "kubejoin join …" first (or pass the --kubeconfig the join wrote).' });
+    throw new KubejoinError('not-joined', 'this machine is not joined: no stored credential was found', {
+      hint: 'Join with "kubejoin join …" first (or pass the --kubeconfig the join wrote).',
+    });
   }
   const facts = certificateFacts(pair.certPem);
   if (now >= facts.notAfterMs) {
-    throw new KubejoinError('certificate-expired', `the client certificate expired at ${facts.notAfter} (${humanDuration(now - facts.notAfterMs)} ago): an expired certificate cannot renew itself`, {
-      hint: 'Join again with a new bootstrap token ("kubejoin token create" on the control plane, then "kubejoin join …").',
-    });
+    throw new KubejoinError(
+      'certificate-expired',
+      `the client certificate expired at ${facts.notAfter} (${humanDuration(now - facts.notAfterMs)} ago): an expired certificate cannot renew itself`,
+      {
+        hint: 'Join again with a new bootstrap token ("kubejoin token create" on the control plane, then "kubejoin join …").',
+      },
+    );
   }
   if (!facts.nodeName) throw new KubejoinError('invalid-input', `the stored certificate's subject is ${facts.subject}, not a node's (CN=system:node:<name>)`);
   return { pair, facts };
@@ -83,18 +89,22 @@ export async function rotate(installed: InstalledCredential | undefined, opts: R
     }
     const key = await rotationKey(store, say);
     const api = { server: store.cluster.server, agent: session.agent, timeoutMs: REQUEST_TIMEOUT_MS, signal };
-    const csr = await requestCertificate(api, key, subject, opts.expirationSeconds !== undefined ? { expirationSeconds: opts.expirationSeconds } : {}).catch(asRotationError);
-    say(csr.reused ? `reusing certificate request ${csr.name} from an earlier run` : `created certificate request ${csr.name} as ${subject.commonName}`);
-    const pem = await waitForCertificate(api, { name: csr.name, uid: csr.uid, resourceVersion: csr.resourceVersion, onProgress: (m) => say(`${csr.name}: ${m}`) }, csr.reused ? csr.object : undefined).catch(
-      (err: unknown) => {
-        if (deadline.aborted && !opts.signal?.aborted) {
-          throw new KubejoinError('timeout', `certificate request ${csr.name} was not approved and issued within ${humanDuration(timeoutMs)}`, {
-            hint: `Approve it ("kubectl certificate approve ${csr.name}") and run "kubejoin renew" again: the request is reused.`,
-          });
-        }
-        return asRotationError(err);
-      },
+    const csr = await requestCertificate(api, key, subject, opts.expirationSeconds !== undefined ? { expirationSeconds: opts.expirationSeconds } : {}).catch(
+      asRotationError,
     );
+    say(csr.reused ? `reusing certificate request ${csr.name} from an earlier run` : `created certificate request ${csr.name} as ${subject.commonName}`);
+    const pem = await waitForCertificate(
+      api,
+      { name: csr.name, uid: csr.uid, resourceVersion: csr.resourceVersion, onProgress: (m) => say(`${csr.name}: ${m}`) },
+      csr.reused ? csr.object : undefined,
+    ).catch((err: unknown) => {
+      if (deadline.aborted && !opts.signal?.aborted) {
+        throw new KubejoinError('timeout', `certificate request ${csr.name} was not approved and issued within ${humanDuration(timeoutMs)}`, {
+          hint: `Approve it ("kubectl certificate approve ${csr.name}") and run "kubejoin renew" again: the request is reused.`,
+        });
+      }
+      return asRotationError(err);
+    });
     const info = checkIssuedCertificate(pem, key.publicKey, subject, certificatesOf(store.cluster.caPem));
     say(`issued: serial ${info.serialNumber}, valid until ${info.notAfter}`);
     const identity = await prove({ certPem: pem, keyPem: key.pem }, store, subject.commonName, signal);
@@ -133,10 +143,15 @@ async function prove(pair: CertAndKey, store: InstalledCredential, expected: str
   const session = nodeSession(store.cluster, pair, { timeoutMs: REQUEST_TIMEOUT_MS, signal });
   try {
     const who = await whoIsThis(session);
-    if (who.kind === 'unreachable') throw new KubejoinError('timeout', `cannot verify the new certificate: ${who.message}; the current credential is unchanged`);
-    if (who.kind === 'refused') throw new KubejoinError('certificate-denied', `the cluster does not accept the new certificate (${who.message}); the current credential is unchanged`);
+    if (who.kind === 'unreachable')
+      throw new KubejoinError('timeout', `cannot verify the new certificate: ${who.message}; the current credential is unchanged`);
+    if (who.kind === 'refused')
+      throw new KubejoinError('certificate-denied', `the cluster does not accept the new certificate (${who.message}); the current credential is unchanged`);
     if (who.value.username !== expected) {
-      throw new KubejoinError('certificate-denied', `the cluster sees the new certificate as "${who.value.username}", expected "${expected}"; the current credential is unchanged`);
+      throw new KubejoinError(
+        'certificate-denied',
+        `the cluster sees the new certificate as "${who.value.username}", expected "${expected}"; the current credential is unchanged`,
+      );
     }
     return who.value;
   } finally {
@@ -151,7 +166,7 @@ function asRotationError(err: unknown): never {
     throw new KubejoinError('credential-refused', `the cluster refused the node's current certificate while requesting a new one (HTTP ${status})`, {
       hint:
         status === '403'
-          ? 'Nodes (group system:nodes) must be allowed to create certificate signing requests; check the cluster\'s Node authorizer and RBAC.'
+          ? "Nodes (group system:nodes) must be allowed to create certificate signing requests; check the cluster's Node authorizer and RBAC."
           : 'The cluster no longer trusts this certificate (its CA changed?): join again with a new token.',
     });
   }

@@ -102,14 +102,21 @@ export async function credentialStatus(opts: StatusOptions): Promise<CredentialS
       return finish('refused', `the cluster sees this credential as "${who.value.username}", not "${expected}"`, { ...withPending, identity: who.value });
     }
     const rotation = now >= due ? 'rotation is due now ("kubejoin renew", or let "kubejoin agent" do it)' : `rotation due in ${humanDuration(due - now)}`;
-    return finish('joined', `joined as ${who.value.username}; the certificate is valid for ${humanDuration(facts.notAfterMs - now)}; ${rotation}`, { ...withPending, identity: who.value });
+    return finish('joined', `joined as ${who.value.username}; the certificate is valid for ${humanDuration(facts.notAfterMs - now)}; ${rotation}`, {
+      ...withPending,
+      identity: who.value,
+    });
   } finally {
     session.close();
   }
 }
 
 /** A rotation whose key is kept: its CSR name, and how it stands if the cluster can be asked. */
-async function rotationPending(installed: InstalledCredential, nodeName: string | undefined, session: NodeSession | undefined): Promise<PendingRequest | undefined> {
+async function rotationPending(
+  installed: InstalledCredential,
+  nodeName: string | undefined,
+  session: NodeSession | undefined,
+): Promise<PendingRequest | undefined> {
   const keyPem = await installed.loadRotationKey();
   if (!keyPem || !nodeName) return undefined;
   const where = installed.rotationKeyLocation;

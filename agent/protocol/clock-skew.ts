@@ -30,7 +30,12 @@ export function isSkewed(reading: ClockReading | undefined): reading is ClockRea
   return reading !== undefined && Math.abs(reading.skewMs) > MAX_SKEW_MS;
 }
 
-const UNITS: [number, string][] = [[86_400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']];
+const UNITS: [number, string][] = [
+  [86_400, 'day'],
+  [3600, 'hour'],
+  [60, 'minute'],
+  [1, 'second'],
+];
 const plural = (n: number, name: string): string => `${n} ${name}${n === 1 ? '' : 's'}`;
 
 /** "2 days", "10 minutes", "1 hour 5 minutes", "40 seconds": the two largest units, rounded. */
@@ -57,7 +62,8 @@ export function describeSkew(r: ClockReading): string {
   return `this device's clock is ${describeDuration(r.skewMs)} ${direction} the API server (device ${iso(r.deviceAt)}, server ${iso(r.serverAt)})`;
 }
 
-const SET_THE_CLOCK = 'enable time synchronisation with "timedatectl set-ntp true" (and check that NTP is reachable), or set the time by hand ("timedatectl set-time \'YYYY-MM-DD HH:MM:SS\'")';
+const SET_THE_CLOCK =
+  'enable time synchronisation with "timedatectl set-ntp true" (and check that NTP is reachable), or set the time by hand ("timedatectl set-time \'YYYY-MM-DD HH:MM:SS\'")';
 export const CLOCK_HINT = `Set the clock: ${SET_THE_CLOCK}, then join again.`;
 
 /** The warning a join shows when the skew is large but nothing failed (yet). */

@@ -48,7 +48,10 @@ export function clusterOf(text: string, what: string, readFile?: (path: string) 
       caPem = readFile(caFile);
     } catch (err) {
       if (err instanceof KubejoinError) throw err;
-      throw new KubejoinError('invalid-input', `${what} names the CA file ${caFile}, which cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new KubejoinError(
+        'invalid-input',
+        `${what} names the CA file ${caFile}, which cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   if (!caPem || !caPem.includes('-----BEGIN CERTIFICATE-----')) {
@@ -57,9 +60,7 @@ export function clusterOf(text: string, what: string, readFile?: (path: string) 
   return { name, server, caPem };
 }
 
-export type KubeconfigUser =
-  | { kind: 'files'; certFile: string; keyFile: string }
-  | { kind: 'exec'; command: string; args: string[] };
+export type KubeconfigUser = { kind: 'files'; certFile: string; keyFile: string } | { kind: 'exec'; command: string; args: string[] };
 
 /** A kubeconfig like the kubelet's kubelet.conf: one cluster, one user, one context. */
 export function renderKubeconfig(cluster: { server: string; caPem: string }, user: KubeconfigUser): string {

@@ -28,10 +28,14 @@ export function fileStoreError(action: string, path: string, err: unknown): Kube
   if (err instanceof KubejoinError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   const hint =
-    code === 'EACCES' || code === 'EPERM' ? 'Run as root, or choose writable paths with --cert-dir and --kubeconfig-out.' :
-    code === 'ENOSPC' || code === 'EDQUOT' ? 'Free some space on that file system, or choose another with --cert-dir and --kubeconfig-out, and join again.' :
-    code === 'EROFS' ? 'Remount the file system read-write, or choose writable paths with --cert-dir and --kubeconfig-out.' :
-    code === 'ELOOP' ? 'Give the real directory or file instead of a symbolic link.' :
-    'Check the path, its permissions and free disk space, and join again.';
+    code === 'EACCES' || code === 'EPERM'
+      ? 'Run as root, or choose writable paths with --cert-dir and --kubeconfig-out.'
+      : code === 'ENOSPC' || code === 'EDQUOT'
+        ? 'Free some space on that file system, or choose another with --cert-dir and --kubeconfig-out, and join again.'
+        : code === 'EROFS'
+          ? 'Remount the file system read-write, or choose writable paths with --cert-dir and --kubeconfig-out.'
+          : code === 'ELOOP'
+            ? 'Give the real directory or file instead of a symbolic link.'
+            : 'Check the path, its permissions and free disk space, and join again.';
   return new KubejoinError('store-failed', `cannot ${action} ${path}: ${errnoWords(err)}`, { hint, cause: err });
 }

@@ -2,7 +2,17 @@ import { dirname, join, resolve } from 'node:path';
 import type { StoredCredential } from '../contract/index.js';
 import { crashPoint } from './crash-point.js';
 import { fileStoreError } from './errno.js';
-import { chmodDirNoFollow, ensureDir, readFileNoFollow, removeFile, stageFile, sweepTemporaries, syncDir, writeFileAtomic, type StagedFile } from './fs-atomic.js';
+import {
+  chmodDirNoFollow,
+  ensureDir,
+  readFileNoFollow,
+  removeFile,
+  stageFile,
+  sweepTemporaries,
+  syncDir,
+  writeFileAtomic,
+  type StagedFile,
+} from './fs-atomic.js';
 import { commitTogether, recover } from './journal.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultCertDir, defaultKubeconfigPath } from './paths.js';
@@ -23,7 +33,10 @@ export class FileStore implements CredentialStore {
   readonly kubeconfigPath: string;
   private prepared: Promise<void> | undefined;
 
-  constructor(target: StoreTarget, readonly reason: string) {
+  constructor(
+    target: StoreTarget,
+    readonly reason: string,
+  ) {
     this.certDir = resolve(target.certDir ?? defaultCertDir(target.env));
     this.kubeconfigPath = resolve(target.kubeconfigOut ?? defaultKubeconfigPath(target.env));
   }

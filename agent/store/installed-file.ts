@@ -27,7 +27,10 @@ function fail(action: string, path: string, err: unknown): KubejoinError {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(() => true, () => false);
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The kubelet's file name format (2006-01-02-15-04-05), in UTC. */
@@ -70,7 +73,10 @@ export class InstalledFiles implements InstalledCredential {
       throw fail('read', this.currentPath, err);
     }
     const pair = splitPem(pem);
-    if (!pair) throw new KubejoinError('store-failed', `${this.currentPath} does not hold a certificate and a private key`, { hint: 'Join again with a new token, or run "kubejoin reset" first.' });
+    if (!pair)
+      throw new KubejoinError('store-failed', `${this.currentPath} does not hold a certificate and a private key`, {
+        hint: 'Join again with a new token, or run "kubejoin reset" first.',
+      });
     return pair;
   }
 
@@ -168,7 +174,14 @@ export class InstalledFiles implements InstalledCredential {
   async remove(): Promise<StoredItem[]> {
     const items = await this.inventory();
     const target = await this.linkTarget();
-    const paths = [this.currentPath, ...(target ? [target] : []), ...(await this.timestamped()), this.rotationKeyPath, join(this.certDir, JOIN_PENDING_KEY), this.kubeconfigPath];
+    const paths = [
+      this.currentPath,
+      ...(target ? [target] : []),
+      ...(await this.timestamped()),
+      this.rotationKeyPath,
+      join(this.certDir, JOIN_PENDING_KEY),
+      this.kubeconfigPath,
+    ];
     for (const path of paths) {
       await rm(path, { force: true }).catch((err: unknown) => {
         throw fail('remove', path, err);

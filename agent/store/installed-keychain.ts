@@ -122,7 +122,13 @@ export class InstalledKeychain implements InstalledCredential {
       what: WHAT[e],
       where: `keychain service "${this.service}", account "${this.account(e)}"`,
     }));
-    if (await lstat(this.kubeconfigPath).then(() => true, () => false)) items.push({ what: 'kubeconfig', where: this.kubeconfigPath });
+    if (
+      await lstat(this.kubeconfigPath).then(
+        () => true,
+        () => false,
+      )
+    )
+      items.push({ what: 'kubeconfig', where: this.kubeconfigPath });
     return items;
   }
 
@@ -134,12 +140,20 @@ export class InstalledKeychain implements InstalledCredential {
   }
 }
 
-async function matchingPair(env: NodeJS.ProcessEnv, nodeName: string, server: string, key: InstalledEntry, cert: InstalledEntry): Promise<CertAndKey | undefined> {
+async function matchingPair(
+  env: NodeJS.ProcessEnv,
+  nodeName: string,
+  server: string,
+  key: InstalledEntry,
+  cert: InstalledEntry,
+): Promise<CertAndKey | undefined> {
   const service = keychainService(env);
-  const [keyPem, certPem] = (await keychainCall('read the credential', env, [
-    { op: 'get', service, account: keychainAccount(nodeName, server, key) },
-    { op: 'get', service, account: keychainAccount(nodeName, server, cert) },
-  ])).map(text);
+  const [keyPem, certPem] = (
+    await keychainCall('read the credential', env, [
+      { op: 'get', service, account: keychainAccount(nodeName, server, key) },
+      { op: 'get', service, account: keychainAccount(nodeName, server, cert) },
+    ])
+  ).map(text);
   return keyPem && certPem && pairMatches(certPem, keyPem) ? { certPem, keyPem } : undefined;
 }
 
@@ -159,9 +173,13 @@ export async function loadKeychainPair(env: NodeJS.ProcessEnv, nodeName: string,
   const rotated = await matchingPair(env, nodeName, server, 'rotation-key', 'rotation-cert');
   if (rotated) return rotated;
   if (!current) return undefined;
-  throw new KubejoinError('store-failed', `the keychain entries for "${nodeName}@${server}" do not form a usable credential (the key and the certificate do not match)`, {
-    hint: 'Run "kubejoin reset" and join again with a new token.',
-  });
+  throw new KubejoinError(
+    'store-failed',
+    `the keychain entries for "${nodeName}@${server}" do not form a usable credential (the key and the certificate do not match)`,
+    {
+      hint: 'Run "kubejoin reset" and join again with a new token.',
+    },
+  );
 }
 
 /** Pending-join entries of the service (`<node>@<server>#pending-key`), for status and reset on an unjoined machine. */
@@ -173,7 +191,11 @@ export async function pendingJoinEntries(env: NodeJS.ProcessEnv): Promise<{ node
     return m ? [{ nodeName: m[1]!, server: m[2]!, account }] : [];
   });
   if (pending.length === 0) return [];
-  const keys = await keychainCall('read the keys of unfinished joins', env, pending.map((p): KeytarOp => ({ op: 'get', service, account: p.account })));
+  const keys = await keychainCall(
+    'read the keys of unfinished joins',
+    env,
+    pending.map((p): KeytarOp => ({ op: 'get', service, account: p.account })),
+  );
   return pending.flatMap((p, i) => {
     const keyPem = text(keys[i]);
     return keyPem ? [{ ...p, keyPem }] : [];

@@ -77,10 +77,14 @@ export async function locateCredential(opts: LocateOptions): Promise<InstalledCr
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new KubejoinError('store-failed', `cannot read ${path}: ${code ?? (err as Error).message}`, { hint: 'Run as the user (or root) that joined, or pass --kubeconfig.' });
+    throw new KubejoinError('store-failed', `cannot read ${path}: ${code ?? (err as Error).message}`, {
+      hint: 'Run as the user (or root) that joined, or pass --kubeconfig.',
+    });
   }
   const notOurs = (why: string): KubejoinError =>
-    new KubejoinError('invalid-input', `${path} is not a kubeconfig written by kubejoin join: ${why}`, { hint: 'Pass the kubeconfig the join wrote with --kubeconfig.' });
+    new KubejoinError('invalid-input', `${path} is not a kubeconfig written by kubejoin join: ${why}`, {
+      hint: 'Pass the kubeconfig the join wrote with --kubeconfig.',
+    });
   let cluster;
   try {
     cluster = clusterOf(text, path);

@@ -45,7 +45,12 @@ export async function recover(journalPath: string, allowed: readonly string[]): 
   let entries: Entry[] = [];
   try {
     entries = (JSON.parse(text) as Entry[]).filter(
-      (e) => typeof e.tmp === 'string' && typeof e.path === 'string' && allowed.includes(e.path) && dirname(e.tmp) === dirname(e.path) && basename(e.tmp).startsWith(TMP_PREFIX),
+      (e) =>
+        typeof e.tmp === 'string' &&
+        typeof e.path === 'string' &&
+        allowed.includes(e.path) &&
+        dirname(e.tmp) === dirname(e.path) &&
+        basename(e.tmp).startsWith(TMP_PREFIX),
     );
   } catch {
     entries = [];

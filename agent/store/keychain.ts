@@ -42,17 +42,25 @@ function words(err: unknown): string {
 export async function probeKeychain(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string | undefined> {
   const service = keychainService(env);
   try {
-    await runKeytar([{ op: 'set', service, account: PROBE_ACCOUNT, password: 'probe' }, { op: 'delete', service, account: PROBE_ACCOUNT }], { env, ...(signal ? { signal } : {}) });
+    await runKeytar(
+      [
+        { op: 'set', service, account: PROBE_ACCOUNT, password: 'probe' },
+        { op: 'delete', service, account: PROBE_ACCOUNT },
+      ],
+      { env, ...(signal ? { signal } : {}) },
+    );
     return undefined;
   } catch (err) {
-    if (err instanceof KeychainCallError && err.kind === 'cancelled') throw new KubejoinError('internal', 'the join was cancelled while the keychain was probed');
+    if (err instanceof KeychainCallError && err.kind === 'cancelled')
+      throw new KubejoinError('internal', 'the join was cancelled while the keychain was probed');
     const message = words(err);
     if (/locked/i.test(message)) return `the keychain's collection is locked (${message})`;
     if (process.platform === 'linux') {
       if (/D-Bus|DBUS|dbus|Could not connect|autolaunch/.test(message)) {
         return `no D-Bus session bus is reachable for the Secret Service (DBUS_SESSION_BUS_ADDRESS=${env.DBUS_SESSION_BUS_ADDRESS ?? 'unset'}: ${message})`;
       }
-      if (/org\.freedesktop\.secrets|ServiceUnknown/.test(message)) return `no Secret Service (gnome-keyring or KWallet) is running on the session bus (${message})`;
+      if (/org\.freedesktop\.secrets|ServiceUnknown/.test(message))
+        return `no Secret Service (gnome-keyring or KWallet) is running on the session bus (${message})`;
     }
     return `the keychain is not usable: ${message}`;
   }
@@ -75,7 +83,10 @@ export class KeychainStore implements CredentialStore {
   /** This run loaded or wrote the pending entry: a denial removes it. */
   private hasPending = false;
 
-  constructor(private readonly target: StoreTarget, readonly reason: string) {
+  constructor(
+    private readonly target: StoreTarget,
+    readonly reason: string,
+  ) {
     this.service = keychainService(target.env);
     this.kubeconfigPath = resolve(target.kubeconfigOut ?? defaultKubeconfigPath(target.env));
   }
@@ -121,15 +132,24 @@ export class KeychainStore implements CredentialStore {
   }
 
   private stored(): StoredCredential {
-    return { kind: 'keychain', reason: this.reason, kubeconfigPath: this.kubeconfigPath, location: `keychain service "${this.service}", account "${this.account('credential').replace(/#credential$/, '')}"` };
+    return {
+      kind: 'keychain',
+      reason: this.reason,
+      kubeconfigPath: this.kubeconfigPath,
+      location: `keychain service "${this.service}", account "${this.account('credential').replace(/#credential$/, '')}"`,
+    };
   }
 
   async stage(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StagedCredential> {
     const entry = `${certPem.trim()}\n${keyPem.trim()}\n`;
     if (Buffer.byteLength(entry) >= MAX_ENTRY_BYTES) {
-      throw new KubejoinError('store-failed', `the certificate and key are ${Buffer.byteLength(entry)} bytes, over the keychain's ${MAX_ENTRY_BYTES}-byte limit per entry`, {
-        hint: 'Use --store file.',
-      });
+      throw new KubejoinError(
+        'store-failed',
+        `the certificate and key are ${Buffer.byteLength(entry)} bytes, over the keychain's ${MAX_ENTRY_BYTES}-byte limit per entry`,
+        {
+          hint: 'Use --store file.',
+        },
+      );
     }
     // The packaged single executable is its own exec plugin, wherever it was installed.
     const command = isSingleExecutable() ? { command: process.execPath, args: [] } : (this.target.credentialCommand ?? { command: 'kubejoin', args: [] });
@@ -163,7 +183,9 @@ export class KeychainStore implements CredentialStore {
         } catch (err) {
           throw fileStoreError('write', this.kubeconfigPath, err);
         }
-        await this.run((['pending-key', 'key', 'cert'] as const).map((e) => ({ op: 'delete' as const, service: s, account: this.account(e) }))).catch(() => undefined);
+        await this.run((['pending-key', 'key', 'cert'] as const).map((e) => ({ op: 'delete' as const, service: s, account: this.account(e) }))).catch(
+          () => undefined,
+        );
         this.hasPending = false;
         return this.stored();
       },
@@ -185,7 +207,12 @@ const CERTS = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 const KEY = /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/;
 
 /** The pair from the one `#credential` entry, or from the separate entries older versions wrote. */
-export async function readPair(env: NodeJS.ProcessEnv, nodeName: string, server: string, signal?: AbortSignal): Promise<{ certPem: string; keyPem: string } | undefined> {
+export async function readPair(
+  env: NodeJS.ProcessEnv,
+  nodeName: string,
+  server: string,
+  signal?: AbortSignal,
+): Promise<{ certPem: string; keyPem: string } | undefined> {
   const service = keychainService(env);
   const [one, keyPem, certPem] = await runKeytar(
     (['credential', 'key', 'cert'] as const).map((e) => ({ op: 'get' as const, service, account: keychainAccount(nodeName, server, e) })),

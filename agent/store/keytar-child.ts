@@ -48,7 +48,10 @@ rl.on('close', () => queue.then(() => process.exit(0)));
 
 /** A keychain failure, in words; `kind` lets callers tell "no answer" from "refused". */
 export class KeychainCallError extends Error {
-  constructor(message: string, readonly kind: 'timeout' | 'cancelled' | 'crashed' | 'unavailable' | 'refused') {
+  constructor(
+    message: string,
+    readonly kind: 'timeout' | 'cancelled' | 'crashed' | 'unavailable' | 'refused',
+  ) {
     super(message);
     this.name = 'KeychainCallError';
   }
@@ -80,7 +83,10 @@ class Helper {
   private ended: KeychainCallError | undefined;
   readonly child: ChildProcessWithoutNullStreams;
 
-  constructor(env: NodeJS.ProcessEnv, private readonly onGone: () => void) {
+  constructor(
+    env: NodeJS.ProcessEnv,
+    private readonly onGone: () => void,
+  ) {
     // Inside Electron, process.execPath is the app: run it as plain Node for this.
     this.child = spawn(process.execPath, ['-e', CHILD, keytarPath()], { env: { ...env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.unref();
@@ -105,8 +111,14 @@ class Helper {
       const line = this.stderr.split('\n').find((l) => /Error|error/.test(l)) ?? this.stderr.split('\n')[0] ?? '';
       this.end(
         signal
-          ? new KeychainCallError(`the keychain helper crashed (${signal}); libsecret does this on a locked collection when no unlock prompt can be shown`, 'crashed')
-          : new KeychainCallError(`the keychain helper failed (exit ${code}): ${line.trim()}`, /Cannot find module|was compiled against|dlopen|\.node/.test(this.stderr) ? 'unavailable' : 'refused'),
+          ? new KeychainCallError(
+              `the keychain helper crashed (${signal}); libsecret does this on a locked collection when no unlock prompt can be shown`,
+              'crashed',
+            )
+          : new KeychainCallError(
+              `the keychain helper failed (exit ${code}): ${line.trim()}`,
+              /Cannot find module|was compiled against|dlopen|\.node/.test(this.stderr) ? 'unavailable' : 'refused',
+            ),
       );
     });
   }
@@ -181,7 +193,10 @@ export async function runKeytar(ops: readonly KeytarOp[], opts: { env: NodeJS.Pr
       answer,
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          const why = new KeychainCallError(`the keychain did not answer within ${timeoutMs / 1000} s (is it locked, or waiting for an unlock prompt?)`, 'timeout');
+          const why = new KeychainCallError(
+            `the keychain did not answer within ${timeoutMs / 1000} s (is it locked, or waiting for an unlock prompt?)`,
+            'timeout',
+          );
           end(why);
           reject(why);
         }, timeoutMs);

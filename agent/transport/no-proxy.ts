@@ -75,7 +75,6 @@ function parseEntry(entry: string): Matcher | undefined {
 }
 
 function toAscii(host: string): string {
-   
   if (/^[\x00-\x7f]*$/.test(host)) return host;
   return domainToASCII(host) || host;
 }
@@ -102,7 +101,12 @@ export class NoProxy {
 
   /** Whether a connection to host:port goes through the proxy (Go's useProxy). */
   useProxy(hostIn: string, port: string): boolean {
-    const host = toAscii(hostIn.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1'));
+    const host = toAscii(
+      hostIn
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1'),
+    );
     if (host === '') return true;
     if (host === 'localhost') return false;
     const ip = parseIp(host);

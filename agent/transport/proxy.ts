@@ -40,14 +40,19 @@ export function parseProxyUrl(value: string, source: string): URL {
     try {
       url = new URL(`http://${value}`);
     } catch {
-      throw new UsageError(`the proxy "${shown}" (${source}) is not a valid URL`, 'Give it as http://host:port (credentials as http://user:password@host:port).');
+      throw new UsageError(
+        `the proxy "${shown}" (${source}) is not a valid URL`,
+        'Give it as http://host:port (credentials as http://user:password@host:port).',
+      );
     }
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`the proxy "${shown}" (${source}) uses ${url.protocol.replace(/:$/, '')}://; only http:// and https:// proxies (HTTP CONNECT) are supported`,
-      'Give the proxy as http://host:port; the connection to the cluster inside the tunnel is TLS either way.');
+    throw new UsageError(
+      `the proxy "${shown}" (${source}) uses ${url.protocol.replace(/:$/, '')}://; only http:// and https:// proxies (HTTP CONNECT) are supported`,
+      'Give the proxy as http://host:port; the connection to the cluster inside the tunnel is TLS either way.',
+    );
   }
-  if (url.pathname !== '/' && url.pathname !== '' ) {
+  if (url.pathname !== '/' && url.pathname !== '') {
     throw new UsageError(`the proxy "${shown}" (${source}) has a path; give only http://host:port`);
   }
   return url;
@@ -134,11 +139,17 @@ export function openTunnel(config: ProxyConfig, host: string, port: number | str
     };
     const timer = setTimeout(() => fail(`the proxy ${config.display} did not open a tunnel to ${target} within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
     const onError = (err: NodeJS.ErrnoException): void =>
-      fail(`cannot connect to the proxy ${config.display} (${config.source}): ${
-        err.code === 'ECONNREFUSED' ? 'connection refused'
-          : err.code === 'ENOTFOUND' ? 'host name not found'
-            : secure && /CERT|SELF_SIGNED|ISSUER|ALTNAME/.test(err.code ?? '') ? `its certificate is not trusted (${err.code}): add its CA with NODE_EXTRA_CA_CERTS`
-              : (err.code ?? err.message)}`);
+      fail(
+        `cannot connect to the proxy ${config.display} (${config.source}): ${
+          err.code === 'ECONNREFUSED'
+            ? 'connection refused'
+            : err.code === 'ENOTFOUND'
+              ? 'host name not found'
+              : secure && /CERT|SELF_SIGNED|ISSUER|ALTNAME/.test(err.code ?? '')
+                ? `its certificate is not trusted (${err.code}): add its CA with NODE_EXTRA_CA_CERTS`
+                : (err.code ?? err.message)
+        }`,
+      );
     const onClose = (): void => fail(`the proxy ${config.display} closed the connection before answering CONNECT ${target}`);
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
@@ -151,7 +162,8 @@ export function openTunnel(config: ProxyConfig, host: string, port: number | str
       const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
       if (!m) return fail(`the proxy ${config.display} answered CONNECT ${target} with something that is not HTTP`);
       if (m[1] !== '200') {
-        const auth = m[1] === '407' ? (url.username ? ' (check the proxy user and password)' : ' (the proxy wants credentials: http://user:password@host:port)') : '';
+        const auth =
+          m[1] === '407' ? (url.username ? ' (check the proxy user and password)' : ' (the proxy wants credentials: http://user:password@host:port)') : '';
         return fail(`the proxy ${config.display} refused CONNECT ${target}: HTTP ${m[1]}${m[2] ? ` ${m[2].slice(0, 80)}` : ''}${auth}`);
       }
       cleanup();

@@ -18,7 +18,10 @@ import { serveDir } from './helpers/static-server.js';
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = `${root}test/out/screenshots`;
 mkdirSync(SHOTS, { recursive: true });
-const skipReason = await stat(CHROMIUM).then(() => undefined, () => `${CHROMIUM} is not installed`);
+const skipReason = await stat(CHROMIUM).then(
+  () => undefined,
+  () => `${CHROMIUM} is not installed`,
+);
 
 let browser: Browser;
 let cluster: ClusterHandle;
@@ -29,16 +32,20 @@ let workDir: string;
 async function openApp(env: NodeJS.ProcessEnv): Promise<{ page: Page; logs: string[] }> {
   const logs: string[] = [];
   const electron = fakeElectron();
-  const app = startApp(electron, { join, parseJoinCommand, getDeviceFacts, runDoctor, proxyInUse }, {
-    argv: ['kubejoin'],
-    rendererDir,
-    preloadPath: '(test bridge)',
-    platform: 'linux',
-    env: { KUBEJOIN_PROVISION: joinPath(workDir, 'no-provision.yaml'), ...env },
-    fileExists: () => false,
-    log: (line) => logs.push(line),
-    joinDefaults: { certDir: joinPath(workDir, 'pki'), kubeconfigOut: joinPath(workDir, 'kubelet.conf') },
-  });
+  const app = startApp(
+    electron,
+    { join, parseJoinCommand, getDeviceFacts, runDoctor, proxyInUse },
+    {
+      argv: ['kubejoin'],
+      rendererDir,
+      preloadPath: '(test bridge)',
+      platform: 'linux',
+      env: { KUBEJOIN_PROVISION: joinPath(workDir, 'no-provision.yaml'), ...env },
+      fileExists: () => false,
+      log: (line) => logs.push(line),
+      joinDefaults: { certDir: joinPath(workDir, 'pki'), kubeconfigOut: joinPath(workDir, 'kubelet.conf') },
+    },
+  );
   await app.ready;
   const win = electron.windows[0]!;
   const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
@@ -79,7 +86,7 @@ describe('desktop: Run checks and the proxy line (real agent, real control plane
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  it('valid: the form shows the environment\'s proxy, masked; a failed join offers Run checks with the ranked cause', async () => {
+  it("valid: the form shows the environment's proxy, masked; a failed join offers Run checks with the ranked cause", async () => {
     const token = await cluster.createToken();
     await cluster.waitForSignature(token.split('.')[0]!);
     // Loopback is never proxied, so the join to the local cluster goes direct while the form shows the proxy.

@@ -92,7 +92,12 @@ describe('Electron app', () => {
       await page.waitForTimeout(500);
       assert.equal(page.url(), 'kubejoin://app/index.html');
       // A bad argument is refused by main.
-      const refused = await page.evaluate(() => window.kubejoin.join.start({ certDir: '/etc' } as never).then(() => 'accepted', (e: Error) => e.message));
+      const refused = await page.evaluate(() =>
+        window.kubejoin.join.start({ certDir: '/etc' } as never).then(
+          () => 'accepted',
+          (e: Error) => e.message,
+        ),
+      );
       assert.match(refused, /may not set: "certDir"/);
     } finally {
       await app.close();

@@ -57,7 +57,10 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
     const states = await page.evaluate(() => window.__stepStates);
     for (const phase of PHASES) {
       const mine = states.filter((s) => s.startsWith(`${phase}:`));
-      assert.ok(mine.indexOf(`${phase}:running`) >= 0 && mine.indexOf(`${phase}:running`) < mine.indexOf(`${phase}:done`), `${phase} went running → done: ${mine.join(', ')}`);
+      assert.ok(
+        mine.indexOf(`${phase}:running`) >= 0 && mine.indexOf(`${phase}:running`) < mine.indexOf(`${phase}:done`),
+        `${phase} went running → done: ${mine.join(', ')}`,
+      );
     }
     const success = await page.locator('#success').innerText();
     assert.match(success, new RegExp(`Joined as node ${nodeName}`));
@@ -179,7 +182,11 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
     const file = joinPath(workDir, 'provision.yaml');
     const nodeName = `e2e-kiosk-${token.slice(0, 6)}`;
-    await writeFile(file, `endpoint: ${cluster.endpoint}\ntokenFile: kiosk-token\ncaCertHashes:\n  - ${cluster.caCertHash}\nnodeName: ${nodeName}\nstore: file\n`, { mode: 0o600 });
+    await writeFile(
+      file,
+      `endpoint: ${cluster.endpoint}\ntokenFile: kiosk-token\ncaCertHashes:\n  - ${cluster.caCertHash}\nnodeName: ${nodeName}\nstore: file\n`,
+      { mode: 0o600 },
+    );
     const { page, logs } = await app.open('kiosk', 'light', ['kubejoin', '--provision', file]);
     await page.locator('#success').waitFor({ timeout: 60_000 });
     await page.locator('#kiosk-status', { hasText: 'Joined. This device is provisioned.' }).waitFor();

@@ -6,16 +6,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ensureControlPlaneBinaries } from './binaries.js';
 import { createBootstrapObjects } from './bootstrap-objects.js';
-import {
-  apiserverArgs,
-  AUDIT_POLICY,
-  ComponentError,
-  controllerManagerArgs,
-  etcdArgs,
-  etcdHealthy,
-  startComponent,
-  type Ports,
-} from './components.js';
+import { apiserverArgs, AUDIT_POLICY, ComponentError, controllerManagerArgs, etcdArgs, etcdHealthy, startComponent, type Ports } from './components.js';
 import { makeHandle, type ClusterHandle, type ClusterState } from './handle.js';
 import { ApiClient } from './https.js';
 import { clientKubeconfig } from './kubeconfig.js';
@@ -130,8 +121,14 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     log(`kube-apiserver ready at ${server} (${secs()})`);
 
     await Promise.all([
-      writeFile(adminKubeconfig, clientKubeconfig({ server, caPem: pki.caCert, user: 'kubernetes-admin', certPem: pki.adminCert, keyPem: pki.adminKey }), { mode: 0o600 }),
-      writeFile(kcmKubeconfig, clientKubeconfig({ server, caPem: pki.caCert, user: 'system:kube-controller-manager', certPem: pki.kcmCert, keyPem: pki.kcmKey }), { mode: 0o600 }),
+      writeFile(adminKubeconfig, clientKubeconfig({ server, caPem: pki.caCert, user: 'kubernetes-admin', certPem: pki.adminCert, keyPem: pki.adminKey }), {
+        mode: 0o600,
+      }),
+      writeFile(
+        kcmKubeconfig,
+        clientKubeconfig({ server, caPem: pki.caCert, user: 'system:kube-controller-manager', certPem: pki.kcmCert, keyPem: pki.kcmKey }),
+        { mode: 0o600 },
+      ),
     ]);
     const client = api;
     if (!client) throw new Error('unreachable: no API client');
@@ -223,7 +220,10 @@ export async function attachCluster(stateDir: string): Promise<ClusterHandle> {
   const api = new ApiClient(state.server, pki.caCert, { cert: pki.adminCert, key: pki.adminKey });
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const status = await api.request({ path: '/readyz', timeoutMs: 2000 }).then((r) => r.status, (e: Error) => e.message);
+    const status = await api.request({ path: '/readyz', timeoutMs: 2000 }).then(
+      (r) => r.status,
+      (e: Error) => e.message,
+    );
     if (status === 200) break;
     if (Date.now() > deadline) {
       api.close();

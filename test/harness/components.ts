@@ -20,35 +20,56 @@ export function etcdArgs(stateDir: string, p: Ports): string[] {
   const client = `http://127.0.0.1:${p.etcdClient}`;
   const peer = `http://127.0.0.1:${p.etcdPeer}`;
   return [
-    '--data-dir', join(stateDir, 'etcd'),
-    '--listen-client-urls', client,
-    '--advertise-client-urls', client,
-    '--listen-peer-urls', peer,
-    '--initial-advertise-peer-urls', peer,
-    '--initial-cluster', `default=${peer}`,
-    '--name', 'default',
-    '--log-level', 'error',
+    '--data-dir',
+    join(stateDir, 'etcd'),
+    '--listen-client-urls',
+    client,
+    '--advertise-client-urls',
+    client,
+    '--listen-peer-urls',
+    peer,
+    '--initial-advertise-peer-urls',
+    peer,
+    '--initial-cluster',
+    `default=${peer}`,
+    '--name',
+    'default',
+    '--log-level',
+    'error',
   ];
 }
 
 export function apiserverArgs(stateDir: string, p: Ports, opts: { audit?: { policy: string; log: string }; extra?: string[] }): string[] {
   const f = (name: keyof typeof PKI_FILES): string => join(stateDir, PKI_FILES[name]);
   return [
-    '--etcd-servers', `http://127.0.0.1:${p.etcdClient}`,
-    '--bind-address', '127.0.0.1',
-    '--advertise-address', '127.0.0.1',
-    '--secure-port', String(p.apiserver),
-    '--tls-cert-file', f('apiserverCert'),
-    '--tls-private-key-file', f('apiserverKey'),
-    '--client-ca-file', f('caCert'),
-    '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
-    '--service-account-key-file', f('saPub'),
-    '--service-account-signing-key-file', f('saKey'),
-    '--service-cluster-ip-range', '10.96.0.0/12',
-    '--authorization-mode', 'Node,RBAC',
+    '--etcd-servers',
+    `http://127.0.0.1:${p.etcdClient}`,
+    '--bind-address',
+    '127.0.0.1',
+    '--advertise-address',
+    '127.0.0.1',
+    '--secure-port',
+    String(p.apiserver),
+    '--tls-cert-file',
+    f('apiserverCert'),
+    '--tls-private-key-file',
+    f('apiserverKey'),
+    '--client-ca-file',
+    f('caCert'),
+    '--service-account-issuer',
+    'https://kubernetes.default.svc.cluster.local',
+    '--service-account-key-file',
+    f('saPub'),
+    '--service-account-signing-key-file',
+    f('saKey'),
+    '--service-cluster-ip-range',
+    '10.96.0.0/12',
+    '--authorization-mode',
+    'Node,RBAC',
     '--enable-bootstrap-token-auth=true',
     '--anonymous-auth=true',
-    '--enable-admission-plugins', 'NodeRestriction',
+    '--enable-admission-plugins',
+    'NodeRestriction',
     ...(opts.audit ? ['--audit-policy-file', opts.audit.policy, '--audit-log-path', opts.audit.log] : []),
     ...(opts.extra ?? []),
   ];
@@ -58,18 +79,27 @@ export function apiserverArgs(stateDir: string, p: Ports, opts: { audit?: { poli
 export function controllerManagerArgs(stateDir: string, kubeconfig: string, opts: { bare: boolean; extra?: string[] }): string[] {
   const f = (name: keyof typeof PKI_FILES): string => join(stateDir, PKI_FILES[name]);
   return [
-    '--kubeconfig', kubeconfig,
-    '--authentication-kubeconfig', kubeconfig,
-    '--authorization-kubeconfig', kubeconfig,
+    '--kubeconfig',
+    kubeconfig,
+    '--authentication-kubeconfig',
+    kubeconfig,
+    '--authorization-kubeconfig',
+    kubeconfig,
     // bootstrapsigner and tokencleaner are off by default: bare mode leaves them off.
-    '--controllers', opts.bare ? '*' : '*,bootstrapsigner,tokencleaner',
-    '--cluster-signing-cert-file', f('caCert'),
-    '--cluster-signing-key-file', f('caKey'),
-    '--root-ca-file', f('caCert'),
-    '--service-account-private-key-file', f('saKey'),
+    '--controllers',
+    opts.bare ? '*' : '*,bootstrapsigner,tokencleaner',
+    '--cluster-signing-cert-file',
+    f('caCert'),
+    '--cluster-signing-key-file',
+    f('caKey'),
+    '--root-ca-file',
+    f('caCert'),
+    '--service-account-private-key-file',
+    f('saKey'),
     '--use-service-account-credentials=true',
     '--leader-elect=false',
-    '--secure-port', '0',
+    '--secure-port',
+    '0',
     ...(opts.extra ?? []),
   ];
 }
@@ -95,7 +125,10 @@ export async function startComponent(
   sup: Supervisor,
   c: { name: string; cmd: string; args: string[]; log: string; ready: () => Promise<boolean>; timeoutMs: number },
 ): Promise<void> {
-  const offset = await stat(c.log).then((s) => s.size, () => 0);
+  const offset = await stat(c.log).then(
+    (s) => s.size,
+    () => 0,
+  );
   let exited: ExitEvent | undefined;
   const off = sup.onExit((e) => {
     if (e.name === c.name) exited = e;

@@ -48,24 +48,20 @@ export class ApiClient {
     // Connections with a client certificate must not be shared with other identities.
     const agent = auth === 'admin' ? this.agent : false;
     return new Promise((resolve, reject) => {
-      const r = request(
-        url,
-        { method: req.method ?? 'GET', headers, ca: this.caPem, ...tls, agent, timeout: req.timeoutMs ?? 10_000 },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              text,
-              json: <T>() => JSON.parse(text) as T,
-            });
+      const r = request(url, { method: req.method ?? 'GET', headers, ca: this.caPem, ...tls, agent, timeout: req.timeoutMs ?? 10_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text,
+            json: <T>() => JSON.parse(text) as T,
           });
-        },
-      );
+        });
+      });
       r.on('timeout', () => r.destroy(new Error(`${req.method ?? 'GET'} ${req.path}: timed out`)));
       r.on('error', reject);
       r.end(payload);

@@ -154,7 +154,11 @@ export class Supervisor {
     } catch {
       this.signal('SIGTERM');
     }
-    const ok = await withTimeout(this.exited.then(() => true), timeoutMs, '').catch(() => false);
+    const ok = await withTimeout(
+      this.exited.then(() => true),
+      timeoutMs,
+      '',
+    ).catch(() => false);
     if (!ok) {
       this.signal('SIGKILL');
       await withTimeout(this.exited, 5_000, 'the supervisor did not exit after SIGKILL');

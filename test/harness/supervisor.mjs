@@ -48,8 +48,7 @@ function send(msg) {
   }
 }
 
-const usePdeathsig =
-  process.platform === 'linux' && spawnSync('setpriv', ['--pdeathsig', 'KILL', 'true'], { stdio: 'ignore' }).status === 0;
+const usePdeathsig = process.platform === 'linux' && spawnSync('setpriv', ['--pdeathsig', 'KILL', 'true'], { stdio: 'ignore' }).status === 0;
 
 const alive = (c) => c.exitCode === null && c.signalCode === null;
 
@@ -68,9 +67,7 @@ function spawnChild(req) {
   if (old && alive(old)) throw new Error(`${req.name} is already running (pid ${old.pid})`);
   const fd = openSync(req.log, 'a');
   try {
-    const [cmd, args] = usePdeathsig
-      ? ['setpriv', ['--pdeathsig', 'KILL', '--', req.cmd, ...req.args]]
-      : [req.cmd, req.args];
+    const [cmd, args] = usePdeathsig ? ['setpriv', ['--pdeathsig', 'KILL', '--', req.cmd, ...req.args]] : [req.cmd, req.args];
     const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], cwd: stateDir, env: { ...process.env, ...req.env } });
     return new Promise((resolve, reject) => {
       child.once('error', (err) => reject(err));
@@ -92,10 +89,7 @@ function spawnChild(req) {
 }
 
 function waitExit(list, ms) {
-  return Promise.race([
-    Promise.all(list.filter(alive).map((c) => new Promise((r) => c.once('exit', r)))),
-    new Promise((r) => setTimeout(r, ms)),
-  ]);
+  return Promise.race([Promise.all(list.filter(alive).map((c) => new Promise((r) => c.once('exit', r)))), new Promise((r) => setTimeout(r, ms))]);
 }
 
 async function killChild(name) {

@@ -11,7 +11,29 @@ import type { IncomingHttpHeaders } from 'node:http';
 export function foreignCertificate(): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kubejoin-evil-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=evil', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'k.pem'),
+        '-out',
+        join(dir, 'c.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=evil',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     return { cert: readFileSync(join(dir, 'c.pem'), 'utf8'), key: readFileSync(join(dir, 'k.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -42,7 +64,11 @@ function realClusterInfo(realEndpoint: string, path: string): Promise<{ status: 
  * An HTTPS server with a foreign certificate that relays the real cluster-info after
  * `tamper` changed it (identity: relay unchanged).
  */
-export async function relayingServer(realEndpoint: string, tamper: (configMap: { data: Record<string, string> }) => void = () => undefined, cert = foreignCertificate()): Promise<Hostile> {
+export async function relayingServer(
+  realEndpoint: string,
+  tamper: (configMap: { data: Record<string, string> }) => void = () => undefined,
+  cert = foreignCertificate(),
+): Promise<Hostile> {
   const seen: IncomingHttpHeaders[] = [];
   const server = https.createServer(cert, (req, res) => {
     seen.push(req.headers);

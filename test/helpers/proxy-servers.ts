@@ -85,17 +85,33 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<TestProxy> {
 }
 
 /** A TLS-intercepting proxy: its own certificate to the client, a relay to the real server. */
-function intercept(client: net.Socket, head: Buffer, to: { host: string; port: number }, cert: { cert: string; key: string }, seen: IncomingHttpHeaders[]): void {
+function intercept(
+  client: net.Socket,
+  head: Buffer,
+  to: { host: string; port: number },
+  cert: { cert: string; key: string },
+  seen: IncomingHttpHeaders[],
+): void {
   client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
   if (head.length) client.unshift(head);
   const decrypted = new tls.TLSSocket(client, { isServer: true, cert: cert.cert, key: cert.key });
   decrypted.on('error', () => undefined);
   const relay = http.createServer((req, res) => {
     seen.push(req.headers);
-    const up = https.request({ host: to.host, port: to.port, path: req.url, method: req.method, headers: { ...req.headers, host: `${to.host}:${to.port}` }, rejectUnauthorized: false }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = https.request(
+      {
+        host: to.host,
+        port: to.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: `${to.host}:${to.port}` },
+        rejectUnauthorized: false,
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => res.writeHead(502).end());
     req.pipe(up);
   });

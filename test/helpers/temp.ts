@@ -26,7 +26,13 @@ export async function workdir(t: TestContext): Promise<string> {
 
 /** Every file under `dir` (relative paths), empty if it does not exist. */
 export async function filesUnder(dir: string): Promise<string[]> {
-  if (!(await stat(dir).then(() => true, () => false))) return [];
+  if (
+    !(await stat(dir).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return [];
   const out: string[] = [];
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) out.push(join(entry.parentPath ?? (entry as { path?: string }).path ?? '', entry.name).slice(dir.length + 1));

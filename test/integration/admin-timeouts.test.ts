@@ -41,7 +41,9 @@ after(async () => {
 async function signedIds(): Promise<string[]> {
   const r = await c.request({ path: '/api/v1/namespaces/kube-public/configmaps/cluster-info' });
   const data = (JSON.parse(r.text) as { data?: Record<string, string> }).data ?? {};
-  return Object.keys(data).filter((k) => k.startsWith('jws-kubeconfig-')).map((k) => k.slice('jws-kubeconfig-'.length));
+  return Object.keys(data)
+    .filter((k) => k.startsWith('jws-kubeconfig-'))
+    .map((k) => k.slice('jws-kubeconfig-'.length));
 }
 
 async function until(what: string, cond: () => Promise<boolean>, ms: number): Promise<void> {
@@ -94,7 +96,11 @@ describe('admin calls are bounded (--request-timeout)', () => {
 
     const b = await c.createToken();
     freeze();
-    await until('a call or the watch to time out while the API server is hung', async () => /did not answer within 2 s|was silent for 5 s/.test(stderr), 20_000);
+    await until(
+      'a call or the watch to time out while the API server is hung',
+      async () => /did not answer within 2 s|was silent for 5 s/.test(stderr),
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 3000));
     thaw();
     await until('the second token signed once the API server is back', async () => (await signedIds()).includes(b.slice(0, 6)), 30_000);

@@ -97,7 +97,20 @@ describe('already joined', () => {
       for (const c of await keytar.findCredentials(service)) await keytar.deletePassword(service, c.account);
     });
     const env = { KUBEJOIN_KEYCHAIN_SERVICE: service };
-    const args = ['join', cluster.endpoint, '--token-file', await writeTokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, '--store', 'keychain', '--kubeconfig-out', join(dir, 'kc.conf')];
+    const args = [
+      'join',
+      cluster.endpoint,
+      '--token-file',
+      await writeTokenFile(dir, token),
+      '--discovery-token-ca-cert-hash',
+      cluster.caCertHash,
+      '--node-name',
+      node,
+      '--store',
+      'keychain',
+      '--kubeconfig-out',
+      join(dir, 'kc.conf'),
+    ];
     assert.equal((await kubejoinRun(args, { env })).code, 0);
     const r = await kubejoinRun(args, { env });
     assert.equal(r.code, 0, r.stderr);

@@ -20,12 +20,30 @@ test('npm run bench -- --quick: every figure is present and every join succeeds'
   // Every figure is present, with its baseline and ratio.
   const ids = report.figures.map((f) => f.id);
   for (const id of [
-    'cold.cli', 'cold.cli-vs-node', 'cold.cli-json', 'cold.go-vs-node',
-    'warm.total', 'warm.phase.discovery', 'warm.phase.csr', 'warm.phase.wait', 'warm.phase.files', 'warm.phase.verify',
-    'rss.cli', 'rss.cli-json', 'rss.cli-vs-go', 'rss.go-vs-node',
+    'cold.cli',
+    'cold.cli-vs-node',
+    'cold.cli-json',
+    'cold.go-vs-node',
+    'warm.total',
+    'warm.phase.discovery',
+    'warm.phase.csr',
+    'warm.phase.wait',
+    'warm.phase.files',
+    'warm.phase.verify',
+    'rss.cli',
+    'rss.cli-json',
+    'rss.cli-vs-go',
+    'rss.go-vs-node',
     'version',
-    'requests.cli', 'requests.engine',
-    'fleet10.succeeded', 'fleet10.p50Ms', 'fleet10.p95Ms', 'fleet10.maxMs', 'fleet10.wall', 'fleet10.requests', 'fleet10.rss',
+    'requests.cli',
+    'requests.engine',
+    'fleet10.succeeded',
+    'fleet10.p50Ms',
+    'fleet10.p95Ms',
+    'fleet10.maxMs',
+    'fleet10.wall',
+    'fleet10.requests',
+    'fleet10.rss',
   ]) {
     assert.ok(ids.includes(id), `figure ${id} is missing (have: ${ids.join(', ')})`);
   }
@@ -45,7 +63,10 @@ test('npm run bench -- --quick: every figure is present and every join succeeds'
     const r = report.requests[tool];
     assert.ok(r.perJoin !== null && r.perJoin > 0, `${tool}: no requests counted`);
     assert.ok(Object.keys(r.byVerbResource).length > 0, `${tool}: no breakdown`);
-    assert.ok(Object.keys(r.byVerbResource).some((k) => k.startsWith('create certificatesigningrequests')), `${tool}: no CSR create in ${JSON.stringify(r.byVerbResource)}`);
+    assert.ok(
+      Object.keys(r.byVerbResource).some((k) => k.startsWith('create certificatesigningrequests')),
+      `${tool}: no CSR create in ${JSON.stringify(r.byVerbResource)}`,
+    );
   }
 
   // The fleets: both contenders, every join succeeded.

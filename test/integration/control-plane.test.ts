@@ -33,7 +33,6 @@ interface Csr {
   status?: { certificate?: string; conditions?: { type: string; status: string }[] };
 }
 
-
 test('the API server is a real kube-apiserver v1.36.3', async (t) => {
   const c = await testCluster();
   t.diagnostic(`cluster ${c.endpoint} started in ${c.startupMs} ms (after the binaries were ready)`);
@@ -61,7 +60,9 @@ test('a token Secret is signed into cluster-info by the real BootstrapSigner; an
   assert.equal(data.kubeconfig, clusterInfoKubeconfig(c.server, c.caPem));
   // The signature is HS256 over the served kubeconfig with the token secret (docs/protocol.md §2.3).
   const header = b64url('{"alg":"HS256","kid":"' + id + '"}');
-  const mac = createHmac('sha256', secret).update(`${header}.${b64url(data.kubeconfig ?? '')}`).digest();
+  const mac = createHmac('sha256', secret)
+    .update(`${header}.${b64url(data.kubeconfig ?? '')}`)
+    .digest();
   assert.equal(data[`jws-kubeconfig-${id}`], `${header}..${b64url(mac)}`);
 
   // Anonymous may read cluster-info and nothing else.
@@ -124,7 +125,10 @@ test('a kubelet CSR made with a bootstrap token is approved and issued by the re
     await sleep(100);
     csr = (await c.request({ path: `${CSRS}/${name}` })).json<Csr>();
   }
-  assert.ok(csr.status?.conditions?.some((k) => k.type === 'Approved' && k.status === 'True'), JSON.stringify(csr.status));
+  assert.ok(
+    csr.status?.conditions?.some((k) => k.type === 'Approved' && k.status === 'True'),
+    JSON.stringify(csr.status),
+  );
   const cert = new X509Certificate(Buffer.from(csr.status.certificate, 'base64'));
   assert.match(cert.subject, /CN=system:node:x/);
   assert.match(cert.subject, /O=system:nodes/);
@@ -150,7 +154,14 @@ test('bare mode: no cluster-info, no bootstrap RBAC, no signing; audit and flag 
   assert.equal((await c.request({ path: CLUSTER_INFO, auth: 'anonymous' })).status, 403);
 
   // Give the (absent) BootstrapSigner something to sign: a kubeadm-shaped cluster-info.
-  const put = await c.kubectl(['-n', 'kube-public', 'create', 'configmap', 'cluster-info', `--from-literal=kubeconfig=${clusterInfoKubeconfig(c.server, c.caPem)}`]);
+  const put = await c.kubectl([
+    '-n',
+    'kube-public',
+    'create',
+    'configmap',
+    'cluster-info',
+    `--from-literal=kubeconfig=${clusterInfoKubeconfig(c.server, c.caPem)}`,
+  ]);
   assert.equal(put.code, 0, put.stderr);
   const id = (await c.createToken()).slice(0, 6);
   await sleep(4000);
@@ -160,7 +171,10 @@ test('bare mode: no cluster-info, no bootstrap RBAC, no signing; audit and flag 
 
   // The audit log (level Metadata) saw the token Secret being created.
   assert.ok(c.auditLog);
-  const events = readFileSync(c.auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: string; verb: string; objectRef?: { resource?: string; name?: string } });
+  const events = readFileSync(c.auditLog, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { level: string; verb: string; objectRef?: { resource?: string; name?: string } });
   assert.ok(events.every((e) => e.level === 'Metadata'));
   assert.ok(events.some((e) => e.verb === 'create' && e.objectRef?.resource === 'secrets'));
 

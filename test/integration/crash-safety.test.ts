@@ -57,7 +57,11 @@ describe('crash safety: SIGKILL at every phase, then join again', () => {
       const pendingKey = await readOptional(join(dir, PENDING));
       if (i >= KEY_SAVED_FROM) assert.ok(pendingKey, `the key is saved before the CSR (${left.join(', ')})`);
       else assert.equal(pendingKey, undefined);
-      if (LEAVES_TEMPORARY.has(point)) assert.ok(left.some((f) => f.includes('.kubejoin-tmp.')), `a temporary is left to sweep: ${left.join(', ')}`);
+      if (LEAVES_TEMPORARY.has(point))
+        assert.ok(
+          left.some((f) => f.includes('.kubejoin-tmp.')),
+          `a temporary is left to sweep: ${left.join(', ')}`,
+        );
 
       const again = await kubejoinRun(args);
       assert.equal(again.code, 0, again.stdout + again.stderr);
@@ -85,7 +89,20 @@ describe('crash safety, keychain store: the pair is one entry', () => {
       const token = await signedToken(cluster);
       const node = uniqueName('kc-crash');
       const env = { KUBEJOIN_KEYCHAIN_SERVICE: service };
-      const args = ['join', cluster.endpoint, '--token-file', await writeTokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, '--store', 'keychain', '--kubeconfig-out', join(dir, 'kc.conf')];
+      const args = [
+        'join',
+        cluster.endpoint,
+        '--token-file',
+        await writeTokenFile(dir, token),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        node,
+        '--store',
+        'keychain',
+        '--kubeconfig-out',
+        join(dir, 'kc.conf'),
+      ];
       const account = (e: 'credential' | 'pending-key'): string => keychainAccount(node, cluster.server, e);
 
       const killed = await kubejoinRun(args, { env, killAt: point });
@@ -103,7 +120,9 @@ describe('crash safety, keychain store: the pair is one entry', () => {
       assert.equal(await keytar.getPassword(service, account('pending-key')), null);
       assert.equal((await csrsOfToken(cluster, token)).length, 1);
       assert.deepEqual(await filesUnder(dir), ['kc.conf', 'token'], 'no temporary beside the kubeconfig');
-      const who = await run('kubectl', ['--kubeconfig', join(dir, 'kc.conf'), 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { env: cliEnv(env) });
+      const who = await run('kubectl', ['--kubeconfig', join(dir, 'kc.conf'), 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], {
+        env: cliEnv(env),
+      });
       assert.equal(who.stdout, `system:node:${node}`, who.stderr);
     });
   }

@@ -35,7 +35,9 @@ describe('--discovery-file', () => {
     const token = await cluster.createToken();
     await writeFile(join(dir, 'discovery.conf'), discoveryKubeconfig(cluster.caPem));
     const node = uniqueName('dfile');
-    const r = await kubejoin(['join', '--discovery-file', join(dir, 'discovery.conf'), '--node-name', node, ...fileStoreFlags(dir)], { env: cliEnv({ KUBEJOIN_TOKEN: token }) });
+    const r = await kubejoin(['join', '--discovery-file', join(dir, 'discovery.conf'), '--node-name', node, ...fileStoreFlags(dir)], {
+      env: cliEnv({ KUBEJOIN_TOKEN: token }),
+    });
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /skipped: a discovery file carries no signature/);
@@ -52,7 +54,9 @@ describe('--discovery-file', () => {
     t.after(() => new Promise<void>((r) => server.close(() => r())));
     await writeFile(join(dir, 'trust.pem'), tls.cert);
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/discovery.conf`;
-    const r = await kubejoin(['join', '--discovery-file', url, '--tls-bootstrap-token', token, '--node-name', uniqueName('durl'), ...fileStoreFlags(dir)], { env: cliEnv({ NODE_EXTRA_CA_CERTS: join(dir, 'trust.pem') }) });
+    const r = await kubejoin(['join', '--discovery-file', url, '--tls-bootstrap-token', token, '--node-name', uniqueName('durl'), ...fileStoreFlags(dir)], {
+      env: cliEnv({ NODE_EXTRA_CA_CERTS: join(dir, 'trust.pem') }),
+    });
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stderr);
   });
@@ -61,7 +65,9 @@ describe('--discovery-file', () => {
     const dir = await workdir(t);
     const token = await cluster.createToken();
     await writeFile(join(dir, 'discovery.conf'), discoveryKubeconfig(foreignCertificate().cert));
-    const r = await kubejoin(['join', '--discovery-file', join(dir, 'discovery.conf'), '--node-name', uniqueName('dbad'), ...fileStoreFlags(dir)], { env: cliEnv({ KUBEJOIN_TOKEN: token }) });
+    const r = await kubejoin(['join', '--discovery-file', join(dir, 'discovery.conf'), '--node-name', uniqueName('dbad'), ...fileStoreFlags(dir)], {
+      env: cliEnv({ KUBEJOIN_TOKEN: token }),
+    });
     assertNoSecret(r, token);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /could not be verified with the CA of the discovery file/);

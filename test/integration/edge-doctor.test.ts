@@ -103,7 +103,10 @@ describe('kubejoin doctor', () => {
     assert.equal(report.causes[0]?.check, 'pin');
     assert.match(report.causes[0]!.summary, /does not verify against it/);
     assert.ok(hostile.seen.length > 0);
-    assert.ok(hostile.seen.every((h) => h.authorization === undefined), 'no Authorization header reached the hostile server');
+    assert.ok(
+      hostile.seen.every((h) => h.authorization === undefined),
+      'no Authorization header reached the hostile server',
+    );
   });
 
   it('invalid: a TLS-intercepting proxy: the pin fails naming the proxy (exit 3), the proxy never sees the token', async (t) => {
@@ -116,7 +119,10 @@ describe('kubejoin doctor', () => {
     assert.equal(status.dns, 'pass', 'resolved by the proxy');
     assert.equal(report.causes[0]?.check, 'pin');
     assert.match(report.causes[0]!.summary, /the proxy may intercept TLS/);
-    assert.ok(proxy.seen.every((h) => h.authorization === undefined), 'no Authorization header reached the intercepting proxy');
+    assert.ok(
+      proxy.seen.every((h) => h.authorization === undefined),
+      'no Authorization header reached the intercepting proxy',
+    );
   });
 
   it('valid: through a CONNECT proxy (--proxy) every check passes and the proxy saw the CONNECTs', async (t) => {
@@ -147,7 +153,20 @@ describe('kubejoin doctor', () => {
     assert.match(report.causes[0]!.fix ?? '', /system:node-bootstrapper/);
     const dir = await workdir(t);
     await writeFile(join(dir, 'token'), token, { mode: 0o600 });
-    const joined = await kubejoin(['join', cluster.endpoint, '--token-file', join(dir, 'token'), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('nocsr'), ...fileStoreFlags(dir)], { env: cliEnv(NO_PROXY_ENV) });
+    const joined = await kubejoin(
+      [
+        'join',
+        cluster.endpoint,
+        '--token-file',
+        join(dir, 'token'),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        uniqueName('nocsr'),
+        ...fileStoreFlags(dir),
+      ],
+      { env: cliEnv(NO_PROXY_ENV) },
+    );
     assertNoSecret(joined, token);
     assert.equal(joined.code, 4, joined.stderr);
     assert.match(joined.stderr, /HTTP 403 Forbidden/);

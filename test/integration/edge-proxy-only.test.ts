@@ -22,7 +22,9 @@ before(async () => {
   cluster = await startCluster();
   port = cluster.endpoint.split(':')[1]!;
   // The BootstrapSigner re-signs cluster-info when it changes (tokens created after this).
-  const cm = JSON.parse((await cluster.kubectl(['-n', 'kube-public', 'get', 'configmap', 'cluster-info', '-o', 'json'])).stdout) as { data: Record<string, string> };
+  const cm = JSON.parse((await cluster.kubectl(['-n', 'kube-public', 'get', 'configmap', 'cluster-info', '-o', 'json'])).stdout) as {
+    data: Record<string, string>;
+  };
   const kc = parse(cm.data.kubeconfig!) as { clusters: { cluster: { server: string } }[] };
   kc.clusters[0]!.cluster.server = `https://kubernetes:${port}`;
   cm.data.kubeconfig = stringify(kc);
@@ -51,9 +53,22 @@ describe('a join whose every connection must go through the proxy', () => {
     const token = await tokenFile(dir);
     const before = proxy.connects.length;
     const name = uniqueName('via-proxy');
-    const r = await kubejoin(['join', `kubernetes:${port}`, '--token-file', join(dir, 'token'), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', name, ...fileStoreFlags(dir)], {
-      env: cliEnv({ ...clean, HTTPS_PROXY: proxy.url }),
-    });
+    const r = await kubejoin(
+      [
+        'join',
+        `kubernetes:${port}`,
+        '--token-file',
+        join(dir, 'token'),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        name,
+        ...fileStoreFlags(dir),
+      ],
+      {
+        env: cliEnv({ ...clean, HTTPS_PROXY: proxy.url }),
+      },
+    );
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`the cluster sees system:node:${name}`));
@@ -64,7 +79,9 @@ describe('a join whose every connection must go through the proxy', () => {
     assert.ok((await filesUnder(dir)).includes('pki/kubelet-client-current.pem'));
     // The written kubeconfig names the proxied server; kubectl (Go's ProxyFromEnvironment) reaches it the same way.
     const kubectl = process.env.KUBECTL ?? 'kubectl';
-    const who = await run(kubectl, ['--kubeconfig', join(dir, 'kubelet.conf'), 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { env: { ...process.env, ...clean, HTTPS_PROXY: proxy.url } });
+    const who = await run(kubectl, ['--kubeconfig', join(dir, 'kubelet.conf'), 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], {
+      env: { ...process.env, ...clean, HTTPS_PROXY: proxy.url },
+    });
     assert.equal(who.code, 0, who.stderr);
     assert.equal(who.stdout, `system:node:${name}`);
   });
@@ -72,9 +89,24 @@ describe('a join whose every connection must go through the proxy', () => {
   it('invalid: the same join without the proxy cannot reach the cluster (exit 6), nothing written', async (t) => {
     const dir = await workdir(t);
     const token = await tokenFile(dir);
-    const r = await kubejoin(['join', `kubernetes:${port}`, '--token-file', join(dir, 'token'), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('no-proxy'), '--discovery-timeout', '2s', ...fileStoreFlags(dir)], {
-      env: cliEnv(clean),
-    });
+    const r = await kubejoin(
+      [
+        'join',
+        `kubernetes:${port}`,
+        '--token-file',
+        join(dir, 'token'),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        uniqueName('no-proxy'),
+        '--discovery-timeout',
+        '2s',
+        ...fileStoreFlags(dir),
+      ],
+      {
+        env: cliEnv(clean),
+      },
+    );
     assertNoSecret(r, token);
     assert.equal(r.code, 6, r.stderr);
     assert.match(r.stderr, /host name not found/);

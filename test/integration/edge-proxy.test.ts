@@ -33,7 +33,18 @@ async function joinThrough(t: TestContext, env: NodeJS.ProcessEnv, extra: string
   const token = await cluster.createToken();
   await cluster.waitForSignature(token.split('.')[0]!);
   await writeFile(join(dir, 'token'), token, { mode: 0o600 });
-  const args = ['join', `kubernetes:${port}`, '--token-file', join(dir, 'token'), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('edge-proxy'), ...fileStoreFlags(dir), ...extra];
+  const args = [
+    'join',
+    `kubernetes:${port}`,
+    '--token-file',
+    join(dir, 'token'),
+    '--discovery-token-ca-cert-hash',
+    cluster.caCertHash,
+    '--node-name',
+    uniqueName('edge-proxy'),
+    ...fileStoreFlags(dir),
+    ...extra,
+  ];
   const clean = { HTTPS_PROXY: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
   const r = await kubejoin(args, { env: cliEnv({ ...clean, ...env }) });
   assertNoSecret(r, token);
@@ -45,7 +56,10 @@ describe('joining through an HTTPS proxy (HTTP CONNECT)', () => {
     const p = await proxy(t);
     const { r, dir } = await joinThrough(t, { HTTPS_PROXY: p.url });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(p.connects.some((c) => c.target === `kubernetes:${port}`), JSON.stringify(p.connects));
+    assert.ok(
+      p.connects.some((c) => c.target === `kubernetes:${port}`),
+      JSON.stringify(p.connects),
+    );
     assert.match(r.stdout, new RegExp(`connecting to kubernetes:${port} through the proxy http://127\\.0\\.0\\.1:${p.port} \\(HTTPS_PROXY\\)`));
     assert.ok((await filesUnder(dir)).includes('pki/kubelet-client-current.pem'));
   });
@@ -75,7 +89,10 @@ describe('joining through an HTTPS proxy (HTTP CONNECT)', () => {
     const p = await proxy(t, { tls: foreignCertificate() });
     const { r } = await joinThrough(t, { HTTPS_PROXY: p.url }, ['--discovery-timeout', '2s']);
     assert.equal(r.code, 6, r.stderr);
-    assert.match(r.stderr, /cannot connect to the proxy https:\/\/127\.0\.0\.1:\d+ \(HTTPS_PROXY\): its certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\): add its CA with NODE_EXTRA_CA_CERTS/);
+    assert.match(
+      r.stderr,
+      /cannot connect to the proxy https:\/\/127\.0\.0\.1:\d+ \(HTTPS_PROXY\): its certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\): add its CA with NODE_EXTRA_CA_CERTS/,
+    );
     assert.deepEqual(p.connects, []);
   });
 
@@ -101,7 +118,10 @@ describe('joining through an HTTPS proxy (HTTP CONNECT)', () => {
     const p = await proxy(t, { requireAuthorization: 'Basic nope' });
     const { r, dir } = await joinThrough(t, { HTTPS_PROXY: `http://edge:wr0ng-pa55@127.0.0.1:${p.port}` }, ['--discovery-timeout', '2s']);
     assert.equal(r.code, 6, r.stderr);
-    assert.match(r.stderr, new RegExp(`the proxy http://\\*\\*\\*@127\\.0\\.0\\.1:${p.port} refused CONNECT kubernetes:${port}: HTTP 407 .*check the proxy user and password`));
+    assert.match(
+      r.stderr,
+      new RegExp(`the proxy http://\\*\\*\\*@127\\.0\\.0\\.1:${p.port} refused CONNECT kubernetes:${port}: HTTP 407 .*check the proxy user and password`),
+    );
     assert.ok(!`${r.stdout}${r.stderr}`.includes('wr0ng-pa55'));
     assert.deepEqual(await filesUnder(dir), ['token']);
   });
@@ -129,7 +149,10 @@ describe('joining through an HTTPS proxy (HTTP CONNECT)', () => {
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /could not be verified with the pinned CA/);
     assert.ok(p.seen.length > 0, 'the intercepting proxy decrypted the anonymous cluster-info requests');
-    assert.ok(p.seen.every((h) => h.authorization === undefined), 'no Authorization header ever reached the intercepting proxy');
+    assert.ok(
+      p.seen.every((h) => h.authorization === undefined),
+      'no Authorization header ever reached the intercepting proxy',
+    );
     assert.deepEqual(await filesUnder(dir), ['token']);
   });
 

@@ -36,7 +36,9 @@ export function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, 
 export function kubejoinRun(args: string[], opts: { killAt?: string; env?: NodeJS.ProcessEnv; cmd?: string[] } = {}): Promise<Outcome> {
   const env = cliEnv({ ...(opts.env ?? {}), ...(opts.killAt ? { KUBEJOIN_TEST_KILL_AT: opts.killAt } : {}) });
   const prefix = opts.cmd ?? [];
-  return prefix.length > 0 ? runProcess(prefix[0]!, [...prefix.slice(1), process.execPath, CLI, ...args], env) : runProcess(process.execPath, [CLI, ...args], env);
+  return prefix.length > 0
+    ? runProcess(prefix[0]!, [...prefix.slice(1), process.execPath, CLI, ...args], env)
+    : runProcess(process.execPath, [CLI, ...args], env);
 }
 
 export async function writeTokenFile(dir: string, token: string): Promise<string> {
@@ -73,5 +75,21 @@ export async function readOptional(path: string): Promise<string | undefined> {
 }
 
 export function joinArgs(cluster: ClusterHandle, tokenPath: string, node: string, dir: string, extra: string[] = []): string[] {
-  return ['join', cluster.endpoint, '--token-file', tokenPath, '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, '--store', 'file', '--cert-dir', join(dir, 'pki'), '--kubeconfig-out', join(dir, 'kubelet.conf'), ...extra];
+  return [
+    'join',
+    cluster.endpoint,
+    '--token-file',
+    tokenPath,
+    '--discovery-token-ca-cert-hash',
+    cluster.caCertHash,
+    '--node-name',
+    node,
+    '--store',
+    'file',
+    '--cert-dir',
+    join(dir, 'pki'),
+    '--kubeconfig-out',
+    join(dir, 'kubelet.conf'),
+    ...extra,
+  ];
 }

@@ -23,9 +23,23 @@ async function joinVia(t: Parameters<typeof workdir>[0], hostile: Hostile, extra
   const token = await cluster.createToken();
   await cluster.waitForSignature(token.split('.')[0]!);
   await writeFile(join(dir, 'token'), token, { mode: 0o600 });
-  const r = await kubejoin(['join', hostile.endpoint, '--token-file', join(dir, 'token'), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('hostile'), ...fileStoreFlags(dir), ...extra]);
+  const r = await kubejoin([
+    'join',
+    hostile.endpoint,
+    '--token-file',
+    join(dir, 'token'),
+    '--discovery-token-ca-cert-hash',
+    cluster.caCertHash,
+    '--node-name',
+    uniqueName('hostile'),
+    ...fileStoreFlags(dir),
+    ...extra,
+  ]);
   assertNoSecret(r, token);
-  assert.ok(hostile.seen.every((h) => h.authorization === undefined), 'no Authorization header ever reached the hostile server');
+  assert.ok(
+    hostile.seen.every((h) => h.authorization === undefined),
+    'no Authorization header ever reached the hostile server',
+  );
   assert.deepEqual(await filesUnder(dir), ['token'], 'nothing written');
   return r;
 }
@@ -42,9 +56,12 @@ describe('hostile servers', () => {
     assert.match(r.stderr, /JWS signature of cluster-info does not match/);
   });
 
-  it('invalid: cluster-info with the CA swapped for the attacker\'s fails the JWS check: exit 3', async (t) => {
+  it("invalid: cluster-info with the CA swapped for the attacker's fails the JWS check: exit 3", async (t) => {
     const hostile = await relayingServer(cluster.endpoint, (cm) => {
-      cm.data.kubeconfig = cm.data.kubeconfig!.replace(/certificate-authority-data: \S+/, `certificate-authority-data: ${Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64')}`);
+      cm.data.kubeconfig = cm.data.kubeconfig!.replace(
+        /certificate-authority-data: \S+/,
+        `certificate-authority-data: ${Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64')}`,
+      );
     });
     const r = await joinVia(t, hostile);
     assert.equal(r.code, 3, r.stderr);

@@ -17,7 +17,13 @@ const MANUAL_GROUP = 'system:bootstrappers:kubejoin:manual';
 before(async () => {
   await ensureBuilt();
   cluster = await testCluster();
-  const r = await cluster.kubectl(['create', 'clusterrolebinding', 'kubejoin-test-manual', '--clusterrole=system:node-bootstrapper', `--group=${MANUAL_GROUP}`]);
+  const r = await cluster.kubectl([
+    'create',
+    'clusterrolebinding',
+    'kubejoin-test-manual',
+    '--clusterrole=system:node-bootstrapper',
+    `--group=${MANUAL_GROUP}`,
+  ]);
   assert.ok(r.code === 0 || /already exists|AlreadyExists/.test(r.stderr), r.stderr);
 });
 
@@ -33,7 +39,20 @@ describe('keychain: resumed join, then a denial', () => {
     await cluster.waitForSignature(token.split('.')[0]!);
     const node = uniqueName('kc-deny');
     const env = { KUBEJOIN_KEYCHAIN_SERVICE: service };
-    const args = ['join', cluster.endpoint, '--token-file', await writeTokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, '--store', 'keychain', '--kubeconfig-out', join(dir, 'kc.conf')];
+    const args = [
+      'join',
+      cluster.endpoint,
+      '--token-file',
+      await writeTokenFile(dir, token),
+      '--discovery-token-ca-cert-hash',
+      cluster.caCertHash,
+      '--node-name',
+      node,
+      '--store',
+      'keychain',
+      '--kubeconfig-out',
+      join(dir, 'kc.conf'),
+    ];
     const pendingAccount = keychainAccount(node, cluster.server, 'pending-key');
 
     const killed = await kubejoinRun(args, { env, killAt: 'await-approval' });

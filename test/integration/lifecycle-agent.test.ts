@@ -51,7 +51,10 @@ describe('kubejoin agent', () => {
     // 10.5-13.5 min after notBefore, which was 5 min before issue: ~5.5-8.5 s each at 60x.
     await agent.waitFor(/ rotated: serial /, 2, 60_000);
     assert.match(agent.stdout, /TEST CLOCK: waits are 60 times shorter/);
-    assert.match(agent.stdout, new RegExp(`rotated: serial ${start.json.certificate!.serialNumber} -> [0-9A-F]+, valid until .*; the cluster sees system:node:${m.node}`));
+    assert.match(
+      agent.stdout,
+      new RegExp(`rotated: serial ${start.json.certificate!.serialNumber} -> [0-9A-F]+, valid until .*; the cluster sees system:node:${m.node}`),
+    );
 
     const stopped = await agent.terminate();
     assert.equal(stopped.code, 0, agent.stderr);

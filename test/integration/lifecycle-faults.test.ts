@@ -86,7 +86,9 @@ describe('rotation under faults (own cluster)', () => {
       await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(obj) });
     });
     const pemBefore = await readFile(join(m.certDir, 'kubelet-client-current.pem'), 'utf8');
-    const out = await killedRenew(m, ['--force'], (stdout) => poll('the CSR', () => /waiting for the certificate signing request to be approved/.test(stdout())));
+    const out = await killedRenew(m, ['--force'], (stdout) =>
+      poll('the CSR', () => /waiting for the certificate signing request to be approved/.test(stdout())),
+    );
     const csr = /created certificate request (node-csr-\S+) as system:node:/.exec(out)![1]!;
 
     await working(m, 'after SIGKILL');
@@ -94,7 +96,15 @@ describe('rotation under faults (own cluster)', () => {
     assert.ok((await lstat(join(m.certDir, 'kubelet-client-rotation.key.tmp'))).isFile(), 'rotation key kept');
     const s = await status(m);
     assert.equal(s.code, 0, 'still joined');
-    assert.deepEqual(s.json.pending, [{ kind: 'rotation', csrName: csr, keyLocation: join(m.certDir, 'kubelet-client-rotation.key.tmp'), approveCommand: `kubectl certificate approve ${csr}`, state: 'pending' }]);
+    assert.deepEqual(s.json.pending, [
+      {
+        kind: 'rotation',
+        csrName: csr,
+        keyLocation: join(m.certDir, 'kubelet-client-rotation.key.tmp'),
+        approveCommand: `kubectl certificate approve ${csr}`,
+        state: 'pending',
+      },
+    ]);
     const text = await lc(m, ['status']);
     assert.match(text.stdout, new RegExp(`Pending rotation:\\s+certificate request ${csr} \\(pending\\)`));
     assert.match(text.stdout, new RegExp(`approve with:\\s+kubectl certificate approve ${csr}`));
@@ -106,7 +116,11 @@ describe('rotation under faults (own cluster)', () => {
     assert.match(r.stdout, /finishing an interrupted renewal/);
     assert.match(r.stdout, new RegExp(`reusing certificate request ${csr} from an earlier run`));
     const csrs = await nodeCsrs(cluster, m.node);
-    assert.deepEqual(csrs.map((c) => c.name), [csr], 'no second CSR');
+    assert.deepEqual(
+      csrs.map((c) => c.name),
+      [csr],
+      'no second CSR',
+    );
     await working(m, 'after the resumed renew');
     assert.equal((await status(m)).json.pending, undefined);
 
@@ -116,7 +130,10 @@ describe('rotation under faults (own cluster)', () => {
     assert.match(prepared.stdout, new RegExp(`^created ClusterRoleBinding ${ROTATION_BINDING}$`, 'm'));
     const auto = await lc(m, ['renew', '--force', '--timeout', '60s'], { timeoutMs: 90_000 });
     assert.equal(auto.code, 0, auto.stderr);
-    assert.deepEqual((await nodeCsrs(cluster, m.node)).map((c) => c.conditions), [['Approved'], ['Approved']]);
+    assert.deepEqual(
+      (await nodeCsrs(cluster, m.node)).map((c) => c.conditions),
+      [['Approved'], ['Approved']],
+    );
   });
 
   for (const store of ['file', 'keychain'] as const) {

@@ -44,7 +44,13 @@ export async function signedToken(cluster: ClusterHandle): Promise<string> {
 }
 
 /** `kubejoin join` into a fresh temp dir; asserts it worked. */
-export async function joinMachine(t: TestContext, cluster: ClusterHandle, store: 'file' | 'keychain', env: NodeJS.ProcessEnv = cliEnv(), prefix = 'lc'): Promise<Joined> {
+export async function joinMachine(
+  t: TestContext,
+  cluster: ClusterHandle,
+  store: 'file' | 'keychain',
+  env: NodeJS.ProcessEnv = cliEnv(),
+  prefix = 'lc',
+): Promise<Joined> {
   const dir = await workdir(t);
   const node = uniqueName(prefix);
   const token = await signedToken(cluster);
@@ -53,14 +59,33 @@ export async function joinMachine(t: TestContext, cluster: ClusterHandle, store:
   const kubeconfig = join(dir, 'kubelet.conf');
   const certDir = join(dir, 'pki');
   const storeFlags = store === 'file' ? ['--store', 'file', '--cert-dir', certDir] : ['--store', 'keychain'];
-  const r = await kubejoin(['join', cluster.endpoint, '--token-file', tokenFile, '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, ...storeFlags, '--kubeconfig-out', kubeconfig], { env });
+  const r = await kubejoin(
+    [
+      'join',
+      cluster.endpoint,
+      '--token-file',
+      tokenFile,
+      '--discovery-token-ca-cert-hash',
+      cluster.caCertHash,
+      '--node-name',
+      node,
+      ...storeFlags,
+      '--kubeconfig-out',
+      kubeconfig,
+    ],
+    { env },
+  );
   assertNoSecret(r, token);
   assert.equal(r.code, 0, `join failed: ${r.stderr}`);
   return { dir, node, kubeconfig, certDir, env, where: ['--kubeconfig', kubeconfig] };
 }
 
 export function lc(m: Joined, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return kubejoin([...args, ...m.where], { env: opts.env ?? m.env, ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  return kubejoin([...args, ...m.where], {
+    env: opts.env ?? m.env,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+  });
 }
 
 export interface StatusJson {
@@ -98,7 +123,11 @@ export interface CsrInfo {
 export async function nodeCsrs(cluster: ClusterHandle, node: string): Promise<CsrInfo[]> {
   const r = await cluster.kubectl(['get', 'csr', '-o', 'json']);
   assert.equal(r.code, 0, r.stderr);
-  type Item = { metadata: { name: string }; spec: { username: string; signerName: string; expirationSeconds?: number }; status?: { conditions?: { type: string }[] } };
+  type Item = {
+    metadata: { name: string };
+    spec: { username: string; signerName: string; expirationSeconds?: number };
+    status?: { conditions?: { type: string }[] };
+  };
   return (JSON.parse(r.stdout) as { items: Item[] }).items
     .filter((i) => i.spec.username === `system:node:${node}`)
     .map((i) => ({
@@ -140,8 +169,10 @@ export class AgentProcess {
   async waitFor(pattern: RegExp, times = 1, timeoutMs = 60_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (this.count(pattern) < times) {
-      if (Date.now() > end) throw new Error(`the agent did not log ${pattern} ${times} time(s) within ${timeoutMs} ms; stdout:\n${this.out}\nstderr:\n${this.err}`);
-      if (this.child.exitCode !== null) throw new Error(`the agent exited (${this.child.exitCode}) before logging ${pattern}; stdout:\n${this.out}\nstderr:\n${this.err}`);
+      if (Date.now() > end)
+        throw new Error(`the agent did not log ${pattern} ${times} time(s) within ${timeoutMs} ms; stdout:\n${this.out}\nstderr:\n${this.err}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`the agent exited (${this.child.exitCode}) before logging ${pattern}; stdout:\n${this.out}\nstderr:\n${this.err}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

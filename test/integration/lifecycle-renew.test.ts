@@ -50,7 +50,10 @@ async function renewAndCheck(m: Joined, read: (m: Joined) => Promise<{ cert: X50
   assert.ok(after.cert.checkIssued(new X509Certificate(cluster.caPem)), 'issued by the cluster CA');
   const lifetime = Date.parse(after.cert.validTo) - Date.parse(after.cert.validFrom);
   assert.ok(lifetime <= (3600 + 300) * 1000 + 1000, `expirationSeconds honoured (lifetime ${lifetime} ms)`);
-  assert.match(r.stdout, new RegExp(`Renewed: serial ${before.cert.serialNumber} -> ${after.cert.serialNumber}, valid until .*; the cluster sees system:node:${m.node}\\.`));
+  assert.match(
+    r.stdout,
+    new RegExp(`Renewed: serial ${before.cert.serialNumber} -> ${after.cert.serialNumber}, valid until .*; the cluster sees system:node:${m.node}\\.`),
+  );
   const csrs = await nodeCsrs(cluster, m.node);
   assert.equal(csrs.length, csrsBefore + 1, 'exactly one new CSR');
   const csr = csrs.find((c) => r.stdout.includes(c.name));

@@ -52,7 +52,7 @@ describe('kubejoin reset', () => {
     assert.match(r.stdout, /nothing was changed in the cluster/);
     assert.match(r.stdout, new RegExp(`kubectl delete node ${m.node}`));
     assert.match(r.stdout, /The certificate cannot be revoked: it stays valid until /);
-    assert.deepEqual(await filesUnder(m.dir), ['token'], 'only the test\'s own token file is left');
+    assert.deepEqual(await filesUnder(m.dir), ['token'], "only the test's own token file is left");
     assert.equal(await nodeObjects(m.node), clusterBefore, 'the cluster was not touched');
 
     const again = await lc(m, ['reset']);

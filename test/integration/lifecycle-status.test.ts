@@ -20,7 +20,13 @@ const MANUAL_GROUP = 'system:bootstrappers:kubejoin:manual';
 before(async () => {
   await ensureBuilt();
   cluster = await testCluster();
-  const r = await cluster.kubectl(['create', 'clusterrolebinding', 'kubejoin-test-manual', '--clusterrole=system:node-bootstrapper', `--group=${MANUAL_GROUP}`]);
+  const r = await cluster.kubectl([
+    'create',
+    'clusterrolebinding',
+    'kubejoin-test-manual',
+    '--clusterrole=system:node-bootstrapper',
+    `--group=${MANUAL_GROUP}`,
+  ]);
   assert.ok(r.code === 0 || /already exists|AlreadyExists/.test(r.stderr), r.stderr);
 });
 
@@ -74,10 +80,28 @@ describe('kubejoin status', () => {
     const due = Date.parse(json.certificate!.rotationDue);
     assert.ok(due >= nb + 0.7 * (na - nb) - 1 && due <= nb + 0.9 * (na - nb) + 1, 'rotation due within 70-90 % of the lifetime');
     assert.ok(json.certificate!.secondsLeft > 0 && Math.abs(json.certificate!.secondsLeft - (na - Date.now()) / 1000) < 60);
-    assert.deepEqual(json.store, { kind: 'file', reason: 'found through the kubeconfig', kubeconfigPath: m.kubeconfig, location: join(m.certDir, 'kubelet-client-current.pem') });
+    assert.deepEqual(json.store, {
+      kind: 'file',
+      reason: 'found through the kubeconfig',
+      kubeconfigPath: m.kubeconfig,
+      location: join(m.certDir, 'kubelet-client-current.pem'),
+    });
     const text = await lc(m, ['status']);
     assert.equal(text.code, 0);
-    for (const label of ['Joined:', 'Node:', 'Server:', 'Identity:', 'Subject:', 'Serial:', 'Not before:', 'Not after:', 'Rotation due:', 'Store:', 'Kubeconfig:']) assert.ok(text.stdout.includes(label), label);
+    for (const label of [
+      'Joined:',
+      'Node:',
+      'Server:',
+      'Identity:',
+      'Subject:',
+      'Serial:',
+      'Not before:',
+      'Not after:',
+      'Rotation due:',
+      'Store:',
+      'Kubeconfig:',
+    ])
+      assert.ok(text.stdout.includes(label), label);
     assert.match(text.stdout, new RegExp(`Identity:\\s+system:node:${m.node} \\(system:nodes`));
     assert.doesNotMatch(text.stdout + text.stderr, /PRIVATE KEY/);
   });
@@ -112,20 +136,50 @@ describe('kubejoin status', () => {
     await writeFile(join(dir, 'token'), token, { mode: 0o600 });
     const node = uniqueName('waiting');
     const certDir = join(dir, 'pki');
-    const j = await kubejoin(['join', cluster.endpoint, '--token-file', join(dir, 'token'), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, '--store', 'file', '--cert-dir', certDir, '--kubeconfig-out', join(dir, 'k.conf'), '--timeout', '4s'], { env });
+    const j = await kubejoin(
+      [
+        'join',
+        cluster.endpoint,
+        '--token-file',
+        join(dir, 'token'),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        node,
+        '--store',
+        'file',
+        '--cert-dir',
+        certDir,
+        '--kubeconfig-out',
+        join(dir, 'k.conf'),
+        '--timeout',
+        '4s',
+      ],
+      { env },
+    );
     assert.equal(j.code, 6, j.stderr);
     const csr = /(node-csr-[A-Za-z0-9_-]{43})/.exec(`${j.stdout}${j.stderr}`)?.[1];
     assert.ok(csr, 'the join named its CSR');
     const r = await kubejoin(['status', '--kubeconfig', join(dir, 'k.conf'), '--cert-dir', certDir, '--node-name', node], { env });
     assert.equal(r.code, 10, r.stderr);
-    assert.match(r.stdout, new RegExp(`Pending join:\\s+certificate request ${csr}; key kept in ${certDir.replace(/[/.]/g, '\\$&')}/kubelet-client\\.key\\.tmp`));
+    assert.match(
+      r.stdout,
+      new RegExp(`Pending join:\\s+certificate request ${csr}; key kept in ${certDir.replace(/[/.]/g, '\\$&')}/kubelet-client\\.key\\.tmp`),
+    );
     assert.match(r.stdout, new RegExp(`approve with:\\s+kubectl certificate approve ${csr}`));
   });
 
   it('expired: status exit 11 and renew exit 11, both say to join again', async (t) => {
     const dir = await workdir(t);
     const node = uniqueName('expired');
-    const m: Joined = { dir, node, kubeconfig: join(dir, 'kubelet.conf'), certDir: join(dir, 'pki'), env: cliEnv(), where: ['--kubeconfig', join(dir, 'kubelet.conf')] };
+    const m: Joined = {
+      dir,
+      node,
+      kubeconfig: join(dir, 'kubelet.conf'),
+      certDir: join(dir, 'pki'),
+      env: cliEnv(),
+      where: ['--kubeconfig', join(dir, 'kubelet.conf')],
+    };
     await writeExpiredCredential(m);
     const { code, json } = await status(m);
     assert.equal(code, 11);
@@ -154,7 +208,9 @@ async function writeExpiredCredential(m: Joined): Promise<void> {
   const caKey = createPrivateKey(await readFile(join(cluster.stateDir, 'ca.key'), 'utf8'));
   const signingKey = await webcrypto.subtle.importKey('pkcs8', caKey.export({ type: 'pkcs8', format: 'der' }), RSA, false, ['sign']);
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const pub = await webcrypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+  const pub = await webcrypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'verify',
+  ]);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: '0badc0de',
     subject: `O=system:nodes, CN=system:node:${m.node}`,
@@ -168,5 +224,7 @@ async function writeExpiredCredential(m: Joined): Promise<void> {
   await mkdir(m.certDir, { recursive: true, mode: 0o700 });
   const pemPath = join(m.certDir, 'kubelet-client-current.pem');
   await writeFile(pemPath, `${cert.toString('pem')}\n${privateKey.export({ type: 'sec1', format: 'pem' }).toString()}`, { mode: 0o600 });
-  await writeFile(m.kubeconfig, renderKubeconfig({ server: cluster.server, caPem: cluster.caPem }, { kind: 'files', certFile: pemPath, keyFile: pemPath }), { mode: 0o600 });
+  await writeFile(m.kubeconfig, renderKubeconfig({ server: cluster.server, caPem: cluster.caPem }, { kind: 'files', certFile: pemPath, keyFile: pemPath }), {
+    mode: 0o600,
+  });
 }

@@ -5,7 +5,25 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Run } from '../helpers/cli.js';
-import { DEB_ARM64, DEB_X64, EXE_ARM64, EXE_X64, EXPECTED_FILES, PKG, RPM_ARM64, RPM_X64, UNIT, VERSION, debFiles, elfMachine, ok, reportMissingPackages, run, skipReason, usePackages } from '../helpers/packages.js';
+import {
+  DEB_ARM64,
+  DEB_X64,
+  EXE_ARM64,
+  EXE_X64,
+  EXPECTED_FILES,
+  PKG,
+  RPM_ARM64,
+  RPM_X64,
+  UNIT,
+  VERSION,
+  debFiles,
+  elfMachine,
+  ok,
+  reportMissingPackages,
+  run,
+  skipReason,
+  usePackages,
+} from '../helpers/packages.js';
 import { workdir } from '../helpers/temp.js';
 
 // The edge packages of `npm run package` (issue 13) as an operator receives them: checksums,
@@ -105,7 +123,12 @@ describe('edge packages: contents (dist/packages from npm run package)', { skip:
     const dir = await workdir(t);
     await writeFile(join(dir, 'kubejoin-join.service'), unit.replaceAll('/usr/bin/kubejoin', join(pkg.debRoot, 'usr/bin/kubejoin')));
     const agent = await readFile(join(pkg.debRoot, 'usr/lib/systemd/system/kubejoin-agent.service'), 'utf8');
-    for (const line of ['ExecStart=/usr/bin/kubejoin agent', 'ConditionPathExists=/etc/kubernetes/kubelet.conf', 'RestartPreventExitStatus=10 11', 'NoNewPrivileges=yes']) {
+    for (const line of [
+      'ExecStart=/usr/bin/kubejoin agent',
+      'ConditionPathExists=/etc/kubernetes/kubelet.conf',
+      'RestartPreventExitStatus=10 11',
+      'NoNewPrivileges=yes',
+    ]) {
       assert.ok(agent.split('\n').includes(line), `agent unit has "${line}"`);
     }
     await writeFile(join(dir, 'kubejoin-agent.service'), agent.replaceAll('/usr/bin/kubejoin', join(pkg.debRoot, 'usr/bin/kubejoin')));

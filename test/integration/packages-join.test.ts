@@ -167,7 +167,16 @@ describe('edge packages: joins (dist/packages from npm run package)', { skip: sk
     const token = await pkg.signedToken();
     const r = await run(
       EXE_X64,
-      ['doctor', pkg.cluster.endpoint, '--discovery-token-ca-cert-hash', pkg.cluster.caCertHash, '--token-file', await pkg.tokenFile(dir, token), '--timeout', '60s'],
+      [
+        'doctor',
+        pkg.cluster.endpoint,
+        '--discovery-token-ca-cert-hash',
+        pkg.cluster.caCertHash,
+        '--token-file',
+        await pkg.tokenFile(dir, token),
+        '--timeout',
+        '60s',
+      ],
       { env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' } },
     );
     assertNoSecret(r, token);

@@ -48,7 +48,22 @@ export async function privateKeyring(t: TestContext): Promise<PrivateKeyring> {
   // The daemon forks and claims its bus name a moment later.
   let pidOut = '';
   for (let i = 0; i < 100 && !pidOut; i++) {
-    const r = await runProcess('gdbus', ['call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.GetConnectionUnixProcessID', 'org.freedesktop.secrets'], env, 15_000);
+    const r = await runProcess(
+      'gdbus',
+      [
+        'call',
+        '--session',
+        '--dest',
+        'org.freedesktop.DBus',
+        '--object-path',
+        '/org/freedesktop/DBus',
+        '--method',
+        'org.freedesktop.DBus.GetConnectionUnixProcessID',
+        'org.freedesktop.secrets',
+      ],
+      env,
+      15_000,
+    );
     if (r.code === 0) pidOut = r.stdout;
     else await new Promise((r) => setTimeout(r, 100));
   }
@@ -62,8 +77,25 @@ export async function privateKeyring(t: TestContext): Promise<PrivateKeyring> {
   return {
     env,
     lock: async () => {
-      await gdbus(env, ['--dest', 'org.freedesktop.secrets', '--object-path', '/org/freedesktop/secrets', '--method', 'org.freedesktop.Secret.Service.Lock', "['/org/freedesktop/secrets/collection/login']"]);
-      const locked = await gdbus(env, ['--dest', 'org.freedesktop.secrets', '--object-path', '/org/freedesktop/secrets/collection/login', '--method', 'org.freedesktop.DBus.Properties.Get', 'org.freedesktop.Secret.Collection', 'Locked']);
+      await gdbus(env, [
+        '--dest',
+        'org.freedesktop.secrets',
+        '--object-path',
+        '/org/freedesktop/secrets',
+        '--method',
+        'org.freedesktop.Secret.Service.Lock',
+        "['/org/freedesktop/secrets/collection/login']",
+      ]);
+      const locked = await gdbus(env, [
+        '--dest',
+        'org.freedesktop.secrets',
+        '--object-path',
+        '/org/freedesktop/secrets/collection/login',
+        '--method',
+        'org.freedesktop.DBus.Properties.Get',
+        'org.freedesktop.Secret.Collection',
+        'Locked',
+      ]);
       assert.match(locked, /true/, 'the login collection is locked');
     },
     freeze: () => {

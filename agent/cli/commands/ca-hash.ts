@@ -25,7 +25,9 @@ kubeconfig (default: $KUBECONFIG, else ~/.kube/config, as kubectl) or a PEM file
       try {
         bytes = readFileSync(caFile);
       } catch (err) {
-        throw new UsageError(`cannot read --ca-file ${caFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message}`);
+        throw new UsageError(
+          `cannot read --ca-file ${caFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message}`,
+        );
       }
       pins = pinsOf(bytes, caFile);
     } else {

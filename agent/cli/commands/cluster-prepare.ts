@@ -44,7 +44,9 @@ bootstrapsigner controller, "kubejoin cluster sign" (or "cluster sign --watch").
     if (dryRun) {
       for (const p of plans) ctx.stderr.write(`${p.action === 'unchanged' ? 'unchanged' : `would ${p.action}`} ${describe(p)}\n`);
       ctx.stdout.write(changes.map((p) => `---\n${stringify(printable(p))}`).join(''));
-      ctx.stderr.write(changes.length === 0 ? 'Nothing to do: the cluster is already prepared.\n' : `${changes.length} object(s) would be written (dry run).\n`);
+      ctx.stderr.write(
+        changes.length === 0 ? 'Nothing to do: the cluster is already prepared.\n' : `${changes.length} object(s) would be written (dry run).\n`,
+      );
       return 0;
     }
     const past = { create: 'created', update: 'updated', unchanged: 'unchanged' } as const;

@@ -16,7 +16,10 @@ export async function readTokenFile(path: string, ctx: CliContext): Promise<stri
   let text: string;
   try {
     // Capped (64 KiB): a token is 23 bytes; a wrong path must not fill memory.
-    text = path === '-' ? await readBoundedStream(ctx.stdin as AsyncIterable<Buffer>, '--token-file - (stdin)') : await readBoundedFile(path, `--token-file ${path}`);
+    text =
+      path === '-'
+        ? await readBoundedStream(ctx.stdin as AsyncIterable<Buffer>, '--token-file - (stdin)')
+        : await readBoundedFile(path, `--token-file ${path}`);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read --token-file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

@@ -27,7 +27,8 @@ resumed by the next one (the same key and request are reused).`,
   async run({ flags }, ctx) {
     const expirationSeconds = expirationSecondsOf(flags['expiration-seconds']);
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout);
-    if (timeoutMs === undefined && flags.timeout !== undefined) throw new UsageError(`--timeout must be a duration like 90s or 15m, not ${JSON.stringify(flags.timeout)}`);
+    if (timeoutMs === undefined && flags.timeout !== undefined)
+      throw new UsageError(`--timeout must be a duration like 90s or 15m, not ${JSON.stringify(flags.timeout)}`);
     const installed = await locateCredential({ env: ctx.env, ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) });
     const { facts } = await currentCredential(installed, Date.now());
     const due = facts.notBeforeMs + DUE_FRACTION * (facts.notAfterMs - facts.notBeforeMs);

@@ -31,7 +31,11 @@ It does not touch the cluster; it prints what an administrator may want to do th
   exitCodes: true,
   examples: ['kubejoin reset', 'kubejoin reset --force --kubeconfig /etc/kubernetes/kubelet.conf'],
   async run({ flags }, ctx) {
-    const plan = await planReset({ env: ctx.env, ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags['cert-dir'] ? { certDir: flags['cert-dir'] } : {}) });
+    const plan = await planReset({
+      env: ctx.env,
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      ...(flags['cert-dir'] ? { certDir: flags['cert-dir'] } : {}),
+    });
     if (plan.items.length === 0) {
       ctx.stdout.write('Nothing to remove: no kubejoin credential, kubeconfig or pending key was found on this machine.\n');
       return 0;
@@ -39,7 +43,8 @@ It does not touch the cluster; it prints what an administrator may want to do th
     ctx.stdout.write(`kubejoin reset ${flags.force ? 'removes' : 'will remove'}${plan.nodeName ? ` the credential of node ${plan.nodeName}` : ''}:\n`);
     for (const item of plan.items) ctx.stdout.write(`  ${item.what}: ${item.where}\n`);
     if (!flags.force) {
-      if (!ctx.stdin.isTTY) throw new UsageError('reset asks before removing anything, and there is no terminal to ask on', 'Pass --force to remove without asking.');
+      if (!ctx.stdin.isTTY)
+        throw new UsageError('reset asks before removing anything, and there is no terminal to ask on', 'Pass --force to remove without asking.');
       if (!(await confirm(ctx))) {
         ctx.stdout.write('Nothing removed.\n');
         return EXIT_CODES.internal;

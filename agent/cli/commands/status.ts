@@ -13,7 +13,7 @@ and any certificate request that waits for approval (with its "kubectl certifica
 approve" line). Offline, it says so and shows what is stored.`,
   flags: {
     ...LOCATION_FLAGS,
-    'node-name': { type: 'string', value: '<name>', help: 'names an unfinished file-store join\'s request (default: the host name)' },
+    'node-name': { type: 'string', value: '<name>', help: "names an unfinished file-store join's request (default: the host name)" },
     output: { type: 'string', short: 'o', value: 'text|json', help: 'json: one object (state, exitCode, certificate, store, pending, …)' },
   },
   exitCodes: true,

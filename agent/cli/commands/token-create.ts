@@ -14,7 +14,12 @@ Without [token], a random one is generated. A token whose id already exists is a
 nothing is overwritten. Every value is checked before the server is contacted.`,
   flags: {
     ttl: { type: 'string', value: 'DURATION', help: `Time until the token expires, as a Go duration: 24h, 1h30m, 90s;\n0 = never (default ${DEFAULT_TTL})` },
-    usages: { type: 'string', multiple: true, value: 'LIST', help: `Comma-separated or repeated: ${KNOWN_USAGES.join(', ')}\n(default ${DEFAULT_USAGES.join(',')})` },
+    usages: {
+      type: 'string',
+      multiple: true,
+      value: 'LIST',
+      help: `Comma-separated or repeated: ${KNOWN_USAGES.join(', ')}\n(default ${DEFAULT_USAGES.join(',')})`,
+    },
     groups: {
       type: 'string',
       multiple: true,
@@ -49,7 +54,10 @@ nothing is overwritten. Every value is checked before the server is contacted.`,
     const target = await loadAdminKubeconfig(kubeconfigOf(flags), ctx.env);
     let join: { endpoint: string; pins: string[] } | undefined;
     if (flags['print-join-command']) {
-      join = { endpoint: endpointOf(target.cluster.server), pins: pinsOf(target.cluster.caBytes, `the kubeconfig's cluster ${JSON.stringify(target.cluster.name)}`) };
+      join = {
+        endpoint: endpointOf(target.cluster.server),
+        pins: pinsOf(target.cluster.caBytes, `the kubeconfig's cluster ${JSON.stringify(target.cluster.name)}`),
+      };
     }
     const client = await AdminClient.forTarget(target);
     await createToken(client, spec, Date.now());

@@ -23,10 +23,13 @@ export class TextRenderer {
     if (this.live) return this.redraw();
     const title = PHASE_TITLES[e.phase];
     const line =
-      e.type === 'started' ? `[${e.phase}] ${title}…` :
-      e.type === 'progress' ? `[${e.phase}] ${e.message}` :
-      e.type === 'succeeded' ? `[${e.phase}] done in ${e.durationMs} ms${e.message ? `: ${e.message}` : ''}` :
-      `[${e.phase}] FAILED after ${e.durationMs} ms`;
+      e.type === 'started'
+        ? `[${e.phase}] ${title}…`
+        : e.type === 'progress'
+          ? `[${e.phase}] ${e.message}`
+          : e.type === 'succeeded'
+            ? `[${e.phase}] done in ${e.durationMs} ms${e.message ? `: ${e.message}` : ''}`
+            : `[${e.phase}] FAILED after ${e.durationMs} ms`;
     this.ctx.stdout.write(`${line}\n`);
   }
 
@@ -63,7 +66,9 @@ export class TextRenderer {
           `  stored in:   ${r.store.kind}: ${r.store.location}\n` +
           `               ${r.store.reason}\n` +
           `  kubeconfig:  ${r.store.kubeconfigPath}\n` +
-          (r.device ? `  device:      ${r.device.hostname}, ${r.device.os} ${r.device.arch}, ${r.device.cores} cores, ${Math.round(r.device.memoryBytes / 2 ** 30)} GiB${r.device.primaryIp ? `, ${r.device.primaryIp}` : ''}${r.device.primaryMac ? ` (${r.device.primaryMac})` : ''}\n` : ''),
+          (r.device
+            ? `  device:      ${r.device.hostname}, ${r.device.os} ${r.device.arch}, ${r.device.cores} cores, ${Math.round(r.device.memoryBytes / 2 ** 30)} GiB${r.device.primaryIp ? `, ${r.device.primaryIp}` : ''}${r.device.primaryMac ? ` (${r.device.primaryMac})` : ''}\n`
+            : ''),
       );
       return;
     }

@@ -32,14 +32,17 @@ test('cluster prepare: dry run prints, writes nothing; then creates the six obje
   const dry = await kubejoinInProcess(['cluster', 'prepare', '--dry-run', ...kc]);
   assert.equal(dry.code, 0, dry.stderr);
   const docs = parseAllDocuments(dry.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
-  assert.deepEqual(docs.map((d) => `${d.kind} ${d.metadata.name}`), [
-    'ClusterRoleBinding kubeadm:kubelet-bootstrap',
-    'ClusterRoleBinding kubeadm:node-autoapprove-bootstrap',
-    'ClusterRoleBinding kubeadm:node-autoapprove-certificate-rotation',
-    'ConfigMap cluster-info',
-    'Role kubeadm:bootstrap-signer-clusterinfo',
-    'RoleBinding kubeadm:bootstrap-signer-clusterinfo',
-  ]);
+  assert.deepEqual(
+    docs.map((d) => `${d.kind} ${d.metadata.name}`),
+    [
+      'ClusterRoleBinding kubeadm:kubelet-bootstrap',
+      'ClusterRoleBinding kubeadm:node-autoapprove-bootstrap',
+      'ClusterRoleBinding kubeadm:node-autoapprove-certificate-rotation',
+      'ConfigMap cluster-info',
+      'Role kubeadm:bootstrap-signer-clusterinfo',
+      'RoleBinding kubeadm:bootstrap-signer-clusterinfo',
+    ],
+  );
   assert.match(dry.stderr, /6 object\(s\) would be written \(dry run\)/);
   assert.equal((await c.request({ path: CLUSTER_INFO })).status, 404, 'dry run wrote nothing');
 
@@ -120,12 +123,20 @@ test('cluster sign --watch: signs tokens as they come, unsigns them as they go o
     assert.equal(sig, signDetached(clusterInfoKubeconfig(c.server, c.caPem), id, secret));
 
     await c.deleteToken(id);
-    await eventually(`the signature of ${id} to go`, async () => ((await anonymousClusterInfo()).data[`jws-kubeconfig-${id}`] === undefined ? true : undefined), 15_000);
+    await eventually(
+      `the signature of ${id} to go`,
+      async () => ((await anonymousClusterInfo()).data[`jws-kubeconfig-${id}`] === undefined ? true : undefined),
+      15_000,
+    );
 
     const shortLived = await c.createToken({ ttlSeconds: 4 });
     const sid = shortLived.slice(0, 6);
     await eventually(`a signature for ${sid}`, async () => (await anonymousClusterInfo()).data[`jws-kubeconfig-${sid}`], 15_000);
-    await eventually(`the signature of expired ${sid} to go`, async () => ((await anonymousClusterInfo()).data[`jws-kubeconfig-${sid}`] === undefined ? true : undefined), 20_000);
+    await eventually(
+      `the signature of expired ${sid} to go`,
+      async () => ((await anonymousClusterInfo()).data[`jws-kubeconfig-${sid}`] === undefined ? true : undefined),
+      20_000,
+    );
     await c.deleteToken(sid);
   } finally {
     controller.abort();

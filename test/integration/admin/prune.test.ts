@@ -61,7 +61,7 @@ test('token prune deletes exactly what the real TokenCleaner deletes', async () 
   await plant(withCleaner, run);
   // The controller acts on each add; wait until the survivors stop changing.
   let kept = await survivors(withCleaner, run);
-  for (let stable = 0; stable < 12; ) {
+  for (let stable = 0; stable < 12;) {
     await sleep(250);
     const now = await survivors(withCleaner, run);
     stable = now.join() === kept.join() ? stable + 1 : 0;

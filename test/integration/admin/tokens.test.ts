@@ -44,12 +44,17 @@ test('token create: the real authenticator accepts it as system:bootstrap:<id>; 
   assert.match(table.stdout, /^TOKEN\s+TTL\s+EXPIRES\s+USAGES\s+DESCRIPTION\s+EXTRA GROUPS$/m);
   const row = table.stdout.split('\n').find((l) => l.startsWith(`${id}.`));
   assert.ok(row, table.stdout);
-  assert.match(row, new RegExp(`^${id}\\.\\*{16}\\s+23h\\s+\\S+Z\\s+authentication,signing\\s+integration test\\s+system:bootstrappers:kubeadm:default-node-token$`));
+  assert.match(
+    row,
+    new RegExp(`^${id}\\.\\*{16}\\s+23h\\s+\\S+Z\\s+authentication,signing\\s+integration test\\s+system:bootstrappers:kubeadm:default-node-token$`),
+  );
   assert.ok(!table.stdout.includes(secret), 'the secret is masked');
   assert.ok((await kubejoinInProcess(['token', 'list', ...kc, '--show-secrets'])).stdout.includes(token));
 
   const json = await kubejoinInProcess(['token', 'list', ...kc, '-o', 'json']);
-  const item = (JSON.parse(json.stdout) as { items: { token: string; expires: string; usages: string[]; groups: string[] }[] }).items.find((i) => i.token.startsWith(`${id}.`));
+  const item = (JSON.parse(json.stdout) as { items: { token: string; expires: string; usages: string[]; groups: string[] }[] }).items.find((i) =>
+    i.token.startsWith(`${id}.`),
+  );
   assert.ok(item);
   assert.ok(Math.abs(Date.parse(item.expires) - (Date.now() + 24 * 3600_000)) < 120_000, item.expires);
   assert.deepEqual(item.usages, ['authentication', 'signing']);
@@ -70,7 +75,17 @@ test('token create: the real authenticator accepts it as system:bootstrap:<id>; 
 });
 
 test('token create: custom TTL, usages, groups; TTL 0 never expires', async () => {
-  const r = await kubejoinInProcess(['token', 'create', ...kc, '--ttl', '1h30m', '--usages', 'authentication', '--groups', 'system:bootstrappers:ops,system:bootstrappers:rack-4']);
+  const r = await kubejoinInProcess([
+    'token',
+    'create',
+    ...kc,
+    '--ttl',
+    '1h30m',
+    '--usages',
+    'authentication',
+    '--groups',
+    'system:bootstrappers:ops,system:bootstrappers:rack-4',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const token = r.stdout.trim();
   const me = await whoAmI(c, token);
@@ -80,7 +95,10 @@ test('token create: custom TTL, usages, groups; TTL 0 never expires', async () =
   const list = await kubejoinInProcess(['token', 'list', ...kc]);
   const id1 = token.slice(0, 6);
   const id2 = forever.stdout.trim().slice(0, 6);
-  assert.match(list.stdout, new RegExp(`^${id1}\\.\\*{16}\\s+(1h|89m|90m)\\s+\\S+\\s+authentication\\s+<none>\\s+system:bootstrappers:ops,system:bootstrappers:rack-4$`, 'm'));
+  assert.match(
+    list.stdout,
+    new RegExp(`^${id1}\\.\\*{16}\\s+(1h|89m|90m)\\s+\\S+\\s+authentication\\s+<none>\\s+system:bootstrappers:ops,system:bootstrappers:rack-4$`, 'm'),
+  );
   assert.match(list.stdout, new RegExp(`^${id2}\\.\\*{16}\\s+<forever>\\s+<never>\\s+signing\\s+<none>\\s+<none>$`, 'm'));
   await c.deleteToken(id1);
   await c.deleteToken(id2);
@@ -101,7 +119,10 @@ test('token create: an existing id is an error, never an overwrite', async () =>
 
 test('token create: every value is validated before the server is contacted (exit 2)', async () => {
   const unreachable = join(tempDir('kubejoin-admin-'), 'unreachable.conf');
-  writeFileSync(unreachable, 'apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: u}}]\ncurrent-context: x\n');
+  writeFileSync(
+    unreachable,
+    'apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: u}}]\ncurrent-context: x\n',
+  );
   const cases: [string, string[], RegExp][] = [
     ['malformed token', ['abcdef.TOOSHORT'], /token is malformed/],
     ['bad ttl', ['--ttl', '1d'], /invalid --ttl "1d"/],
@@ -136,7 +157,11 @@ test('token create --print-join-command: kubejoin and kubeadm lines with the CA 
 test('token list: malformed token Secrets are reported on stderr and skipped', async () => {
   const good = await c.createToken();
   const bad = { 'token-id': Buffer.from('mismat').toString('base64'), 'token-secret': Buffer.from('0123456789abcdef').toString('base64') };
-  await c.request({ method: 'POST', path: '/api/v1/namespaces/kube-system/secrets', body: { metadata: { name: 'bootstrap-token-qqqqqq' }, type: 'bootstrap.kubernetes.io/token', data: bad } });
+  await c.request({
+    method: 'POST',
+    path: '/api/v1/namespaces/kube-system/secrets',
+    body: { metadata: { name: 'bootstrap-token-qqqqqq' }, type: 'bootstrap.kubernetes.io/token', data: bad },
+  });
   const r = await kubejoinInProcess(['token', 'list', ...kc]);
   assert.equal(r.code, 0);
   assert.match(r.stderr, /warning: skipped a malformed token: Secret bootstrap-token-qqqqqq: its name does not match its token-id/);
@@ -160,7 +185,9 @@ test('RBAC: a refusal names verb, resource, namespace and identity (exit 2)', as
   assert.ok(!list.stderr.includes(token.slice(7)), 'the secret is not echoed');
   // The same identity through an exec credential plugin (client-node runs it, like kubectl).
   const plugin = join(tempDir('kubejoin-admin-'), 'cred.sh');
-  writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${token}"}}'\n`, { mode: 0o755 });
+  writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${token}"}}'\n`, {
+    mode: 0o755,
+  });
   const execFile = `${file}.exec`;
   writeFileSync(
     execFile,
@@ -192,7 +219,9 @@ test('cluster sign: signatures byte-identical to the real BootstrapSigner (nothi
   }
   const real = cm.data[`jws-kubeconfig-${id}`];
   assert.equal(signDetached(cm.data.kubeconfig!, id, secret), real);
-  const secrets = (await c.request({ path: '/api/v1/namespaces/kube-system/secrets?fieldSelector=type%3Dbootstrap.kubernetes.io%2Ftoken' })).json<{ items: object[] }>().items;
+  const secrets = (await c.request({ path: '/api/v1/namespaces/kube-system/secrets?fieldSelector=type%3Dbootstrap.kubernetes.io%2Ftoken' })).json<{
+    items: object[];
+  }>().items;
   const plan = planSigning(cm.data, secrets, Date.now());
   assert.equal(plan.data[`jws-kubeconfig-${id}`], real);
   assert.deepEqual(plan.data, cm.data, 'our plan for the whole ConfigMap equals what the controller wrote');

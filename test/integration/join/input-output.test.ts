@@ -19,17 +19,48 @@ describe('kubejoin join against the real control plane: input and output', () =>
   it('valid: --output json is NDJSON through every phase; token from stdin and from KUBEJOIN_TOKEN', async (t) => {
     const dir = await workdir(t);
     const token = await signedToken(cluster);
-    const fromStdin = await kubejoin(['join', cluster.endpoint, '--token-file', '-', '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('stdin'), ...fileStoreFlags(join(dir, 'a')), '-o', 'json'], { input: `${token}\n` });
+    const fromStdin = await kubejoin(
+      [
+        'join',
+        cluster.endpoint,
+        '--token-file',
+        '-',
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        uniqueName('stdin'),
+        ...fileStoreFlags(join(dir, 'a')),
+        '-o',
+        'json',
+      ],
+      { input: `${token}\n` },
+    );
     assertNoSecret(fromStdin, token);
     assert.equal(fromStdin.code, 0, fromStdin.stderr);
-    const events = fromStdin.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase?: string; result?: { ok: boolean; phaseDurationsMs: Record<string, number> } });
+    const events = fromStdin.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; phase?: string; result?: { ok: boolean; phaseDurationsMs: Record<string, number> } });
     const succeeded = events.filter((e) => e.type === 'succeeded').map((e) => e.phase);
-    assert.deepEqual(succeeded, ['validate', 'discover', 'verify-signature', 'pin-ca', 'verify-server', 'request-certificate', 'await-approval', 'store-credentials', 'verify-credentials']);
+    assert.deepEqual(succeeded, [
+      'validate',
+      'discover',
+      'verify-signature',
+      'pin-ca',
+      'verify-server',
+      'request-certificate',
+      'await-approval',
+      'store-credentials',
+      'verify-credentials',
+    ]);
     const last = events.at(-1)!;
     assert.equal(last.type, 'result');
     assert.equal(last.result?.ok, true);
     assert.equal(Object.keys(last.result?.phaseDurationsMs ?? {}).length, 9);
-    const fromEnv = await kubejoin(['join', cluster.endpoint, '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('env'), ...fileStoreFlags(join(dir, 'b'))], { env: cliEnv({ KUBEJOIN_TOKEN: token }) });
+    const fromEnv = await kubejoin(
+      ['join', cluster.endpoint, '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('env'), ...fileStoreFlags(join(dir, 'b'))],
+      { env: cliEnv({ KUBEJOIN_TOKEN: token }) },
+    );
     assertNoSecret(fromEnv, token);
     assert.equal(fromEnv.code, 0, fromEnv.stderr);
     assert.doesNotMatch(fromEnv.stderr, /visible in the process list/);

@@ -20,10 +20,18 @@ describe('kubejoin join against the real control plane: refusals', () => {
     const pin = `sha256:${'0'.repeat(64)}`;
     const cases: [string, string[], RegExp][] = [
       ['malformed token', ['--token', 'abcdef.tooshort', '--discovery-token-ca-cert-hash', pin], /token is malformed/],
-      ['malformed pin', ['--token', 'abcdef.0123456789abcdef', '--discovery-token-ca-cert-hash', 'sha256:1234'], /invalid CA cert hash "sha256:1234": the hash has 2 bytes/],
+      [
+        'malformed pin',
+        ['--token', 'abcdef.0123456789abcdef', '--discovery-token-ca-cert-hash', 'sha256:1234'],
+        /invalid CA cert hash "sha256:1234": the hash has 2 bytes/,
+      ],
       ['no pin without the unsafe flag', ['--token', 'abcdef.0123456789abcdef'], /no CA cert hash given/],
       ['no token at all', ['--discovery-token-ca-cert-hash', pin], /a bootstrap token is required/],
-      ['upper-case node name', ['--token', 'abcdef.0123456789abcdef', '--discovery-token-ca-cert-hash', pin, '--node-name', 'Edge_1'], /not a valid DNS-1123 subdomain/],
+      [
+        'upper-case node name',
+        ['--token', 'abcdef.0123456789abcdef', '--discovery-token-ca-cert-hash', pin, '--node-name', 'Edge_1'],
+        /not a valid DNS-1123 subdomain/,
+      ],
     ];
     for (const [name, flags, pattern] of cases) {
       it(`invalid: ${name}`, async (t) => {
@@ -42,7 +50,17 @@ describe('kubejoin join against the real control plane: refusals', () => {
   it('invalid: wrong CA cert hash is exit 3 and names the hash the cluster has', async (t) => {
     const dir = await workdir(t);
     const token = await signedToken(cluster);
-    const r = await kubejoin(['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', `sha256:${'ab'.repeat(32)}`, '--node-name', uniqueName('pin'), ...fileStoreFlags(dir)]);
+    const r = await kubejoin([
+      'join',
+      cluster.endpoint,
+      '--token-file',
+      await tokenFile(dir, token),
+      '--discovery-token-ca-cert-hash',
+      `sha256:${'ab'.repeat(32)}`,
+      '--node-name',
+      uniqueName('pin'),
+      ...fileStoreFlags(dir),
+    ]);
     assertNoSecret(r, token);
     assert.equal(r.code, 3);
     assert.match(r.stderr, new RegExp(`none of the CA certificates of this cluster matches .*${cluster.caCertHash}`));
@@ -58,7 +76,19 @@ describe('kubejoin join against the real control plane: refusals', () => {
     it(`invalid: ${name} is exit 4 when discovery gives up`, async (t) => {
       const dir = await workdir(t);
       const token = opts === 'unknown' ? 'zzzzzz.0123456789abcdef' : await cluster.createToken(opts);
-      const r = await kubejoin(['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--discovery-timeout', '3s', '--node-name', uniqueName('refused'), ...fileStoreFlags(dir)]);
+      const r = await kubejoin([
+        'join',
+        cluster.endpoint,
+        '--token-file',
+        await tokenFile(dir, token),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--discovery-timeout',
+        '3s',
+        '--node-name',
+        uniqueName('refused'),
+        ...fileStoreFlags(dir),
+      ]);
       assertNoSecret(r, token);
       assert.equal(r.code, 4, r.stderr);
       assert.match(r.stderr, pattern);
@@ -70,7 +100,17 @@ describe('kubejoin join against the real control plane: refusals', () => {
   it('invalid: token without the authentication usage is exit 4 at the certificate request; its key is discarded', async (t) => {
     const dir = await workdir(t);
     const token = await signedToken(cluster, { usages: ['signing'] });
-    const r = await kubejoin(['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('noauth'), ...fileStoreFlags(dir)]);
+    const r = await kubejoin([
+      'join',
+      cluster.endpoint,
+      '--token-file',
+      await tokenFile(dir, token),
+      '--discovery-token-ca-cert-hash',
+      cluster.caCertHash,
+      '--node-name',
+      uniqueName('noauth'),
+      ...fileStoreFlags(dir),
+    ]);
     assertNoSecret(r, token);
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /refused the bootstrap token .*401/);
@@ -85,7 +125,17 @@ describe('kubejoin join against the real control plane: refusals', () => {
         s.close(() => resolve(p));
       });
     });
-    const r = await kubejoin(['join', `127.0.0.1:${port}`, '--token', 'abcdef.0123456789abcdef', '--discovery-token-ca-cert-hash', cluster.caCertHash, '--discovery-timeout', '2s', ...fileStoreFlags(dir)]);
+    const r = await kubejoin([
+      'join',
+      `127.0.0.1:${port}`,
+      '--token',
+      'abcdef.0123456789abcdef',
+      '--discovery-token-ca-cert-hash',
+      cluster.caCertHash,
+      '--discovery-timeout',
+      '2s',
+      ...fileStoreFlags(dir),
+    ]);
     assert.equal(r.code, 6);
     assert.match(r.stderr, /warning: a token given with --token is visible/);
     assert.match(r.stderr, /cannot reach https:\/\/127\.0\.0\.1:\d+: connection refused/);
@@ -98,7 +148,17 @@ describe('kubejoin join against the real control plane: refusals', () => {
     const dir = await workdir(t);
     const token = await signedToken(cluster, { groups: [MANUAL_GROUP] });
     const id = token.split('.')[0]!;
-    const child = spawnKubejoin(['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('denied'), ...fileStoreFlags(dir)]);
+    const child = spawnKubejoin([
+      'join',
+      cluster.endpoint,
+      '--token-file',
+      await tokenFile(dir, token),
+      '--discovery-token-ca-cert-hash',
+      cluster.caCertHash,
+      '--node-name',
+      uniqueName('denied'),
+      ...fileStoreFlags(dir),
+    ]);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -23,7 +23,17 @@ describe('kubejoin join against the real control plane: a pending CSR', () => {
     const token = await signedToken(cluster, { groups: [MANUAL_GROUP] });
     const id = token.split('.')[0]!;
     const node = uniqueName('resume');
-    const args = ['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, ...fileStoreFlags(dir)];
+    const args = [
+      'join',
+      cluster.endpoint,
+      '--token-file',
+      await tokenFile(dir, token),
+      '--discovery-token-ca-cert-hash',
+      cluster.caCertHash,
+      '--node-name',
+      node,
+      ...fileStoreFlags(dir),
+    ];
     const child = spawnKubejoin(args);
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
     const [csr] = await eventually('the CSR', async () => ((await csrsOf(cluster, id)).length ? csrsOf(cluster, id) : undefined));
@@ -38,10 +48,17 @@ describe('kubejoin join against the real control plane: a pending CSR', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /reusing the key of an earlier, unfinished join/);
     assert.match(r.stdout, new RegExp(`reusing ${csr!.name} from an earlier run`));
-    assert.deepEqual((await csrsOf(cluster, id)).map((c) => c.name), [csr!.name], 'one CSR in the cluster');
+    assert.deepEqual(
+      (await csrsOf(cluster, id)).map((c) => c.name),
+      [csr!.name],
+      'one CSR in the cluster',
+    );
     const pem = await readFile(join(dir, 'pki/kubelet-client-current.pem'), 'utf8');
     const issuedKey = new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
-    assert.ok(issuedKey.equals(createPublicKey(createPrivateKey(pendingPem)).export({ type: 'spki', format: 'der' })), 'the certificate is for the first run\'s key');
+    assert.ok(
+      issuedKey.equals(createPublicKey(createPrivateKey(pendingPem)).export({ type: 'spki', format: 'der' })),
+      "the certificate is for the first run's key",
+    );
     assert.deepEqual(await filesUnder(dir), ['kubelet.conf', 'pki/kubelet-client-current.pem', 'token']);
     assert.equal((await whoami(join(dir, 'kubelet.conf'))).username, `system:node:${node}`);
   });
@@ -49,7 +66,19 @@ describe('kubejoin join against the real control plane: a pending CSR', () => {
   it('invalid: a certificate never approved is exit 6 at --timeout; the key stays for a re-run', async (t) => {
     const dir = await workdir(t);
     const token = await signedToken(cluster, { groups: [MANUAL_GROUP] });
-    const r = await kubejoin(['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('slow'), '--timeout', '3s', ...fileStoreFlags(dir)]);
+    const r = await kubejoin([
+      'join',
+      cluster.endpoint,
+      '--token-file',
+      await tokenFile(dir, token),
+      '--discovery-token-ca-cert-hash',
+      cluster.caCertHash,
+      '--node-name',
+      uniqueName('slow'),
+      '--timeout',
+      '3s',
+      ...fileStoreFlags(dir),
+    ]);
     assertNoSecret(r, token);
     assert.equal(r.code, 6, r.stderr);
     assert.match(r.stderr, /did not finish within 3 s .*\n.*kubectl certificate approve/s);

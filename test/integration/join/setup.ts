@@ -13,7 +13,13 @@ export const MANUAL_GROUP = 'system:bootstrappers:kubejoin:manual';
 export async function joinTestCluster(): Promise<ClusterHandle> {
   await ensureBuilt();
   const cluster = await testCluster();
-  const r = await cluster.kubectl(['create', 'clusterrolebinding', 'kubejoin-test-manual', '--clusterrole=system:node-bootstrapper', `--group=${MANUAL_GROUP}`]);
+  const r = await cluster.kubectl([
+    'create',
+    'clusterrolebinding',
+    'kubejoin-test-manual',
+    '--clusterrole=system:node-bootstrapper',
+    `--group=${MANUAL_GROUP}`,
+  ]);
   assert.ok(r.code === 0 || /already exists|AlreadyExists/.test(r.stderr), r.stderr);
   return cluster;
 }
@@ -42,7 +48,8 @@ export async function whoami(kubeconfig: string, env?: NodeJS.ProcessEnv): Promi
 export async function csrsOf(cluster: ClusterHandle, tokenId: string): Promise<{ name: string; conditions: string[] }[]> {
   const r = await cluster.kubectl(['get', 'csr', '-o', 'json']);
   assert.equal(r.code, 0, r.stderr);
-  const items = (JSON.parse(r.stdout) as { items: { metadata: { name: string }; spec: { username: string }; status?: { conditions?: { type: string }[] } }[] }).items;
+  const items = (JSON.parse(r.stdout) as { items: { metadata: { name: string }; spec: { username: string }; status?: { conditions?: { type: string }[] } }[] })
+    .items;
   return items
     .filter((i) => i.spec.username === `system:bootstrap:${tokenId}`)
     .map((i) => ({ name: i.metadata.name, conditions: (i.status?.conditions ?? []).map((c) => c.type) }));

@@ -21,7 +21,17 @@ describe('kubejoin join against the real control plane: stores', () => {
     const dir = await workdir(t);
     const token = await signedToken(cluster);
     const node = uniqueName('file');
-    const r = await kubejoin(['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, ...fileStoreFlags(dir)]);
+    const r = await kubejoin([
+      'join',
+      cluster.endpoint,
+      '--token-file',
+      await tokenFile(dir, token),
+      '--discovery-token-ca-cert-hash',
+      cluster.caCertHash,
+      '--node-name',
+      node,
+      ...fileStoreFlags(dir),
+    ]);
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`Joined as system:node:${node}`));
@@ -47,7 +57,25 @@ describe('kubejoin join against the real control plane: stores', () => {
       const keytar = (await import('keytar')).default;
       for (const c of await keytar.findCredentials(service)) await keytar.deletePassword(service, c.account);
     });
-    const r = await kubejoin(['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node, '--store', 'keychain', '--kubeconfig-out', join(dir, 'kc.conf'), '-o', 'json'], { env });
+    const r = await kubejoin(
+      [
+        'join',
+        cluster.endpoint,
+        '--token-file',
+        await tokenFile(dir, token),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        node,
+        '--store',
+        'keychain',
+        '--kubeconfig-out',
+        join(dir, 'kc.conf'),
+        '-o',
+        'json',
+      ],
+      { env },
+    );
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { result: { store: { kind: string } } };
@@ -69,7 +97,23 @@ describe('kubejoin join against the real control plane: stores', () => {
     const dir = await workdir(t);
     const token = await signedToken(cluster);
     const env = cliEnv({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/kubejoin-bus', DISPLAY: '' });
-    const r = await kubejoin(['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('auto'), '--cert-dir', join(dir, 'pki'), '--kubeconfig-out', join(dir, 'kubelet.conf')], { env });
+    const r = await kubejoin(
+      [
+        'join',
+        cluster.endpoint,
+        '--token-file',
+        await tokenFile(dir, token),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        uniqueName('auto'),
+        '--cert-dir',
+        join(dir, 'pki'),
+        '--kubeconfig-out',
+        join(dir, 'kubelet.conf'),
+      ],
+      { env },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /stored in: +file: .*kubelet-client-current\.pem/);
     assert.match(r.stdout, /auto: .*D-Bus.*using kubelet-compatible files/);
@@ -79,7 +123,23 @@ describe('kubejoin join against the real control plane: stores', () => {
     const dir = await workdir(t);
     const token = await signedToken(cluster);
     const env = cliEnv({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/kubejoin-bus', DISPLAY: '' });
-    const r = await kubejoin(['join', cluster.endpoint, '--token-file', await tokenFile(dir, token), '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', uniqueName('nokc'), '--store', 'keychain', '--kubeconfig-out', join(dir, 'kc.conf')], { env });
+    const r = await kubejoin(
+      [
+        'join',
+        cluster.endpoint,
+        '--token-file',
+        await tokenFile(dir, token),
+        '--discovery-token-ca-cert-hash',
+        cluster.caCertHash,
+        '--node-name',
+        uniqueName('nokc'),
+        '--store',
+        'keychain',
+        '--kubeconfig-out',
+        join(dir, 'kc.conf'),
+      ],
+      { env },
+    );
     assertNoSecret(r, token);
     assert.equal(r.code, 7);
     assert.match(r.stderr, /--store keychain was requested but no D-Bus session bus/);

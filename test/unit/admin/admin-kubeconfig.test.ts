@@ -66,9 +66,15 @@ test('~/.kube/config when nothing else is given; exec users load', async () => {
 });
 
 test('invalid: unknown context, missing file, nothing found', async () => {
-  await assert.rejects(loadAdminKubeconfig({ kubeconfig: one, context: 'nope' }, {}), (e: unknown) => e instanceof UsageError && /Known contexts: ctx1/.test(e.hint ?? ''));
+  await assert.rejects(
+    loadAdminKubeconfig({ kubeconfig: one, context: 'nope' }, {}),
+    (e: unknown) => e instanceof UsageError && /Known contexts: ctx1/.test(e.hint ?? ''),
+  );
   await assert.rejects(loadAdminKubeconfig({ kubeconfig: join(dir, 'missing') }, {}), UsageError);
-  await assert.rejects(loadAdminKubeconfig({}, { HOME: join(dir, 'empty-home') }), (e: unknown) => e instanceof UsageError && /no kubeconfig found/.test(e.message));
+  await assert.rejects(
+    loadAdminKubeconfig({}, { HOME: join(dir, 'empty-home') }),
+    (e: unknown) => e instanceof UsageError && /no kubeconfig found/.test(e.message),
+  );
   const noCurrent = kubeconfig('nocurrent.yaml', { cluster: 'c', server: 'https://x:1', context: 'c' });
   await assert.rejects(loadAdminKubeconfig({ kubeconfig: noCurrent }, {}), (e: unknown) => e instanceof UsageError && /no current context/.test(e.message));
 });

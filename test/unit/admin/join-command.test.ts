@@ -4,7 +4,6 @@ import { endpointOf, joinCommand, pinsOf } from '../../../agent/admin/join-comma
 import { UsageError } from '../../../agent/errors.js';
 import { vectors } from '../../helpers/vectors.js';
 
-
 test('endpoint: host:port of the server URL; IPv6 keeps its brackets; no port = 443', () => {
   assert.equal(endpointOf('https://127.0.0.1:6443'), '127.0.0.1:6443');
   assert.equal(endpointOf('https://[fd00::1]:6443'), '[fd00::1]:6443');

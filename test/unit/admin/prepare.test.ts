@@ -34,7 +34,12 @@ test('desired: the three ClusterRoleBindings of docs/protocol.md §5', () => {
     want.bindings.map((b) => [b.metadata?.name, b.roleRef.name, b.subjects?.[0]?.kind, b.subjects?.[0]?.name]),
     [
       ['kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', 'Group', 'system:bootstrappers:kubeadm:default-node-token'],
-      ['kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', 'Group', 'system:bootstrappers:kubeadm:default-node-token'],
+      [
+        'kubeadm:node-autoapprove-bootstrap',
+        'system:certificates.k8s.io:certificatesigningrequests:nodeclient',
+        'Group',
+        'system:bootstrappers:kubeadm:default-node-token',
+      ],
       ['kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'Group', 'system:nodes'],
     ],
   );
@@ -45,7 +50,11 @@ test('desired: the three ClusterRoleBindings of docs/protocol.md §5', () => {
 test('binding: absent -> create; same (server defaulted apiGroup) -> unchanged; other subjects -> update', () => {
   const desired = want.bindings[0]!;
   assert.equal(planBinding('ClusterRoleBinding', undefined, desired).action, 'create');
-  const stored: V1ClusterRoleBinding = { ...desired, metadata: { name: desired.metadata!.name!, resourceVersion: '7' }, subjects: [{ kind: 'Group', name: desired.subjects![0]!.name, apiGroup: 'rbac.authorization.k8s.io' }] };
+  const stored: V1ClusterRoleBinding = {
+    ...desired,
+    metadata: { name: desired.metadata!.name!, resourceVersion: '7' },
+    subjects: [{ kind: 'Group', name: desired.subjects![0]!.name, apiGroup: 'rbac.authorization.k8s.io' }],
+  };
   assert.equal(planBinding('ClusterRoleBinding', stored, desired).action, 'unchanged');
   const changed = planBinding('ClusterRoleBinding', { ...stored, subjects: [] }, desired);
   assert.equal(changed.action, 'update');
@@ -55,7 +64,10 @@ test('binding: absent -> create; same (server defaulted apiGroup) -> unchanged; 
 test('binding: a different roleRef is a clear error (it cannot be changed in place)', () => {
   const desired = want.roleBinding;
   const stored: V1RoleBinding = { ...desired, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' } };
-  assert.throws(() => planBinding('RoleBinding', stored, desired), (e: unknown) => e instanceof KubejoinError && /refers to ClusterRole "view"/.test(e.message));
+  assert.throws(
+    () => planBinding('RoleBinding', stored, desired),
+    (e: unknown) => e instanceof KubejoinError && /refers to ClusterRole "view"/.test(e.message),
+  );
 });
 
 test('role: rules compared; extra rules -> update', () => {
@@ -66,7 +78,10 @@ test('role: rules compared; extra rules -> update', () => {
 
 test('cluster-info: same server and CA in another formatting is left alone (it is signed as stored)', () => {
   const reformatted = `apiVersion: v1\nkind: Config\nclusters:\n- name: x\n  cluster:\n    server: ${SERVER}\n    certificate-authority-data: ${CA.toString('base64')}\n`;
-  const existing: V1ConfigMap = { metadata: { name: 'cluster-info', namespace: 'kube-public' }, data: { kubeconfig: reformatted, 'jws-kubeconfig-abcdef': 'sig' } };
+  const existing: V1ConfigMap = {
+    metadata: { name: 'cluster-info', namespace: 'kube-public' },
+    data: { kubeconfig: reformatted, 'jws-kubeconfig-abcdef': 'sig' },
+  };
   assert.equal(planClusterInfo(existing, want.configMap, SERVER, CA).action, 'unchanged');
 });
 
@@ -113,12 +128,21 @@ function fakeApi(): { api: PrepareApi; writes: string[] } {
 test('prepare: first run creates six objects, second run writes nothing; dry run writes nothing', async () => {
   const { api, writes } = fakeApi();
   const dry = await prepareCluster(api, SERVER, CA, true);
-  assert.deepEqual(dry.map((p) => p.action), ['create', 'create', 'create', 'create', 'create', 'create']);
+  assert.deepEqual(
+    dry.map((p) => p.action),
+    ['create', 'create', 'create', 'create', 'create', 'create'],
+  );
   assert.equal(writes.length, 0);
   const first = await prepareCluster(api, SERVER, CA, false);
-  assert.deepEqual(first.map((p) => p.action), ['create', 'create', 'create', 'create', 'create', 'create']);
+  assert.deepEqual(
+    first.map((p) => p.action),
+    ['create', 'create', 'create', 'create', 'create', 'create'],
+  );
   assert.equal(writes.length, 6);
   const second = await prepareCluster(api, SERVER, CA, false);
-  assert.deepEqual(second.map((p) => p.action), ['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
+  assert.deepEqual(
+    second.map((p) => p.action),
+    ['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged'],
+  );
   assert.equal(writes.length, 6);
 });

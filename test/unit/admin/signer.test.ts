@@ -10,7 +10,11 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 function tokenSecret(id: string, secret: string, extra: Record<string, string> = {}): SecretLike {
   const data: Record<string, string> = { 'token-id': id, 'token-secret': secret, 'usage-bootstrap-signing': 'true', ...extra };
-  return { metadata: { name: `bootstrap-token-${id}` }, type: 'bootstrap.kubernetes.io/token', data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])) };
+  return {
+    metadata: { name: `bootstrap-token-${id}` },
+    type: 'bootstrap.kubernetes.io/token',
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
+  };
 }
 
 const A = tokenSecret('aaaaaa', 'aaaaaaaaaaaaaaaa');

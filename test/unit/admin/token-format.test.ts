@@ -29,7 +29,15 @@ test('table: the secret is masked by default, columns stay aligned', () => {
 });
 
 test('table: TTL and EXPIRES of an expiring token; <none> for empty fields', () => {
-  const t: TokenInfo = { id: 'qwerty', secret: 'x'.repeat(16), description: '', usages: [], groups: [], expires: '2025-06-02T12:00:00Z', expiresMs: NOW + 86_400_000 };
+  const t: TokenInfo = {
+    id: 'qwerty',
+    secret: 'x'.repeat(16),
+    description: '',
+    usages: [],
+    groups: [],
+    expires: '2025-06-02T12:00:00Z',
+    expiresMs: NOW + 86_400_000,
+  };
   const [, row] = formatTable([t], NOW, false).split('\n');
   assert.match(row!, /^qwerty\.\*{16}   1d          2025-06-02T12:00:00Z   <none>\s+<none>\s+<none>$/);
 });

@@ -21,7 +21,11 @@ const NOW = Date.parse('2025-06-01T12:00:00Z');
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 function secret(data: Record<string, string>, name = 'bootstrap-token-abcdef', type = 'bootstrap.kubernetes.io/token'): SecretLike {
-  return { metadata: { name, namespace: 'kube-system', uid: `uid-${name}` }, type, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])) };
+  return {
+    metadata: { name, namespace: 'kube-system', uid: `uid-${name}` },
+    type,
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
+  };
 }
 const base = { 'token-id': 'abcdef', 'token-secret': '0123456789abcdef', 'usage-bootstrap-signing': 'true', 'usage-bootstrap-authentication': 'true' };
 
@@ -33,13 +37,21 @@ test('valid: TTLs as Go durations; 0 = never', () => {
 
 for (const bad of ['1d', '-1h', 'forever', '', '10']) {
   test(`invalid: TTL ${JSON.stringify(bad)} is a usage error`, () => {
-    assert.throws(() => parseTtl(bad), (e: unknown) => e instanceof UsageError && e.exitCode === 2);
+    assert.throws(
+      () => parseTtl(bad),
+      (e: unknown) => e instanceof UsageError && e.exitCode === 2,
+    );
   });
 }
 
 test('defaults: kubeadm token create (24h, signing+authentication, default-node-token group)', () => {
   const spec = tokenSpecFromFlags({ token: TOKEN_PARTS });
-  assert.deepEqual(spec, { token: TOKEN_PARTS, ttlMs: 86_400_000, usages: ['signing', 'authentication'], groups: ['system:bootstrappers:kubeadm:default-node-token'] });
+  assert.deepEqual(spec, {
+    token: TOKEN_PARTS,
+    ttlMs: 86_400_000,
+    usages: ['signing', 'authentication'],
+    groups: ['system:bootstrappers:kubeadm:default-node-token'],
+  });
 });
 
 test('defaults: no default group without the authentication usage', () => {
@@ -47,7 +59,11 @@ test('defaults: no default group without the authentication usage', () => {
 });
 
 test('valid: usages and groups comma-separated or repeated, de-duplicated', () => {
-  const spec = tokenSpecFromFlags({ token: TOKEN_PARTS, usages: ['authentication,signing', 'signing'], groups: ['system:bootstrappers:a', 'system:bootstrappers:b,system:bootstrappers:a'] });
+  const spec = tokenSpecFromFlags({
+    token: TOKEN_PARTS,
+    usages: ['authentication,signing', 'signing'],
+    groups: ['system:bootstrappers:a', 'system:bootstrappers:b,system:bootstrappers:a'],
+  });
   assert.deepEqual(spec.usages, ['authentication', 'signing']);
   assert.deepEqual(spec.groups, ['system:bootstrappers:a', 'system:bootstrappers:b']);
 });
@@ -70,7 +86,13 @@ for (const [name, flags] of INVALID_FLAGS) {
 
 test('Secret: exactly what kubeadm writes', () => {
   const s = tokenToSecret(
-    { token: TOKEN_PARTS, ttlMs: 86_400_000, usages: ['signing', 'authentication'], groups: ['system:bootstrappers:kubeadm:default-node-token'], description: 'rack 4' },
+    {
+      token: TOKEN_PARTS,
+      ttlMs: 86_400_000,
+      usages: ['signing', 'authentication'],
+      groups: ['system:bootstrappers:kubeadm:default-node-token'],
+      description: 'rack 4',
+    },
     NOW + 999,
   );
   assert.equal(s.metadata.name, 'bootstrap-token-abcdef');
@@ -117,7 +139,10 @@ test('list: malformed Secrets are reported without their secret, and skipped', (
     secret({ ...base, 'token-id': 'cccccc', expiration: 'tomorrow' }, 'bootstrap-token-cccccc'),
     secret(base, 'bootstrap-token-abcdef', 'Opaque'),
   ]);
-  assert.deepEqual(list.tokens.map((t) => t.id), ['abcdef']);
+  assert.deepEqual(
+    list.tokens.map((t) => t.id),
+    ['abcdef'],
+  );
   assert.equal(list.problems.length, 4);
   for (const p of list.problems) assert.doesNotMatch(p, /SHOUTING|0123456789abcdef/);
 });
@@ -155,10 +180,13 @@ test('prune: only token-typed Secrets, whatever their name; decisions carry the 
     ],
     NOW,
   );
-  assert.deepEqual(plan.map((d) => [d.name, d.uid]), [
-    ['bootstrap-token-abcdef', 'uid-bootstrap-token-abcdef'],
-    ['not-a-token-name', 'uid-not-a-token-name'],
-  ]);
+  assert.deepEqual(
+    plan.map((d) => [d.name, d.uid]),
+    [
+      ['bootstrap-token-abcdef', 'uid-bootstrap-token-abcdef'],
+      ['not-a-token-name', 'uid-not-a-token-name'],
+    ],
+  );
   assert.match(plan[0]!.reason, /expired at 2000-01-01T00:00:00Z/);
   assert.match(plan[1]!.reason, /not RFC 3339/);
 });
@@ -199,7 +227,10 @@ test('prune: each delete carries the UID precondition; a dry run deletes nothing
     createSecret: async () => true,
   };
   const dry = await pruneTokens(api, NOW, true);
-  assert.deepEqual(dry.map((r) => r.outcome), ['would-delete']);
+  assert.deepEqual(
+    dry.map((r) => r.outcome),
+    ['would-delete'],
+  );
   assert.equal(calls.length, 0);
   const real = await pruneTokens(api, NOW, false);
   assert.deepEqual(calls, [['bootstrap-token-abcdef', 'uid-bootstrap-token-abcdef']]);

@@ -55,7 +55,10 @@ describe('electron-builder.yml', () => {
     };
     const { DebugLogger } = builderRequire('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
     await validateConfiguration(structuredClone(config), new DebugLogger(false));
-    await assert.rejects(validateConfiguration({ ...structuredClone(config), electronFuses: { runAsNode: 'no' } }, new DebugLogger(false)), /Invalid configuration/);
+    await assert.rejects(
+      validateConfiguration({ ...structuredClone(config), electronFuses: { runAsNode: 'no' } }, new DebugLogger(false)),
+      /Invalid configuration/,
+    );
   });
 
   it('targets deb, nsis and dmg, in an asar', () => {
@@ -152,7 +155,14 @@ describe('deb scripts', () => {
   it("after-install does what electron-builder's default does, and installs the unit and the CLI", async () => {
     const s = await readFile(`${root}${config.deb.afterInstall}`, 'utf8');
     const defaults = await readFile(`${builderDir}/templates/linux/after-install.tpl`, 'utf8');
-    for (const step of ['update-alternatives --install', 'chmod 4755', 'chmod 0755', 'update-mime-database', 'update-desktop-database', 'apparmor_parser --replace']) {
+    for (const step of [
+      'update-alternatives --install',
+      'chmod 4755',
+      'chmod 0755',
+      'update-mime-database',
+      'update-desktop-database',
+      'apparmor_parser --replace',
+    ]) {
       assert.ok(defaults.includes(step), `the default template still does "${step}"`);
       assert.ok(s.includes(step), `after-install does "${step}"`);
     }
@@ -173,7 +183,13 @@ describe('deb scripts', () => {
 
   it('after-remove undoes it', async () => {
     const s = await readFile(`${root}${config.deb.afterRemove}`, 'utf8');
-    for (const step of ['update-alternatives --remove', 'apparmor_parser --remove', 'disable "$UNIT"', 'rm -f "/lib/systemd/system/$UNIT"', 'rm -f /usr/bin/kubejoin']) {
+    for (const step of [
+      'update-alternatives --remove',
+      'apparmor_parser --remove',
+      'disable "$UNIT"',
+      'rm -f "/lib/systemd/system/$UNIT"',
+      'rm -f /usr/bin/kubejoin',
+    ]) {
       assert.ok(s.includes(step), `after-remove does "${step}"`);
     }
   });

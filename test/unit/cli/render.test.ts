@@ -18,8 +18,24 @@ const events: JoinEvent[] = [
   { type: 'succeeded', phase: 'validate', durationMs: 1, at: 1 },
   { type: 'started', phase: 'discover', at: 1 },
   { type: 'progress', phase: 'discover', message: 'no JWS signature yet; retrying (attempt 3)', attempt: 3, at: 500 },
-  { type: 'failed', phase: 'discover', durationMs: 600, error: { category: 'token-refused', exitCode: 4, message: 'token id "abcdef" is invalid', hint: 'Create a new token' }, at: 600 },
-  { type: 'result', result: { ok: false, phase: 'discover', error: { category: 'token-refused', exitCode: 4, message: 'token id "abcdef" is invalid', hint: 'Create a new token' }, durationMs: 600, phaseDurationsMs: { validate: 1, discover: 600 } }, at: 600 },
+  {
+    type: 'failed',
+    phase: 'discover',
+    durationMs: 600,
+    error: { category: 'token-refused', exitCode: 4, message: 'token id "abcdef" is invalid', hint: 'Create a new token' },
+    at: 600,
+  },
+  {
+    type: 'result',
+    result: {
+      ok: false,
+      phase: 'discover',
+      error: { category: 'token-refused', exitCode: 4, message: 'token id "abcdef" is invalid', hint: 'Create a new token' },
+      durationMs: 600,
+      phaseDurationsMs: { validate: 1, discover: 600 },
+    },
+    at: 600,
+  },
 ];
 
 describe('join output', () => {
@@ -34,7 +50,10 @@ describe('join output', () => {
     assert.match(err.text(), /error: token id "abcdef" is invalid\n {2}Create a new token\n {2}\(exit 4: the token was refused, in phase discover\)/);
   });
   it('TTY: a live step list redrawn in place, colours unless NO_COLOR', () => {
-    for (const [env, colour] of [[{}, true], [{ NO_COLOR: '1' }, false]] as const) {
+    for (const [env, colour] of [
+      [{}, true],
+      [{ NO_COLOR: '1' }, false],
+    ] as const) {
       const out = sink(true);
       const r = new TextRenderer({ stdout: out.s, stderr: sink(false).s, stdin: new PassThrough(), env, signal: new AbortController().signal });
       for (const e of events.slice(0, 5)) r.event(e);
@@ -47,7 +66,11 @@ describe('join output', () => {
     const out = sink(false);
     const r = new JsonRenderer({ stdout: out.s, stderr: sink(false).s, stdin: new PassThrough(), env: {}, signal: new AbortController().signal });
     for (const e of events) r.event(e);
-    const lines = out.text().trim().split('\n').map((l) => JSON.parse(l) as JoinEvent);
+    const lines = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as JoinEvent);
     assert.equal(lines.length, events.length);
     assert.equal(lines.at(-1)!.type, 'result');
   });

@@ -22,6 +22,14 @@ test('proxyProblem: http:// and https:// proxies only, no path, credentials neve
   assert.match(proxyProblem('http://u:s3cret@p:3128/x')!, /has a path/);
   assert.equal(proxyProblem('https://u:s3cret@p:3128'), undefined);
   assert.ok(!proxyProblem('ftp://u:s3cret@p:21')!.includes('s3cret'));
-  const problems = joinRequestProblems({ endpoint: '10.0.0.1:6443', token: 'abcdef.0123456789abcdef', caCertHashes: [`sha256:${'a'.repeat(64)}`], proxy: 'ftp://p:21' });
-  assert.deepEqual(problems.map((p) => p.field), ['proxy']);
+  const problems = joinRequestProblems({
+    endpoint: '10.0.0.1:6443',
+    token: 'abcdef.0123456789abcdef',
+    caCertHashes: [`sha256:${'a'.repeat(64)}`],
+    proxy: 'ftp://p:21',
+  });
+  assert.deepEqual(
+    problems.map((p) => p.field),
+    ['proxy'],
+  );
 });

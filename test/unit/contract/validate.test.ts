@@ -20,8 +20,14 @@ describe('join request validation (before any network traffic)', () => {
   for (const [name, req, pattern] of invalid) {
     it(`invalid: ${name}`, () => {
       const problems = joinRequestProblems(req);
-      assert.ok(problems.some((p) => pattern.test(p.message)), JSON.stringify(problems));
-      assert.ok(problems.every((p) => !p.message.includes('0123456789abcdef')), 'no secret in messages');
+      assert.ok(
+        problems.some((p) => pattern.test(p.message)),
+        JSON.stringify(problems),
+      );
+      assert.ok(
+        problems.every((p) => !p.message.includes('0123456789abcdef')),
+        'no secret in messages',
+      );
     });
   }
   it('endpoints', () => {

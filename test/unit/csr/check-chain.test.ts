@@ -84,18 +84,27 @@ describe('checkIssuedCertificate: the chain to the cluster CA', () => {
 
   const refused: [string, () => Promise<string>][] = [
     ['the intermediate is missing', async () => leafFrom(await ca('inter', root), key)],
-    ['the "intermediate" is not a CA', async () => {
-      const notCa = await ca('not-a-ca', root, { isCa: false });
-      return `${await leafFrom(notCa, key)}\n${notCa.cert.toString('pem')}`;
-    }],
-    ['the intermediate has expired', async () => {
-      const old = await ca('old', root, { notAfter: new Date(now.getTime() - 1000) });
-      return `${await leafFrom(old, key)}\n${old.cert.toString('pem')}`;
-    }],
-    ['the intermediate belongs to another root', async () => {
-      const other = await ca('inter', await ca('root'));
-      return `${await leafFrom(other, key)}\n${other.cert.toString('pem')}`;
-    }],
+    [
+      'the "intermediate" is not a CA',
+      async () => {
+        const notCa = await ca('not-a-ca', root, { isCa: false });
+        return `${await leafFrom(notCa, key)}\n${notCa.cert.toString('pem')}`;
+      },
+    ],
+    [
+      'the intermediate has expired',
+      async () => {
+        const old = await ca('old', root, { notAfter: new Date(now.getTime() - 1000) });
+        return `${await leafFrom(old, key)}\n${old.cert.toString('pem')}`;
+      },
+    ],
+    [
+      'the intermediate belongs to another root',
+      async () => {
+        const other = await ca('inter', await ca('root'));
+        return `${await leafFrom(other, key)}\n${other.cert.toString('pem')}`;
+      },
+    ],
   ];
   for (const [why, make] of refused) {
     it(`invalid: ${why}`, async () => {

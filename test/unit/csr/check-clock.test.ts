@@ -17,8 +17,38 @@ function issue(): { pem: string; ca: X509Certificate; keyPem: string } {
   const f = (n: string): string => join(dir, n);
   const ssl = (...args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore' });
   try {
-    ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=kubernetes');
-    ssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('n.key'), '-out', f('n.csr'), '-subj', '/O=system:nodes/CN=system:node:n1');
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      f('ca.crt'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=kubernetes',
+    );
+    ssl(
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      f('n.key'),
+      '-out',
+      f('n.csr'),
+      '-subj',
+      '/O=system:nodes/CN=system:node:n1',
+    );
     ssl('x509', '-req', '-in', f('n.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('n.crt'), '-days', '1');
     return { pem: readFileSync(f('n.crt'), 'utf8'), ca: new X509Certificate(readFileSync(f('ca.crt'))), keyPem: readFileSync(f('n.key'), 'utf8') };
   } finally {

@@ -25,7 +25,10 @@ before(async () => {
 });
 
 const denied = (pattern: RegExp) => (e: unknown) =>
-  e instanceof KubejoinError && e.category === 'certificate-denied' && /^the certificate issued by the cluster is not usable: /.test(e.message) && pattern.test(e.message);
+  e instanceof KubejoinError &&
+  e.category === 'certificate-denied' &&
+  /^the certificate issued by the cluster is not usable: /.test(e.message) &&
+  pattern.test(e.message);
 
 describe('the issued certificate', () => {
   it('valid: our key, the requested subject, signed by the cluster CA, valid now', async () => {
@@ -43,7 +46,10 @@ describe('the issued certificate', () => {
   it('valid: signed by the second CA of the bundle (CA rotation)', async () => {
     const other = await makeCa('CN=kubernetes-old');
     const pem = await issueClientCert(ca, ours.publicKey, SUBJECT_DN);
-    assert.equal(checkIssuedCertificate(pem, ours.publicKey, SUBJECT, [new X509Certificate(other.pem), ...cas]).subject, 'CN=system:node:edge-1, O=system:nodes');
+    assert.equal(
+      checkIssuedCertificate(pem, ours.publicKey, SUBJECT, [new X509Certificate(other.pem), ...cas]).subject,
+      'CN=system:node:edge-1, O=system:nodes',
+    );
   });
 
   it('valid: at the first and the last second of its validity', async () => {
@@ -63,15 +69,23 @@ describe('the issued certificate', () => {
       async () => ({ pem: await issueClientCert(ca, ours.publicKey, 'O=system:nodes, CN=system:node:edge-2') }),
       /its subject is O=system:nodes, CN=system:node:edge-2, expected O=system:nodes, CN=system:node:edge-1$/,
     ],
-    ['invalid: no organization', async () => ({ pem: await issueClientCert(ca, ours.publicKey, 'CN=system:node:edge-1') }), /its subject is CN=system:node:edge-1, expected O=system:nodes/],
+    [
+      'invalid: no organization',
+      async () => ({ pem: await issueClientCert(ca, ours.publicKey, 'CN=system:node:edge-1') }),
+      /its subject is CN=system:node:edge-1, expected O=system:nodes/,
+    ],
     [
       'invalid: an extra organization (system:masters)',
       async () => ({ pem: await issueClientCert(ca, ours.publicKey, 'O=system:nodes, O=system:masters, CN=system:node:edge-1') }),
       /its subject is O=system:nodes, O=system:masters, CN=system:node:edge-1, expected/,
     ],
-    ['invalid: signed by another CA', async () => ({ pem: await issueClientCert(await makeCa('CN=evil'), ours.publicKey, SUBJECT_DN) }), /it was not signed by the cluster CA$/],
     [
-      'invalid: an impostor CA with the cluster CA\'s name',
+      'invalid: signed by another CA',
+      async () => ({ pem: await issueClientCert(await makeCa('CN=evil'), ours.publicKey, SUBJECT_DN) }),
+      /it was not signed by the cluster CA$/,
+    ],
+    [
+      "invalid: an impostor CA with the cluster CA's name",
       async () => ({ pem: await issueClientCert(await makeCa('CN=kubernetes'), ours.publicKey, SUBJECT_DN) }),
       /it was not signed by the cluster CA$/,
     ],
@@ -85,14 +99,19 @@ describe('the issued certificate', () => {
     ],
     [
       'invalid: expired',
-      async () => ({ pem: await issueClientCert(ca, ours.publicKey, SUBJECT_DN, { notBefore: new Date(Date.now() - 2 * HOUR), notAfter: new Date(Date.now() - HOUR) }) }),
+      async () => ({
+        pem: await issueClientCert(ca, ours.publicKey, SUBJECT_DN, { notBefore: new Date(Date.now() - 2 * HOUR), notAfter: new Date(Date.now() - HOUR) }),
+      }),
       /it is valid only from \S+ to \S+$/,
     ],
     [
       'invalid: checked one second after its end (the device clock decides)',
       async () => {
         const notAfter = new Date(Math.floor(Date.now() / 1000) * 1000 + HOUR);
-        return { pem: await issueClientCert(ca, ours.publicKey, SUBJECT_DN, { notBefore: new Date(Date.now() - HOUR), notAfter }), now: new Date(notAfter.getTime() + 1000) };
+        return {
+          pem: await issueClientCert(ca, ours.publicKey, SUBJECT_DN, { notBefore: new Date(Date.now() - HOUR), notAfter }),
+          now: new Date(notAfter.getTime() + 1000),
+        };
       },
       /it is valid only from \S+ to \S+$/,
     ],

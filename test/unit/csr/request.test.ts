@@ -56,7 +56,11 @@ describe('ensureCompatible: reusing an existing CSR', () => {
       () => csrObject(createCsrPem(ours, { commonName: SUBJECT.commonName, organizations: ['system:nodes', 'system:masters'] })),
       /its subject is CN=system:node:edge-1$/,
     ],
-    ['invalid: another signer', () => csrObject(createCsrPem(ours, SUBJECT), 'kubernetes.io/kube-apiserver-client'), /its signer is kubernetes.io\/kube-apiserver-client$/],
+    [
+      'invalid: another signer',
+      () => csrObject(createCsrPem(ours, SUBJECT), 'kubernetes.io/kube-apiserver-client'),
+      /its signer is kubernetes.io\/kube-apiserver-client$/,
+    ],
     ['invalid: not a certificate request', () => csrObject('not a CSR'), /its request cannot be parsed$/],
     [
       'invalid: a PEM block that is not PKCS#10',

@@ -20,7 +20,14 @@ let getReply: unknown;
 const requests: string[] = [];
 
 function csr(rv: string, conditions: { type: string; reason?: string; message?: string }[] = [], certificate?: string, uid = 'u1'): CsrObject {
-  return { metadata: { name: 'node-csr-x', uid, resourceVersion: rv }, spec: { request: '', signerName: 'kubernetes.io/kube-apiserver-client-kubelet' }, status: { conditions: conditions.map((c) => ({ status: 'True', ...c })), ...(certificate ? { certificate: Buffer.from(certificate).toString('base64') } : {}) } };
+  return {
+    metadata: { name: 'node-csr-x', uid, resourceVersion: rv },
+    spec: { request: '', signerName: 'kubernetes.io/kube-apiserver-client-kubelet' },
+    status: {
+      conditions: conditions.map((c) => ({ status: 'True', ...c })),
+      ...(certificate ? { certificate: Buffer.from(certificate).toString('base64') } : {}),
+    },
+  };
 }
 
 before(async () => {
@@ -42,7 +49,12 @@ before(async () => {
 after(() => new Promise<void>((r) => server.close(() => r())));
 
 function api() {
-  return { server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, agent: createAgent({ ca: cert.cert }), bearer: 'abcdef.0123456789abcdef', timeoutMs: 5000 };
+  return {
+    server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    agent: createAgent({ ca: cert.cert }),
+    bearer: 'abcdef.0123456789abcdef',
+    timeoutMs: 5000,
+  };
 }
 const opts = (progress: string[]) => ({ name: 'node-csr-x', uid: 'u1', resourceVersion: '10', onProgress: (m: string) => progress.push(m) });
 
@@ -52,11 +64,19 @@ describe('waiting for the certificate', () => {
     script = [
       { events: [{ type: 'MODIFIED', object: csr('11') }] },
       { events: [{ type: 'BOOKMARK', object: { metadata: { resourceVersion: '15' } } }] },
-      { events: [{ type: 'MODIFIED', object: csr('16', [{ type: 'Approved' }]) }, { type: 'MODIFIED', object: csr('17', [{ type: 'Approved' }], 'PEM') }] },
+      {
+        events: [
+          { type: 'MODIFIED', object: csr('16', [{ type: 'Approved' }]) },
+          { type: 'MODIFIED', object: csr('17', [{ type: 'Approved' }], 'PEM') },
+        ],
+      },
     ];
     const progress: string[] = [];
     assert.equal(await waitForCertificate(api(), opts(progress)), 'PEM');
-    assert.deepEqual(requests.map((u) => new URLSearchParams(u.split('?')[1]).get('resourceVersion')), ['10', '11', '15']);
+    assert.deepEqual(
+      requests.map((u) => new URLSearchParams(u.split('?')[1]).get('resourceVersion')),
+      ['10', '11', '15'],
+    );
     assert.ok(requests.every((u) => u.includes('fieldSelector=metadata.name%3Dnode-csr-x')));
     assert.ok(progress.includes('the watch ended, watching again'));
     assert.ok(progress.includes('approved, waiting for the certificate to be issued'));
@@ -67,15 +87,26 @@ describe('waiting for the certificate', () => {
     assert.equal(await waitForCertificate(api(), opts([])), 'PEM2');
   });
   const endings: [string, Step, RegExp][] = [
-    ['Denied with the server reason', { events: [{ type: 'MODIFIED', object: csr('12', [{ type: 'Denied', reason: 'Policy', message: 'not this node' }]) }] }, /was denied by the cluster: Policy \(not this node\)/],
-    ['Failed', { events: [{ type: 'MODIFIED', object: csr('12', [{ type: 'Approved' }, { type: 'Failed', reason: 'SignerError' }]) }] }, /was failed by the cluster: SignerError/],
+    [
+      'Denied with the server reason',
+      { events: [{ type: 'MODIFIED', object: csr('12', [{ type: 'Denied', reason: 'Policy', message: 'not this node' }]) }] },
+      /was denied by the cluster: Policy \(not this node\)/,
+    ],
+    [
+      'Failed',
+      { events: [{ type: 'MODIFIED', object: csr('12', [{ type: 'Approved' }, { type: 'Failed', reason: 'SignerError' }]) }] },
+      /was failed by the cluster: SignerError/,
+    ],
     ['deleted', { events: [{ type: 'DELETED', object: csr('12') }] }, /was deleted while waiting/],
     ['UID changed', { events: [{ type: 'MODIFIED', object: csr('12', [], undefined, 'u2') }] }, /replaced by another one \(UID changed\)/],
   ];
   for (const [name, step, pattern] of endings) {
     it(`invalid: ${name} ends the wait (exit 5)`, async () => {
       script = [step];
-      await assert.rejects(waitForCertificate(api(), opts([])), (e: unknown) => e instanceof KubejoinError && e.category === 'certificate-denied' && pattern.test(e.message));
+      await assert.rejects(
+        waitForCertificate(api(), opts([])),
+        (e: unknown) => e instanceof KubejoinError && e.category === 'certificate-denied' && pattern.test(e.message),
+      );
     });
   }
   it('invalid: 401 on the watch is a refused token (exit 4)', async () => {

@@ -87,7 +87,7 @@ describe('discovery poll loop: waiting for our signature', () => {
     const opts = options();
     const { clock, ...served } = await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts);
     assert.deepEqual(served, { kubeconfig: KUBECONFIG, signature: SIGNATURE });
-    assert.ok(clock && Number.isFinite(clock.serverAt) && Number.isFinite(clock.skewMs), 'the server\'s Date header is measured');
+    assert.ok(clock && Number.isFinite(clock.serverAt) && Number.isFinite(clock.skewMs), "the server's Date header is measured");
     assert.deepEqual(paths, ['/api/v1/namespaces/kube-public/configmaps/cluster-info']);
     assert.deepEqual(opts.retries, []);
   });
@@ -97,10 +97,13 @@ describe('discovery poll loop: waiting for our signature', () => {
     const opts = options();
     const { clock, ...served } = await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts);
     assert.deepEqual(served, { kubeconfig: KUBECONFIG, signature: SIGNATURE });
-    assert.ok(clock && Number.isFinite(clock.serverAt) && Number.isFinite(clock.skewMs), 'the server\'s Date header is measured');
+    assert.ok(clock && Number.isFinite(clock.serverAt) && Number.isFinite(clock.skewMs), "the server's Date header is measured");
     assert.equal(paths.length, 3);
     const reason = `no JWS signature for token id "${TOKEN_ID}" in cluster-info yet`;
-    assert.deepEqual(opts.retries, [[reason, 2], [reason, 3]]);
+    assert.deepEqual(opts.retries, [
+      [reason, 2],
+      [reason, 3],
+    ]);
     assert.deepEqual(opts.delays, [2, 3]);
   });
 
@@ -108,24 +111,60 @@ describe('discovery poll loop: waiting for our signature', () => {
     script = [NOT_FOUND, { status: 503 }, NO_KUBECONFIG, SIGNED];
     const opts = options();
     await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts);
-    assert.deepEqual(opts.retries.map(([reason]) => reason), [
-      'the ConfigMap kube-public/cluster-info does not exist',
-      'the server answered HTTP 503',
-      'kube-public/cluster-info has no "kubeconfig" key',
-    ]);
+    assert.deepEqual(
+      opts.retries.map(([reason]) => reason),
+      ['the ConfigMap kube-public/cluster-info does not exist', 'the server answered HTTP 503', 'kube-public/cluster-info has no "kubeconfig" key'],
+    );
   });
 });
 
 describe('discovery poll loop: the error at the deadline names the last reason', () => {
   const cases: [string, Reply[], string, RegExp][] = [
-    ['invalid: never signed for our token', [UNSIGNED], 'token-refused', new RegExp(`^token id "${TOKEN_ID}" is invalid for this cluster or it has expired \\(after 5 s of discovery, cluster-info still has no signature for it\\)$`)],
-    ['invalid: cluster-info does not exist', [NOT_FOUND], 'untrusted-cluster', /is not set up for token bootstrapping: the ConfigMap kube-public\/cluster-info does not exist$/],
-    ['invalid: anonymous read forbidden', [FORBIDDEN], 'untrusted-cluster', /is not set up for token bootstrapping: anonymous read of kube-public\/cluster-info is not allowed \(HTTP 403\)$/],
-    ['invalid: cluster-info without a kubeconfig', [NO_KUBECONFIG], 'untrusted-cluster', /is not set up for token bootstrapping: kube-public\/cluster-info has no "kubeconfig" key$/],
+    [
+      'invalid: never signed for our token',
+      [UNSIGNED],
+      'token-refused',
+      new RegExp(
+        `^token id "${TOKEN_ID}" is invalid for this cluster or it has expired \\(after 5 s of discovery, cluster-info still has no signature for it\\)$`,
+      ),
+    ],
+    [
+      'invalid: cluster-info does not exist',
+      [NOT_FOUND],
+      'untrusted-cluster',
+      /is not set up for token bootstrapping: the ConfigMap kube-public\/cluster-info does not exist$/,
+    ],
+    [
+      'invalid: anonymous read forbidden',
+      [FORBIDDEN],
+      'untrusted-cluster',
+      /is not set up for token bootstrapping: anonymous read of kube-public\/cluster-info is not allowed \(HTTP 403\)$/,
+    ],
+    [
+      'invalid: cluster-info without a kubeconfig',
+      [NO_KUBECONFIG],
+      'untrusted-cluster',
+      /is not set up for token bootstrapping: kube-public\/cluster-info has no "kubeconfig" key$/,
+    ],
     ['invalid: the server keeps failing', [{ status: 500 }], 'timeout', /^gave up after 5 s of discovery: the server answered HTTP 500$/],
-    ['invalid: the answer is not JSON', [{ status: 200, raw: '<html>' }], 'timeout', /^gave up after 5 s of discovery: the server answered with something that is not JSON$/],
-    ['invalid: unprepared at first, then unsigned: ends as unsigned', [NOT_FOUND, NOT_FOUND, UNSIGNED], 'token-refused', /cluster-info still has no signature for it/],
-    ['invalid: unsigned at first, then gone: ends as unprepared', [UNSIGNED, UNSIGNED, NOT_FOUND], 'untrusted-cluster', /the ConfigMap kube-public\/cluster-info does not exist$/],
+    [
+      'invalid: the answer is not JSON',
+      [{ status: 200, raw: '<html>' }],
+      'timeout',
+      /^gave up after 5 s of discovery: the server answered with something that is not JSON$/,
+    ],
+    [
+      'invalid: unprepared at first, then unsigned: ends as unsigned',
+      [NOT_FOUND, NOT_FOUND, UNSIGNED],
+      'token-refused',
+      /cluster-info still has no signature for it/,
+    ],
+    [
+      'invalid: unsigned at first, then gone: ends as unprepared',
+      [UNSIGNED, UNSIGNED, NOT_FOUND],
+      'untrusted-cluster',
+      /the ConfigMap kube-public\/cluster-info does not exist$/,
+    ],
   ];
   for (const [name, replies, category, pattern] of cases) {
     it(name, async () => {
@@ -133,7 +172,11 @@ describe('discovery poll loop: the error at the deadline names the last reason',
       const opts = options();
       await assert.rejects(fetchSignedClusterInfo(endpoint, TOKEN_ID, opts), failure(category, pattern));
       assert.equal(paths.length, 4, 'asked four times');
-      assert.deepEqual(opts.retries.map(([, attempt]) => attempt), [2, 3, 4], 'told about every retry');
+      assert.deepEqual(
+        opts.retries.map(([, attempt]) => attempt),
+        [2, 3, 4],
+        'told about every retry',
+      );
       assert.deepEqual(opts.delays, [2, 3, 4, 5]);
     });
   }
@@ -156,7 +199,10 @@ describe('discovery poll loop: delay and cancellation', () => {
     const opts = options({ delayMs: (attempt) => (delays.push(attempt), 20) });
     await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts);
     assert.deepEqual(delays, [2, 3, 4, 5, 6]);
-    assert.deepEqual(opts.retries.map(([, attempt]) => attempt), [2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      opts.retries.map(([, attempt]) => attempt),
+      [2, 3, 4, 5, 6],
+    );
   });
 
   it('invalid: a delay that would pass the deadline ends the wait at once, without sleeping', async () => {

@@ -13,22 +13,37 @@ const check = (id: CheckId, status: CheckStatus, category?: ErrorCategory): Doct
 });
 
 test('the clock ranks before the TLS failure it explains; warnings come last', () => {
-  const checks = [check('proxy', 'pass'), check('clock', 'fail', 'clock'), check('cluster-info', 'warn'), check('pin', 'fail', 'untrusted-cluster'), check('token', 'skip')];
+  const checks = [
+    check('proxy', 'pass'),
+    check('clock', 'fail', 'clock'),
+    check('cluster-info', 'warn'),
+    check('pin', 'fail', 'untrusted-cluster'),
+    check('token', 'skip'),
+  ];
   // pin failed first in check order would still lose to the clock:
   const causes = rankCauses([checks[3]!, ...checks]);
-  assert.deepEqual(causes.map((c) => c.check), ['clock', 'pin', 'pin', 'cluster-info']);
+  assert.deepEqual(
+    causes.map((c) => c.check),
+    ['clock', 'pin', 'pin', 'cluster-info'],
+  );
   assert.equal(exitCodeOf(causes), 8);
 });
 
 test('otherwise the earliest layer first: a refused port explains everything after it', () => {
   const causes = rankCauses([check('csr-rights', 'fail', 'token-refused'), check('tcp', 'fail', 'timeout'), check('signature', 'fail', 'token-refused')]);
-  assert.deepEqual(causes.map((c) => c.check), ['tcp', 'signature', 'csr-rights']);
+  assert.deepEqual(
+    causes.map((c) => c.check),
+    ['tcp', 'signature', 'csr-rights'],
+  );
   assert.equal(exitCodeOf(causes), 6);
 });
 
 test('only warnings: exit 0, the warning still listed', () => {
   const causes = rankCauses([check('tcp', 'pass'), check('clock', 'warn')]);
-  assert.deepEqual(causes.map((c) => c.check), ['clock']);
+  assert.deepEqual(
+    causes.map((c) => c.check),
+    ['clock'],
+  );
   assert.equal(exitCodeOf(causes), 0);
   assert.equal(exitCodeOf(rankCauses([check('tcp', 'pass')])), 0);
 });

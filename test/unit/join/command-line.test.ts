@@ -18,13 +18,17 @@ describe('pasted join command lines', () => {
     });
   }
   it('valid: kubeadm-only flags are ignored with a warning', () => {
-    const r = parseJoinCommand(`kubeadm join [fd00::1]:6443 --token ${TOKEN} --discovery-token-ca-cert-hash ${PIN} --cri-socket unix:///run/containerd.sock --v=5`);
+    const r = parseJoinCommand(
+      `kubeadm join [fd00::1]:6443 --token ${TOKEN} --discovery-token-ca-cert-hash ${PIN} --cri-socket unix:///run/containerd.sock --v=5`,
+    );
     assert.ok(r.ok);
     assert.equal(r.request.endpoint, '[fd00::1]:6443');
     assert.deepEqual(r.warnings, ['ignored kubeadm flag --cri-socket', 'ignored kubeadm flag --v']);
   });
   it('valid: several pins, repeated and comma-separated', () => {
-    const r = parseJoinCommand(`kubeadm join h:6443 --token ${TOKEN} --discovery-token-ca-cert-hash ${PIN},sha256:${'b'.repeat(64)} --discovery-token-ca-cert-hash sha256:${'c'.repeat(64)}`);
+    const r = parseJoinCommand(
+      `kubeadm join h:6443 --token ${TOKEN} --discovery-token-ca-cert-hash ${PIN},sha256:${'b'.repeat(64)} --discovery-token-ca-cert-hash sha256:${'c'.repeat(64)}`,
+    );
     assert.ok(r.ok);
     assert.equal(r.request.caCertHashes?.length, 3);
   });

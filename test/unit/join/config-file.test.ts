@@ -56,12 +56,23 @@ timeouts:
     ['bad timeout', 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ntimeouts:\n  discovery: soon\n', /timeouts.discovery "soon"/],
   ];
   for (const [name, text, pattern] of invalid) {
-    it(`invalid: ${name}`, () => assert.throws(() => parseJoinConfiguration(text, 'join.yaml'), (e: unknown) => e instanceof UsageError && pattern.test(e.message)));
+    it(`invalid: ${name}`, () =>
+      assert.throws(
+        () => parseJoinConfiguration(text, 'join.yaml'),
+        (e: unknown) => e instanceof UsageError && pattern.test(e.message),
+      ));
   }
 });
 
 describe('Go durations', () => {
-  for (const [text, ms] of [['5m', 300_000], ['1h30m', 5_400_000], ['300ms', 300], ['2m0s', 120_000], ['0', 0], ['1.5s', 1500]] as const) {
+  for (const [text, ms] of [
+    ['5m', 300_000],
+    ['1h30m', 5_400_000],
+    ['300ms', 300],
+    ['2m0s', 120_000],
+    ['0', 0],
+    ['1.5s', 1500],
+  ] as const) {
     it(`valid: ${text}`, () => assert.equal(parseDuration(text), ms));
   }
   for (const text of ['', '5', 'm5', '5 m', '-5m', '5d']) it(`invalid: ${JSON.stringify(text)}`, () => assert.equal(parseDuration(text), undefined));

@@ -6,7 +6,7 @@ import { getDeviceFacts } from '../../../agent/join/device-facts.js';
 
 // The default node name is os.hostname(), lower-cased: the very value systeminformation
 // reports as the hostname, without loading it (and its probes) on the join's hot path.
-it('the default node name source equals systeminformation\'s hostname', async () => {
+it("the default node name source equals systeminformation's hostname", async () => {
   assert.equal(os.hostname(), (await si.osInfo()).hostname);
 });
 
@@ -18,5 +18,9 @@ it('device facts carry OS, arch, CPU, memory and the primary interface', async (
   assert.ok(facts.cores >= 1 && facts.memoryBytes > 0);
   const name = await si.networkInterfaceDefault();
   const addresses = os.networkInterfaces()[name] ?? [];
-  if (addresses.length > 0) assert.ok(addresses.some((a) => a.mac === facts.primaryMac), 'MAC of the default-route interface');
+  if (addresses.length > 0)
+    assert.ok(
+      addresses.some((a) => a.mac === facts.primaryMac),
+      'MAC of the default-route interface',
+    );
 });

@@ -32,7 +32,12 @@ describe('runRotationAgent', () => {
   it('not joined: one log line, a stopped update, exit 10', async () => {
     const lines: string[] = [];
     const updates: RotationUpdate[] = [];
-    const code = await runRotationAgent({ locate: async () => undefined, signal: new AbortController().signal, log: (l) => lines.push(l), onUpdate: (u) => updates.push(u) });
+    const code = await runRotationAgent({
+      locate: async () => undefined,
+      signal: new AbortController().signal,
+      log: (l) => lines.push(l),
+      onUpdate: (u) => updates.push(u),
+    });
     assert.equal(code, 10);
     assert.deepEqual(lines.length, 1);
     assert.match(lines[0]!, /^cannot rotate: this machine is not joined/);
@@ -54,7 +59,12 @@ describe('runRotationAgent', () => {
     const controller = new AbortController();
     const lines: string[] = [];
     const updates: RotationUpdate[] = [];
-    const running = runRotationAgent({ locate: async () => storeWith(pair), signal: controller.signal, log: (l) => lines.push(l), onUpdate: (u) => updates.push(u) });
+    const running = runRotationAgent({
+      locate: async () => storeWith(pair),
+      signal: controller.signal,
+      log: (l) => lines.push(l),
+      onUpdate: (u) => updates.push(u),
+    });
     while (updates.length === 0) await new Promise((r) => setTimeout(r, 5));
     const scheduled = updates[0]!;
     assert.equal(scheduled.state, 'scheduled');

@@ -25,7 +25,10 @@ describe('kubejoin-agent.service', () => {
     const a = await readFile(`${root}build/linux/kubejoin-agent.service`, 'utf8');
     const b = await readFile(`${root}build/packages/systemd/kubejoin-agent.service`, 'utf8');
     assert.equal(b, a);
-    assert.match(await readFile(`${root}electron-builder.yml`, 'utf8'), /- from: build\/linux\/kubejoin-agent\.service\n\s+to: systemd\/kubejoin-agent\.service/);
+    assert.match(
+      await readFile(`${root}electron-builder.yml`, 'utf8'),
+      /- from: build\/linux\/kubejoin-agent\.service\n\s+to: systemd\/kubejoin-agent\.service/,
+    );
     const install = await readFile(`${root}build/linux/after-install.sh`, 'utf8');
     assert.match(install, /UNIT=kubejoin-agent\.service\ninstall -m 0644/);
     assert.match(await readFile(`${root}build/linux/after-remove.sh`, 'utf8'), /for UNIT in kubejoin-agent\.service kubejoin-join\.service/);

@@ -8,8 +8,14 @@ const NA = NB + 15 * 60_000; // a 600 s certificate, notBefore backdated 5 min
 
 describe('rotationDeadline', () => {
   it('is notBefore + 70 % of the lifetime at r=0 and + 90 % as r approaches 1', () => {
-    assert.equal(rotationDeadline(NB, NA, () => 0), NB + 0.7 * 15 * 60_000);
-    assert.equal(rotationDeadline(NB, NA, () => 0.5), NB + 0.8 * 15 * 60_000);
+    assert.equal(
+      rotationDeadline(NB, NA, () => 0),
+      NB + 0.7 * 15 * 60_000,
+    );
+    assert.equal(
+      rotationDeadline(NB, NA, () => 0.5),
+      NB + 0.8 * 15 * 60_000,
+    );
     assert.ok(rotationDeadline(NB, NA, () => 0.999999) <= NB + 0.9 * 15 * 60_000);
   });
 
@@ -24,10 +30,23 @@ describe('rotationDeadline', () => {
 describe('retryDelay', () => {
   it('doubles from 2 s, is capped at 5 min, and is jittered by at most 10 %', () => {
     const mid = (): number => 0.5;
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => retryDelay(n, DEFAULT_BACKOFF, mid) / 1000), [2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
-    assert.equal(retryDelay(1, DEFAULT_BACKOFF, () => 0), 1800);
-    assert.equal(retryDelay(1, DEFAULT_BACKOFF, () => 0.999999), 2200);
-    assert.equal(retryDelay(1000, DEFAULT_BACKOFF, () => 0.999999), 330_000, 'no overflow far out');
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => retryDelay(n, DEFAULT_BACKOFF, mid) / 1000),
+      [2, 4, 8, 16, 32, 64, 128, 256, 300, 300],
+    );
+    assert.equal(
+      retryDelay(1, DEFAULT_BACKOFF, () => 0),
+      1800,
+    );
+    assert.equal(
+      retryDelay(1, DEFAULT_BACKOFF, () => 0.999999),
+      2200,
+    );
+    assert.equal(
+      retryDelay(1000, DEFAULT_BACKOFF, () => 0.999999),
+      330_000,
+      'no overflow far out',
+    );
   });
 });
 

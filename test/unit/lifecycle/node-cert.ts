@@ -10,6 +10,13 @@ export async function nodeCredential(node: string, notBefore: Date, notAfter: Da
     privateKey: await webcrypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), alg, false, ['sign']),
     publicKey: await webcrypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), alg, true, ['verify']),
   };
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: `O=system:nodes, CN=system:node:${node}`, notBefore, notAfter, signingAlgorithm: alg, keys });
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: `O=system:nodes, CN=system:node:${node}`,
+    notBefore,
+    notAfter,
+    signingAlgorithm: alg,
+    keys,
+  });
   return { certPem: cert.toString('pem'), keyPem: privateKey.export({ type: 'sec1', format: 'pem' }).toString() };
 }

@@ -24,7 +24,9 @@ interface Issue {
   confidence: Level;
   manualReview: boolean;
 }
-type Run = (options: Record<string, unknown>) => Promise<{ issues: Issue[]; errors: { file: string; message: string; tolerable: boolean }[]; atomicChecks: number; globalChecks: number }>;
+type Run = (
+  options: Record<string, unknown>,
+) => Promise<{ issues: Issue[]; errors: { file: string; message: string; tolerable: boolean }[]; atomicChecks: number; globalChecks: number }>;
 
 /** Every inline eng-disable in our code, and why it is there. */
 const REVIEWED_DISABLES: Record<string, string> = {
@@ -52,13 +54,20 @@ describe('electronegativity', () => {
       // is the dependency updates' job, not this test's.
       excludeFromScan: ['AvailableSecurityFixesGlobalCheck'],
     });
-    assert.deepEqual(result.errors.filter((e) => !e.tolerable), [], 'every file parsed');
+    assert.deepEqual(
+      result.errors.filter((e) => !e.tolerable),
+      [],
+      'every file parsed',
+    );
     assert.ok(result.atomicChecks > 20, `${result.atomicChecks} atomic checks ran`);
     for (const i of result.issues) {
       t.diagnostic(`${i.severity.name}/${i.confidence.name} ${i.id} ${i.file}:${i.location.line}:${i.location.column}${i.manualReview ? ' (review)' : ''}`);
     }
     const serious = result.issues.filter((i) => i.severity.value >= 2);
-    assert.deepEqual(serious.map((i) => `${i.severity.name} ${i.id} ${i.file}:${i.location.line}`), []);
+    assert.deepEqual(
+      serious.map((i) => `${i.severity.name} ${i.id} ${i.file}:${i.location.line}`),
+      [],
+    );
   });
 
   it('every inline eng-disable is a reviewed one', async () => {

@@ -22,9 +22,19 @@ describe('lint enforces the layers', () => {
     ['agent never imports main/', 'agent/x.ts', importing('a', '../main/y.js'), /must not depend on the Electron app/],
     ['agent never imports main/, from a subfolder', 'agent/join/x.ts', importing('a', '../../main/y.js'), /must not depend on the Electron app/],
     ['agent never imports renderer/', 'agent/cli/render/x.ts', importing('a', '../../../renderer/y.js'), /must not depend on the Electron app/],
-    ['the join path never imports client-node statically', 'agent/join/x.ts', importing('KubeConfig', '@kubernetes/client-node'), /import\(\) in agent\/admin only/],
+    [
+      'the join path never imports client-node statically',
+      'agent/join/x.ts',
+      importing('KubeConfig', '@kubernetes/client-node'),
+      /import\(\) in agent\/admin only/,
+    ],
     ['admin loads client-node with import() too', 'agent/admin/x.ts', importing('KubeConfig', '@kubernetes/client-node'), /import\(\) in agent\/admin only/],
-    ['the join path never imports keytar statically', 'agent/store/x.ts', "import keytar from 'keytar';\nexport const a = keytar;\n", /import\(\) in agent\/store only/],
+    [
+      'the join path never imports keytar statically',
+      'agent/store/x.ts',
+      "import keytar from 'keytar';\nexport const a = keytar;\n",
+      /import\(\) in agent\/store only/,
+    ],
     ['contract imports nothing outside itself', 'agent/contract/x.ts', importing('parse', 'yaml'), /runtime-free: it may import only files in its own folder/],
     ['contract imports no Node built-in', 'agent/contract/x.ts', "import fs from 'node:fs';\nexport const a = fs;\n", /no Node built-ins/],
     ['main never imports the renderer', 'main/x.ts', importing('a', '../renderer/index.js'), /typed IPC schema/],
@@ -40,18 +50,34 @@ describe('lint enforces the layers', () => {
     ['renderer never imports the engine, from a subfolder', 'renderer/views/x.ts', importing('join', '../../agent/join/engine.js'), /only agent\/contract/],
     ['renderer never imports main/', 'renderer/views/x.ts', importing('a', '../../main/app.js'), /may not import main/],
     ['renderer never uses process', 'renderer/x.ts', 'export const a = process.env;\n', /process/],
+    ['no source file over 300 lines', 'agent/join/x.ts', 'export const a = 1;\n'.repeat(301), /too many lines \(301\)/],
   ];
   for (const [name, file, code, pattern] of cases) {
     it(`invalid: ${name}`, async () => {
       const found = await messages(file, code);
-      assert.ok(found.some((m) => pattern.test(m)), `expected ${pattern} in ${JSON.stringify(found)}`);
+      assert.ok(
+        found.some((m) => pattern.test(m)),
+        `expected ${pattern} in ${JSON.stringify(found)}`,
+      );
     });
   }
   const allowed: [string, string, string][] = [
     ['renderer may import the contract', 'renderer/x.ts', importing('PHASES', '../agent/contract/index.js')],
-    ['main may import electron and the engine', 'main/x.ts', "import { app } from 'electron';\nimport { join } from '../agent/join/engine.js';\nexport const a = [app, join];\n"],
-    ['the preload may import electron and the IPC schema', 'main/preload.ts', "import { contextBridge } from 'electron';\nimport { IPC } from '../agent/contract/ipc.js';\nexport const a = [contextBridge, IPC];\n"],
-    ['the join path may import client-node types', 'agent/join/x.ts', "import type { KubeConfig } from '@kubernetes/client-node';\nexport type A = KubeConfig;\n"],
+    [
+      'main may import electron and the engine',
+      'main/x.ts',
+      "import { app } from 'electron';\nimport { join } from '../agent/join/engine.js';\nexport const a = [app, join];\n",
+    ],
+    [
+      'the preload may import electron and the IPC schema',
+      'main/preload.ts',
+      "import { contextBridge } from 'electron';\nimport { IPC } from '../agent/contract/ipc.js';\nexport const a = [contextBridge, IPC];\n",
+    ],
+    [
+      'the join path may import client-node types',
+      'agent/join/x.ts',
+      "import type { KubeConfig } from '@kubernetes/client-node';\nexport type A = KubeConfig;\n",
+    ],
     ['the store may import keytar types', 'agent/store/x.ts', "import type * as Keytar from 'keytar';\nexport type A = typeof Keytar;\n"],
   ];
   for (const [name, file, code] of allowed) {

@@ -70,10 +70,17 @@ describe('the exec-plugin command of the desktop app', () => {
   it('the packaged app hands it to every join', async () => {
     const seen: Parameters<JoinFn>[1][] = [];
     const scripted = scriptedEngine([okEvents()]);
-    const engine = { ...scripted, join: ((request: JoinRequest, options: Parameters<JoinFn>[1]) => (seen.push(options), scripted.join(request, options))) as JoinFn };
+    const engine = {
+      ...scripted,
+      join: ((request: JoinRequest, options: Parameters<JoinFn>[1]) => (seen.push(options), scripted.join(request, options))) as JoinFn,
+    };
     const electron = fakeElectron();
     electron.app.isPackaged = true;
-    const { app } = await startTestApp({ platform: 'darwin', resourcesPath: '/Applications/kubejoin.app/Contents/Resources' }, engine as typeof scripted, electron);
+    const { app } = await startTestApp(
+      { platform: 'darwin', resourcesPath: '/Applications/kubejoin.app/Contents/Resources' },
+      engine as typeof scripted,
+      electron,
+    );
     app.session.start({ endpoint: '10.0.0.1:6443', token: 'abcdef.0123456789abcdef', caCertHashes: [`sha256:${'a'.repeat(64)}`] });
     await app.session.settled();
     assert.deepEqual(seen[0]?.credentialCommand, { command: '/Applications/kubejoin.app/Contents/Resources/bin/kubejoin', args: [] });

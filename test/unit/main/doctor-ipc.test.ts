@@ -24,7 +24,7 @@ function report(summary: string): DoctorReport {
 }
 
 describe('IPC doctor.run and doctor.proxy', () => {
-  it('valid: the window\'s request reaches the engine; the report comes back with the token redacted', async () => {
+  it("valid: the window's request reaches the engine; the report comes back with the token redacted", async () => {
     const engine = scriptedEngine();
     const seen: UiDoctorRequest[] = [];
     engine.runDoctor = async (req) => {
@@ -58,7 +58,7 @@ describe('IPC doctor.run and doctor.proxy', () => {
     assert.equal(runs, 0);
   });
 
-  it('valid: the proxy line shows the environment\'s proxy with its credentials masked', async () => {
+  it("valid: the proxy line shows the environment's proxy with its credentials masked", async () => {
     const engine = scriptedEngine();
     engine.proxyInUse = proxyInUse;
     const env = { KUBEJOIN_PROVISION: '/nonexistent/provision.yaml', HTTPS_PROXY: 'http://kiosk:pr0xy-pa55@proxy.example:3128', NO_PROXY: '.corp' };

@@ -26,14 +26,21 @@ async function files(t: TestContext, provisionMode: number, tokenMode: number): 
 }
 
 describe('file modes of provisioning and token files', () => {
-  for (const [mode, words] of [[0o644, 'other users can read it'], [0o604, 'other users can read it'], [0o602, 'other users can change it'], [0o660, 'its group can change it']] as const) {
+  for (const [mode, words] of [
+    [0o644, 'other users can read it'],
+    [0o604, 'other users can read it'],
+    [0o602, 'other users can change it'],
+    [0o660, 'its group can change it'],
+  ] as const) {
     it(`invalid: a provisioning file with mode ${mode.toString(8)} is refused with the mode and the path`, async (t) => {
       const d = await files(t, mode, 0o600);
       const r = await loadProvision(join(d, 'provision.yaml'));
       assert.deepEqual(r, {
         ok: false,
         missing: false,
-        problems: [`permissions 0${mode.toString(8)} for '${join(d, 'provision.yaml')}' are too open: ${words}, and it holds or leads to a bootstrap token (chmod 640 with group kubejoin, or 600)`],
+        problems: [
+          `permissions 0${mode.toString(8)} for '${join(d, 'provision.yaml')}' are too open: ${words}, and it holds or leads to a bootstrap token (chmod 640 with group kubejoin, or 600)`,
+        ],
       });
     });
   }
@@ -48,7 +55,11 @@ describe('file modes of provisioning and token files', () => {
     assert.ok(!problems[0]!.includes('0123456789abcdef'));
   });
 
-  for (const [p, tk] of [[0o600, 0o600], [0o640, 0o640], [0o400, 0o440]] as const) {
+  for (const [p, tk] of [
+    [0o600, 0o600],
+    [0o640, 0o640],
+    [0o400, 0o440],
+  ] as const) {
     it(`valid: provisioning ${p.toString(8)}, token ${tk.toString(8)} (owner, or group read only)`, async (t) => {
       const d = await files(t, p, tk);
       const r = await loadProvision(join(d, 'provision.yaml'));

@@ -12,7 +12,9 @@ import { PIN, TOKEN } from '../../helpers/fixtures.js';
 describe('main IPC handlers', () => {
   it('registers exactly one handler per invoke entry, on derived channel names', async () => {
     const { electron } = await startTestApp();
-    const invokes = schemaEntries().filter((e) => e.entry.kind === 'invoke').map((e) => e.channel);
+    const invokes = schemaEntries()
+      .filter((e) => e.entry.kind === 'invoke')
+      .map((e) => e.channel);
     assert.deepEqual([...electron.ipcMain.handlers.keys()].sort(), invokes.sort());
     assert.ok(invokes.includes('kubejoin:join.start'));
     assert.equal(channelOf('join', 'start'), 'kubejoin:join.start');
@@ -27,7 +29,10 @@ describe('main IPC handlers', () => {
   for (const [name, event] of refusals) {
     it(`refuses ${name}`, async () => {
       const { electron, window, engine, logs } = await startTestApp();
-      const answer = (await electron.ipcMain.invoke('kubejoin:join.start', event(window.webContents), { endpoint: '10.0.0.1:6443', token: TOKEN })) as IpcResult<unknown>;
+      const answer = (await electron.ipcMain.invoke('kubejoin:join.start', event(window.webContents), {
+        endpoint: '10.0.0.1:6443',
+        token: TOKEN,
+      })) as IpcResult<unknown>;
       assert.equal(answer.type, 'error');
       assert.match(answer.type === 'error' ? answer.message : '', /^refused: /);
       assert.equal(engine.requests.length, 0, 'no join was started');
@@ -102,7 +107,10 @@ describe('main IPC handlers', () => {
 
   it('valid: a parse error never echoes a token', async () => {
     const { electron, window } = await startTestApp();
-    const answer = (await electron.ipcMain.invoke('kubejoin:command.parse', eventFrom(window.webContents), `nonsense ${TOKEN}`)) as IpcResult<{ ok: boolean; error: string }>;
+    const answer = (await electron.ipcMain.invoke('kubejoin:command.parse', eventFrom(window.webContents), `nonsense ${TOKEN}`)) as IpcResult<{
+      ok: boolean;
+      error: string;
+    }>;
     assert.equal(answer.type, 'success');
     assert.ok(!JSON.stringify(answer).includes('0123456789abcdef'));
   });

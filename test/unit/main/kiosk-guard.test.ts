@@ -9,7 +9,8 @@ import { startTestApp, stopTestApps, tick } from '../../helpers/main-app.js';
 
 afterEach(stopTestApps);
 
-const crash = (contents: { emit(event: string, ...args: unknown[]): void }): void => contents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
+const crash = (contents: { emit(event: string, ...args: unknown[]): void }): void =>
+  contents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
 
 describe('kiosk window on Linux', () => {
   it('refuses to close until the app quits', async () => {
@@ -59,7 +60,10 @@ describe('debugging switches', () => {
     packaged.app.isPackaged = true;
     await startTestApp({ argv: ['app', '--inspect'], env: { KUBEJOIN_PROVISION: '/nonexistent', KUBEJOIN_ALLOW_DEBUGGING: '1' } }, undefined, packaged);
     assert.deepEqual(packaged.app.exits, [2], 'packaged: the escape hatch does not apply');
-    const dev = await startTestApp({ argv: ['app', '--kiosk', '--remote-debugging-port=0'], env: { KUBEJOIN_PROVISION: '/nonexistent', KUBEJOIN_ALLOW_DEBUGGING: '1' } });
+    const dev = await startTestApp({
+      argv: ['app', '--kiosk', '--remote-debugging-port=0'],
+      env: { KUBEJOIN_PROVISION: '/nonexistent', KUBEJOIN_ALLOW_DEBUGGING: '1' },
+    });
     assert.deepEqual(dev.electron.app.exits, []);
     assert.equal(dev.electron.windows.length, 1);
     const desktop = await startTestApp({ argv: ['app', '--inspect'] });
@@ -76,9 +80,22 @@ describe('debugging switches', () => {
 describe('repeated renderer crashes', () => {
   it('the first three in a minute reload; the fourth shows the join state in a native message, whose button reloads', async () => {
     const engine = scriptedEngine([failEvents()]);
-    const provision = { ok: true as const, provision: { request: { endpoint: '10.0.0.1:6443', token: 'abcdef.0123456789abcdef', caCertHashes: [`sha256:${'b'.repeat(64)}`] }, retryDelaySeconds: 600 } };
+    const provision = {
+      ok: true as const,
+      provision: {
+        request: { endpoint: '10.0.0.1:6443', token: 'abcdef.0123456789abcdef', caCertHashes: [`sha256:${'b'.repeat(64)}`] },
+        retryDelaySeconds: 600,
+      },
+    };
     const { window, electron, logs } = await startTestApp({ argv: ['app', '--kiosk'], loadProvision: async () => provision }, engine);
-    for (let i = 0; i < 50 && !electron.dialog.shown.length && !window.webContents.sent.some(([c, v]) => c === 'kubejoin:kiosk.state' && (v as { phase: string }).phase === 'retry-wait'); i++) await tick();
+    for (
+      let i = 0;
+      i < 50 &&
+      !electron.dialog.shown.length &&
+      !window.webContents.sent.some(([c, v]) => c === 'kubejoin:kiosk.state' && (v as { phase: string }).phase === 'retry-wait');
+      i++
+    )
+      await tick();
     for (let i = 0; i < 3; i++) crash(window.webContents);
     assert.equal(window.webContents.reloads, 3);
     assert.equal(electron.dialog.shown.length, 0);

@@ -52,7 +52,10 @@ describe('kiosk options', () => {
   });
 
   it('retry delays double up to 5 minutes', () => {
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => retryDelaySeconds(30, n)), [30, 60, 120, 240, 300, 300, 300]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7].map((n) => retryDelaySeconds(30, n)),
+      [30, 60, 120, 240, 300, 300, 300],
+    );
   });
 });
 
@@ -131,7 +134,10 @@ describe('kiosk provisioning', () => {
     const invalid = kioskStates(window.webContents.sent).filter((s) => s.phase === 'invalid-file');
     assert.ok(invalid.length > 0);
     assert.deepEqual(invalid[0]?.problems, ['/p.yaml:3: unknown key "tokn"']);
-    assert.ok(invalid.some((s) => s.retry?.secondsLeft !== undefined), 'a countdown to the next read');
+    assert.ok(
+      invalid.some((s) => s.retry?.secondsLeft !== undefined),
+      'a countdown to the next read',
+    );
   });
 
   it('waits for a missing file', async () => {

@@ -43,15 +43,39 @@ describe('provisioning file', () => {
   const bad: [string, string, RegExp[]][] = [
     ['invalid: not a mapping', '- a\n- b\n', [/expected a mapping/]],
     ['invalid: YAML syntax', 'endpoint: [oops\n', [/^\/p\.yaml:\d+: /]],
-    ['invalid: unknown key, with its line', `endpoint: 10.0.0.1:6443\ntoken: ${TOKEN}\ncaCertHashes: [${PIN}]\ntokn: x\n`, [/^\/p\.yaml:4: unknown key "tokn"/]],
+    [
+      'invalid: unknown key, with its line',
+      `endpoint: 10.0.0.1:6443\ntoken: ${TOKEN}\ncaCertHashes: [${PIN}]\ntokn: x\n`,
+      [/^\/p\.yaml:4: unknown key "tokn"/],
+    ],
     ['invalid: missing everything', 'nodeName: x\n', [/endpoint is missing/, /token or tokenFile is missing/, /caCertHashes is missing/]],
-    ['invalid: malformed token (not echoed)', `endpoint: 10.0.0.1:6443\ntoken: ABCDEF.0123456789abcdef\ncaCertHashes: [${PIN}]\n`, [/^\/p\.yaml:2: the token is malformed/]],
-    ['invalid: wrong CA hash, with its line', `endpoint: 10.0.0.1:6443\ntoken: ${TOKEN}\ncaCertHashes:\n  - sha256:abcd\n`, [/^\/p\.yaml:3: invalid CA cert hash "sha256:abcd": the hash has 2 bytes/]],
+    [
+      'invalid: malformed token (not echoed)',
+      `endpoint: 10.0.0.1:6443\ntoken: ABCDEF.0123456789abcdef\ncaCertHashes: [${PIN}]\n`,
+      [/^\/p\.yaml:2: the token is malformed/],
+    ],
+    [
+      'invalid: wrong CA hash, with its line',
+      `endpoint: 10.0.0.1:6443\ntoken: ${TOKEN}\ncaCertHashes:\n  - sha256:abcd\n`,
+      [/^\/p\.yaml:3: invalid CA cert hash "sha256:abcd": the hash has 2 bytes/],
+    ],
     ['invalid: endpoint with a scheme', `endpoint: https://10.0.0.1:6443\ntoken: ${TOKEN}\ncaCertHashes: [${PIN}]\n`, [/^\/p\.yaml:1: .*without a scheme/]],
     ['invalid: both token and tokenFile', `endpoint: 10.0.0.1:6443\ntoken: ${TOKEN}\ntokenFile: /t\ncaCertHashes: [${PIN}]\n`, [/either token or tokenFile/]],
-    ['invalid: unreadable token file', `endpoint: 10.0.0.1:6443\ntokenFile: /t\ncaCertHashes: [${PIN}]\n`, [/^\/p\.yaml:2: tokenFile "\/t": cannot read it \(ENOENT\)/]],
-    ['invalid: unknown store', `endpoint: 10.0.0.1:6443\ntoken: ${TOKEN}\ncaCertHashes: [${PIN}]\nstore: cloud\n`, [/store "cloud" is not one of auto, keychain, file/]],
-    ['invalid: bad node name', `endpoint: 10.0.0.1:6443\ntoken: ${TOKEN}\ncaCertHashes: [${PIN}]\nnodeName: Kiosk_1\n`, [/^\/p\.yaml:4: the node name "Kiosk_1" is not a valid DNS-1123/]],
+    [
+      'invalid: unreadable token file',
+      `endpoint: 10.0.0.1:6443\ntokenFile: /t\ncaCertHashes: [${PIN}]\n`,
+      [/^\/p\.yaml:2: tokenFile "\/t": cannot read it \(ENOENT\)/],
+    ],
+    [
+      'invalid: unknown store',
+      `endpoint: 10.0.0.1:6443\ntoken: ${TOKEN}\ncaCertHashes: [${PIN}]\nstore: cloud\n`,
+      [/store "cloud" is not one of auto, keychain, file/],
+    ],
+    [
+      'invalid: bad node name',
+      `endpoint: 10.0.0.1:6443\ntoken: ${TOKEN}\ncaCertHashes: [${PIN}]\nnodeName: Kiosk_1\n`,
+      [/^\/p\.yaml:4: the node name "Kiosk_1" is not a valid DNS-1123/],
+    ],
     ['invalid: retry delay', `endpoint: 10.0.0.1:6443\ntoken: ${TOKEN}\ncaCertHashes: [${PIN}]\nretryDelaySeconds: 0\n`, [/retryDelaySeconds must be/]],
     ['invalid: duplicate key', `endpoint: a:1\nendpoint: b:2\ntoken: ${TOKEN}\ncaCertHashes: [${PIN}]\n`, [/^\/p\.yaml:2: /]],
     ['invalid: a token quoted by a syntax error', `endpoint: 10.0.0.1:6443\ntoken: "${TOKEN}\ncaCertHashes: [${PIN}]\n`, [/^\/p\.yaml:\d+: /]],
@@ -59,7 +83,11 @@ describe('provisioning file', () => {
   for (const [name, text, expected] of bad) {
     it(name, async () => {
       const list = problems(await parseProvision(text, '/p.yaml', noTokenFile));
-      for (const re of expected) assert.ok(list.some((p) => re.test(p)), `${re} in ${JSON.stringify(list)}`);
+      for (const re of expected)
+        assert.ok(
+          list.some((p) => re.test(p)),
+          `${re} in ${JSON.stringify(list)}`,
+        );
       assert.ok(!list.join('\n').includes(TOKEN_SECRET), `the token secret is not in ${JSON.stringify(list)}`);
     });
   }

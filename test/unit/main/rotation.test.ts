@@ -69,7 +69,10 @@ describe('RotationKeeper', () => {
     const t = await startTestApp({ runRotation: loop.run, joinDefaults: { kubeconfigOut: '/state/kubelet.conf' } }, engine);
     assert.equal(loop.runs.length, 1, 'started at start-up');
     assert.equal(t.app.rotation.kubeconfigPath, '/state/kubelet.conf');
-    const answer = (await t.electron.ipcMain.invoke('kubejoin:join.start', eventFrom(t.window.webContents), { endpoint: '10.0.0.1:6443', token: 'abcdef.0123456789abcdef' })) as IpcResult<unknown>;
+    const answer = (await t.electron.ipcMain.invoke('kubejoin:join.start', eventFrom(t.window.webContents), {
+      endpoint: '10.0.0.1:6443',
+      token: 'abcdef.0123456789abcdef',
+    })) as IpcResult<unknown>;
     assert.equal(answer.type, 'success');
     await t.app.session.settled();
     await tick();

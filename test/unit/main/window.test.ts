@@ -139,7 +139,10 @@ describe('main window', () => {
     await electron.ipcMain.invoke('kubejoin:join.start', ev, { endpoint: '10.0.0.1:6443', token: 'abcdef.0123456789abcdef' });
     await new Promise((r) => setImmediate(r));
     window.webContents.emit('render-process-gone', new FakeEvent(), { reason: 'crashed', exitCode: 139 });
-    const state = (await electron.ipcMain.invoke('kubejoin:join.getState', ev)) as { type: string; value: { joinId: number; events: unknown[]; request: unknown } };
+    const state = (await electron.ipcMain.invoke('kubejoin:join.getState', ev)) as {
+      type: string;
+      value: { joinId: number; events: unknown[]; request: unknown };
+    };
     assert.equal(state.type, 'success');
     assert.equal(state.value.joinId, 1);
     assert.ok(state.value.events.length >= 1);

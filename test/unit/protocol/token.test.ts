@@ -10,7 +10,10 @@ describe('tokens (cluster-bootstrap token vectors)', () => {
   for (const t of v.tokens.invalid) {
     it(`invalid: ${JSON.stringify(t)}`, () => {
       assert.equal(isToken(t), false);
-      assert.throws(() => parseToken(t), (e: unknown) => e instanceof KubejoinError && e.category === 'invalid-input' && !e.message.includes(t.slice(7, 15) || '\0'));
+      assert.throws(
+        () => parseToken(t),
+        (e: unknown) => e instanceof KubejoinError && e.category === 'invalid-input' && !e.message.includes(t.slice(7, 15) || '\0'),
+      );
     });
   }
 });

@@ -12,7 +12,10 @@ import { TOKEN } from '../../helpers/fixtures.js';
 describe('renderer join view', () => {
   it('starts with every phase pending', () => {
     const v = emptyView();
-    assert.deepEqual(v.steps.map((s) => s.phase), [...PHASES]);
+    assert.deepEqual(
+      v.steps.map((s) => s.phase),
+      [...PHASES],
+    );
     assert.ok(v.steps.every((s) => s.state === 'pending'));
   });
 

@@ -16,7 +16,8 @@ async function dir(t: TestContext): Promise<string> {
   return d;
 }
 
-const store = (d: string, certDir = join(d, 'pki')): FileStore => new FileStore({ nodeName: 'n', server: 'https://x', certDir, kubeconfigOut: join(d, 'kubelet.conf'), env: {} }, 'test');
+const store = (d: string, certDir = join(d, 'pki')): FileStore =>
+  new FileStore({ nodeName: 'n', server: 'https://x', certDir, kubeconfigOut: join(d, 'kubelet.conf'), env: {} }, 'test');
 
 async function fails(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(p, (err: unknown) => err instanceof KubejoinError && err.category === 'store-failed' && pattern.test(err.message));
@@ -66,7 +67,8 @@ describe('file store: symlinks, sweeping, cleanup, journal', () => {
   it('valid: at start only our temporaries are swept; other files and directories stay', async (t) => {
     const d = await dir(t);
     await mkdir(join(d, 'pki'));
-    for (const f of [`${TMP_PREFIX}kubelet-client-current.pem.abc`, `${TMP_PREFIX}kubelet.conf.def`, '.other.tmp', 'notes']) await writeFile(join(d, 'pki', f), 'x');
+    for (const f of [`${TMP_PREFIX}kubelet-client-current.pem.abc`, `${TMP_PREFIX}kubelet.conf.def`, '.other.tmp', 'notes'])
+      await writeFile(join(d, 'pki', f), 'x');
     await mkdir(join(d, 'pki', `${TMP_PREFIX}dir`));
     await writeFile(join(d, `${TMP_PREFIX}kubelet.conf.123`), 'x');
     assert.equal(await store(d).loadPendingKey(), undefined);

@@ -27,14 +27,20 @@ before(async () => {
 });
 after(async () => {
   if (problem) return;
-  await runKeytar((await accounts()).map((account) => ({ op: 'delete' as const, service: SERVICE, account })), { env: ENV });
+  await runKeytar(
+    (await accounts()).map((account) => ({ op: 'delete' as const, service: SERVICE, account })),
+    { env: ENV },
+  );
 });
 
 const set = async (entry: Entry, value: string): Promise<void> => {
   await runKeytar([{ op: 'set', service: SERVICE, account: keychainAccount(NODE, SERVER, entry), password: value }], { env: ENV });
 };
 const remove = async (...entries: Entry[]): Promise<void> => {
-  await runKeytar(entries.map((e) => ({ op: 'delete' as const, service: SERVICE, account: keychainAccount(NODE, SERVER, e) })), { env: ENV });
+  await runKeytar(
+    entries.map((e) => ({ op: 'delete' as const, service: SERVICE, account: keychainAccount(NODE, SERVER, e) })),
+    { env: ENV },
+  );
 };
 const pairEntry = (p: { certPem: string; keyPem: string }): string => `${p.certPem.trim()}\n${p.keyPem.trim()}\n`;
 /** PEM text as the store returns it: each block ends with a newline. */
@@ -47,7 +53,13 @@ async function credentialPlugin(): Promise<{ code: number; certPem?: string; key
   let e = '';
   out.on('data', (d: Buffer) => (o += d.toString()));
   err.on('data', (d: Buffer) => (e += d.toString()));
-  const code = await runCli(['credential', '--server', SERVER, '--node-name', NODE], { stdout: out, stderr: err, stdin: new PassThrough(), env: { ...process.env, KUBEJOIN_KEYCHAIN_SERVICE: SERVICE }, signal: new AbortController().signal });
+  const code = await runCli(['credential', '--server', SERVER, '--node-name', NODE], {
+    stdout: out,
+    stderr: err,
+    stdin: new PassThrough(),
+    env: { ...process.env, KUBEJOIN_KEYCHAIN_SERVICE: SERVICE },
+    signal: new AbortController().signal,
+  });
   if (code !== 0) return { code, err: e };
   const status = (JSON.parse(o) as { status: { clientCertificateData: string; clientKeyData: string } }).status;
   return { code, certPem: status.clientCertificateData, keyPem: status.clientKeyData, err: e };

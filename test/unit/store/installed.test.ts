@@ -40,21 +40,31 @@ describe('locateCredential', () => {
     assert.equal(await found.load(), undefined, 'the pem is gone: nothing loaded');
   });
 
-  it('a keychain kubeconfig: node name and server from the exec plugin\'s arguments', async () => {
+  it("a keychain kubeconfig: node name and server from the exec plugin's arguments", async () => {
     const dir = await tmp();
-    await writeFile(join(dir, 'k.conf'), renderKubeconfig(cluster, { kind: 'exec', command: '/usr/bin/node', args: ['/x/cli.mjs', 'credential', '--server', cluster.server, '--node-name', 'kiosk-7'] }));
+    await writeFile(
+      join(dir, 'k.conf'),
+      renderKubeconfig(cluster, {
+        kind: 'exec',
+        command: '/usr/bin/node',
+        args: ['/x/cli.mjs', 'credential', '--server', cluster.server, '--node-name', 'kiosk-7'],
+      }),
+    );
     const found = await locateCredential({ kubeconfig: join(dir, 'k.conf'), env: { KUBEJOIN_KEYCHAIN_SERVICE: 'svc' } });
     assert.equal(found?.kind, 'keychain');
     assert.equal(found?.describe().location, `keychain service "svc", account "kiosk-7@${cluster.server}"`);
     assert.equal(found?.rotationKeyLocation, `keychain service "svc", account "kiosk-7@${cluster.server}#rotation-key"`);
   });
 
-  it('someone else\'s kubeconfig: exit 2 with what is wrong', async () => {
+  it("someone else's kubeconfig: exit 2 with what is wrong", async () => {
     const dir = await tmp();
     await writeFile(join(dir, 'k.conf'), renderKubeconfig(cluster, { kind: 'exec', command: 'aws', args: ['eks', 'get-token'] }));
     await assert.rejects(locateCredential({ kubeconfig: join(dir, 'k.conf'), env: {} }), (err: Error & { category?: string }) => {
       assert.equal(err.category, 'invalid-input');
-      assert.match(err.message, /is not a kubeconfig written by kubejoin join: its user is neither a client certificate file nor the "kubejoin credential" exec plugin/);
+      assert.match(
+        err.message,
+        /is not a kubeconfig written by kubejoin join: its user is neither a client certificate file nor the "kubejoin credential" exec plugin/,
+      );
       return true;
     });
   });
@@ -88,7 +98,14 @@ describe('InstalledFiles.replace', () => {
     }
     assert.equal(new Set(targets).size, 3, 'same second: distinct names');
     const left = (await readdir(certDir)).sort();
-    assert.deepEqual(left.filter((f) => f !== 'kubelet-client-current.pem').map((f) => join(certDir, f)).sort(), targets.slice(1).sort(), 'current and the previous one');
+    assert.deepEqual(
+      left
+        .filter((f) => f !== 'kubelet-client-current.pem')
+        .map((f) => join(certDir, f))
+        .sort(),
+      targets.slice(1).sort(),
+      'current and the previous one',
+    );
 
     const items = await store.inventory();
     assert.equal(items[0]!.what, 'client certificate and key');
@@ -99,7 +116,7 @@ describe('InstalledFiles.replace', () => {
     assert.equal(await readFile(current, 'utf8').catch(() => 'gone'), 'gone');
   });
 
-  it('timestampedName is the kubelet\'s format, in UTC', () => {
+  it("timestampedName is the kubelet's format, in UTC", () => {
     assert.equal(timestampedName(new Date('2026-11-29T23:50:02.123Z')), 'kubelet-client-2026-11-29-23-50-02.pem');
   });
 });

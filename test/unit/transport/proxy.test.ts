@@ -28,13 +28,16 @@ test('proxyConfig: unsupported or malformed proxies are exit 2, credentials mask
     ['ftp://u:secretpw@proxy:21', /uses ftp:\/\//],
     ['http://u:secretpw@proxy:3128/path', /has a path/],
   ] as const) {
-    assert.throws(() => proxyConfig({ HTTPS_PROXY: value }), (err: unknown) => {
-      assert.ok(err instanceof KubejoinError);
-      assert.equal(err.exitCode, 2);
-      assert.match(err.message, re);
-      assert.ok(!err.message.includes('secretpw'));
-      return true;
-    });
+    assert.throws(
+      () => proxyConfig({ HTTPS_PROXY: value }),
+      (err: unknown) => {
+        assert.ok(err instanceof KubejoinError);
+        assert.equal(err.exitCode, 2);
+        assert.match(err.message, re);
+        assert.ok(!err.message.includes('secretpw'));
+        return true;
+      },
+    );
   }
 });
 
