@@ -1,6 +1,6 @@
 // Defense in depth: the engine promises never to put a token into an event, and main
 // still masks every string it forwards or logs (the rule: agent/contract/mask.ts).
-import { maskSecrets } from '../agent/contract/index.js';
+import { maskDeep, maskSecrets } from '../agent/contract/index.js';
 
 export { secretsOf } from '../agent/contract/index.js';
 
@@ -10,10 +10,5 @@ export function redactText(text: string, secrets: readonly string[]): string {
 
 /** A deep copy of a JSON-like value with every string redacted. */
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
-  if (typeof value === 'string') return redactText(value, secrets) as T;
-  if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v, secrets)) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, secrets)])) as T;
-  }
-  return value;
+  return maskDeep(value, secrets, '[redacted]');
 }

@@ -61,3 +61,13 @@ export function maskSecrets(text: string, secretValues: readonly string[] = [], 
 export function maskUrlCredentials(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s"']*@/gi, '$1***@');
 }
+
+/** A copy of a JSON-like value (an event, a result, a report) with every string masked. */
+export function maskDeep<T>(value: T, secretValues: readonly string[] = [], mask: string = SECRET_MASK): T {
+  if (typeof value === 'string') return maskSecrets(value, secretValues, mask) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => maskDeep(v, secretValues, mask)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, secretValues, mask)])) as T;
+  }
+  return value;
+}

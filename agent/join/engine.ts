@@ -8,6 +8,7 @@ import {
   type JoinEvent,
   type JoinRequest,
   type JoinResult,
+  maskDeep,
 } from '../contract/index.js';
 import { Channel } from './channel.js';
 import { checkIssuedCertificate } from '../csr/check.js';
@@ -27,7 +28,6 @@ import type { CredentialStore, StagedCredential } from '../store/types.js';
 import { alreadyJoinedResult, findAlreadyJoined, type AlreadyJoined } from './already-joined.js';
 import { parseToken } from '../protocol/token.js';
 import { whoAmI } from './whoami.js';
-import { maskDeep } from './masked.js';
 
 export interface JoinOptions {
   /** Cancels the join (the CLI's SIGINT, the UI's cancel button). */

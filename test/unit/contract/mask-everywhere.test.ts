@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskTokenShapes, type JoinEvent } from '../../../agent/contract/index.js';
+import { maskDeep, maskTokenShapes, type JoinEvent } from '../../../agent/contract/index.js';
 import { KubejoinError, toErrorInfo } from '../../../agent/errors.js';
-import { maskDeep } from '../../../agent/join/masked.js';
 import { JsonRenderer } from '../../../agent/cli/render/json.js';
 import { redactDeep } from '../../../main/redact.js';
 import { diagnosticsText } from '../../../renderer/diagnostics.js';
