@@ -3,7 +3,7 @@ import { KubejoinError, UsageError } from '../errors.js';
 import { BodyLimitError, createAgent, isTlsVerificationError, LIMITS, request, sharedAgent, TransportError } from '../transport/http.js';
 import { GaveUp, isTransientStatus, retrying, transientStatus, type Attempt } from '../transport/retry.js';
 import { describeRoute, type ProxyConfig } from '../transport/proxy.js';
-import { readBoundedFile, readBoundedFileSync } from '../protocol/bounded-file.js';
+import { readBoundedFile, readBoundedFileSync } from '../transport/bounded-file.js';
 import { isSkewed, readServerDate, skewWarning, type ClockReading } from '../protocol/clock-skew.js';
 import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
 import { certificateTimeHint, clockFailure, readClockAnonymously } from './clock.js';

@@ -1,4 +1,4 @@
-import { readBoundedFile } from '../protocol/bounded-file.js';
+import { readBoundedFile } from '../transport/bounded-file.js';
 import { parseAllDocuments } from 'yaml';
 import { timerDurationProblem, type JoinRequest } from '../contract/index.js';
 import { parseDuration } from '../protocol/duration.js';

@@ -14,15 +14,18 @@ export const LIMITS = {
   discoveryUrl: MiB,
 } as const;
 
-/** Reads `chunks` as UTF-8 text of at most `limit` bytes; throws BodyLimitError past it. */
-export async function readBounded(chunks: AsyncIterable<Buffer | string>, limit: number, what: string): Promise<string> {
+/**
+ * Reads `chunks` as UTF-8 text of at most `limit` bytes, decoding across chunk boundaries; past
+ * the limit it throws what `tooLarge` makes (a response body, a file, stdin: one reader).
+ */
+export async function readBounded(chunks: AsyncIterable<Buffer | string>, limit: number, tooLarge: () => Error): Promise<string> {
   const decoder = new StringDecoder('utf8');
   let size = 0;
   let text = '';
   for await (const chunk of chunks) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buf.length;
-    if (size > limit) throw new BodyLimitError(what, limit);
+    if (size > limit) throw tooLarge();
     text += decoder.write(buf);
   }
   return text + decoder.end();

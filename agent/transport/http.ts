@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { TrustAgent, type ConnectHints } from './agents.js';
 import { LineSplitter, LIMITS, readBounded } from './body.js';
 import { DEFAULT_DEADLINES, StageTimer, type Progress, type StageDeadlines } from './deadlines.js';
-import { fromNodeError, stalled, TransportError } from './errors.js';
+import { BodyLimitError, fromNodeError, stalled, TransportError } from './errors.js';
 
 // The only HTTP client on the join path: requests and watch streams over TrustAgents
 // (agents.ts), every stage bounded, every body capped, a token only on a verified socket.
@@ -117,7 +117,7 @@ function openNow(req: Request, bodyDeadline: boolean): Promise<Opened> {
 /** Reads a body under the cap; stream errors become TransportErrors of stage body. */
 async function bodyOf(opened: Opened, limit: number, what: string): Promise<string> {
   try {
-    return await readBounded(opened.res as AsyncIterable<Buffer>, limit, what);
+    return await readBounded(opened.res as AsyncIterable<Buffer>, limit, () => new BodyLimitError(what, limit));
   } catch (err) {
     opened.res.destroy();
     throw fromNodeError(err as NodeJS.ErrnoException, 'body');

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import { closeSharedAgents } from '../../transport/http.js';
 import { join } from '../../join/engine.js';
 import { loadJoinConfiguration } from '../../join/config-file.js';
-import { readBoundedFile, readBoundedStream } from '../../protocol/bounded-file.js';
+import { readBoundedFile, readBoundedStream } from '../../transport/bounded-file.js';
 import { JOIN_FLAGS, joinFlagsFrom, type JoinFlagValues } from '../../join/flags.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';

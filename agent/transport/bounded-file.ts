@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../errors.js';
+import { readBounded } from './body.js';
 
 // Every file (and stdin) the join reads is capped before it is buffered: a token file, a
 // --config, a provisioning file or a discovery file is a few hundred bytes, so a wrong path
@@ -35,17 +36,8 @@ async function* chunksOf(handle: Awaited<ReturnType<typeof open>>): AsyncGenerat
 }
 
 /** Reads a stream (stdin) as UTF-8, at most `limit` bytes, decoding across chunk boundaries. */
-export async function readBoundedStream(chunks: AsyncIterable<Buffer | string>, what: string, limit = FILE_LIMIT): Promise<string> {
-  const decoder = new StringDecoder('utf8');
-  let size = 0;
-  let text = '';
-  for await (const chunk of chunks) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += buf.length;
-    if (size > limit) throw tooLarge(what, limit);
-    text += decoder.write(buf);
-  }
-  return text + decoder.end();
+export function readBoundedStream(chunks: AsyncIterable<Buffer | string>, what: string, limit = FILE_LIMIT): Promise<string> {
+  return readBounded(chunks, limit, () => tooLarge(what, limit));
 }
 
 /** The synchronous twin (a CA file named inside a kubeconfig). */
