@@ -15,7 +15,7 @@ import { TOKEN_SECRET_TYPE } from '../protocol/token.js';
 import { loadAdminKubeconfig, loadClientNode, type AdminTarget, type KubeconfigFlags } from './admin-kubeconfig.js';
 import { apiFailureOf, describeApiError, type ApiOp } from './rbac-errors.js';
 import { bounded } from './request-timeout.js';
-import { boundedWatch } from './watch.js';
+import { boundedWatch, type WatchArgs } from './watch.js';
 import { TOKEN_NAMESPACE } from './token-secret.js';
 
 // The few API calls the admin commands make, each named for what it does and each turning a
@@ -245,13 +245,7 @@ export class AdminClient {
   // ---- watching ----
 
   /** See boundedWatch (agent/admin/watch.ts): re-watched by the caller when it ends. */
-  watch(
-    path: string,
-    query: Record<string, string>,
-    op: ApiOp,
-    onEvent: (type: string) => void,
-    onEnd: (err: KubejoinError | undefined) => void,
-  ): Promise<AbortController> {
-    return boundedWatch(this.target, path, query, op, onEvent, onEnd);
+  watch(...args: WatchArgs): Promise<AbortController> {
+    return boundedWatch(this.target, ...args);
   }
 }

@@ -9,6 +9,15 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, bounded } from './request-timeout.js';
  */
 const WATCH_SECONDS = Number(process.env.KUBEJOIN_TEST_WATCH_SECONDS) > 0 ? Number(process.env.KUBEJOIN_TEST_WATCH_SECONDS) : 60;
 
+/** What a watch is of and who hears about it: path, query, the call (for messages), each event, the end. */
+export type WatchArgs = [
+  path: string,
+  query: Record<string, string>,
+  op: ApiOp,
+  onEvent: (type: string) => void,
+  onEnd: (err: KubejoinError | undefined) => void,
+];
+
 /**
  * Watches `path` (e.g. /api/v1/namespaces/kube-system/secrets) until `signal` aborts, calling
  * `onEvent` for each event and `onEnd` when the stream ends (the caller re-watches). Bounded
@@ -16,14 +25,7 @@ const WATCH_SECONDS = Number(process.env.KUBEJOIN_TEST_WATCH_SECONDS) > 0 ? Numb
  * watchdog ends a watch that has been silent for WATCH_SECONDS + --request-timeout (a hung
  * server keeps a connection open and sends nothing); starting it is bounded by the timeout.
  */
-export async function boundedWatch(
-  target: AdminTarget,
-  path: string,
-  query: Record<string, string>,
-  op: ApiOp,
-  onEvent: (type: string) => void,
-  onEnd: (err: KubejoinError | undefined) => void,
-): Promise<AbortController> {
+export async function boundedWatch(target: AdminTarget, ...[path, query, op, onEvent, onEnd]: WatchArgs): Promise<AbortController> {
   const k8s = await loadClientNode();
   const watcher = new k8s.Watch(target.kc);
   const idleMs = WATCH_SECONDS * 1000 + (target.requestTimeoutMs || DEFAULT_REQUEST_TIMEOUT_MS);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { parseDuration } from '../protocol/duration.js';
-import { isSingleExecutable, loadKeytar } from './keytar-loader.js';
+import { isSingleExecutable, loadKeytar, type Keytar } from './keytar-loader.js';
 
 // Every keytar call runs in a child process (docs/stores.md §2): bounded (default 10 s,
 // KUBEJOIN_KEYCHAIN_TIMEOUT), killed with the join's cancel, and nothing it does can hurt
@@ -24,21 +24,30 @@ export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 10_000;
 // One child per process, started on the first call and reused: a line of JSON in
 // ({ id, ops }), a line out ({ id, ok } or { id, error }). Killed on a timeout or cancel, or
 // when it crashes; the next call starts a new one.
+/**
+ * The one op loop: run in this process where no helper can be started, and sent as source text
+ * to the helper process (so it must stay self-contained: no imports, no outer names).
+ */
+async function runOps(keytar: Keytar, ops: readonly KeytarOp[]): Promise<KeytarAnswer[]> {
+  const out: KeytarAnswer[] = [];
+  for (const o of ops) {
+    if (o.op === 'find') out.push((await keytar.findCredentials(o.service)).map((c) => c.account));
+    else if (o.op === 'get') out.push(await keytar.getPassword(o.service, o.account));
+    else if (o.op === 'set') out.push((await keytar.setPassword(o.service, o.account, o.password), true));
+    else out.push(await keytar.deletePassword(o.service, o.account));
+  }
+  return out;
+}
+
 const CHILD = `
 const keytar = require(process.argv[1]);
+const runOps = ${runOps.toString()};
 const rl = require('node:readline').createInterface({ input: process.stdin });
 let queue = Promise.resolve();
 rl.on('line', (line) => (queue = queue.then(async () => {
   const { id, ops } = JSON.parse(line);
-  const out = [];
   try {
-    for (const o of ops) {
-      if (o.op === 'find') out.push((await keytar.findCredentials(o.service)).map((c) => c.account));
-      else if (o.op === 'get') out.push(await keytar.getPassword(o.service, o.account));
-      else if (o.op === 'set') out.push((await keytar.setPassword(o.service, o.account, o.password), true));
-      else out.push(await keytar.deletePassword(o.service, o.account));
-    }
-    process.stdout.write(JSON.stringify({ id, ok: out }) + '\\n');
+    process.stdout.write(JSON.stringify({ id, ok: await runOps(keytar, ops) }) + '\\n');
   } catch (e) {
     process.stdout.write(JSON.stringify({ id, error: String((e && e.message) || e).split('\\n')[0] }) + '\\n');
   }
@@ -154,18 +163,11 @@ let helper: Helper | undefined;
 async function runInProcess(ops: readonly KeytarOp[]): Promise<KeytarAnswer[]> {
   // The single executable finds its addon beside itself (keytar-loader.ts).
   const keytar = await loadKeytar();
-  const out: KeytarAnswer[] = [];
   try {
-    for (const o of ops) {
-      if (o.op === 'find') out.push((await keytar.findCredentials(o.service)).map((c) => c.account));
-      else if (o.op === 'get') out.push(await keytar.getPassword(o.service, o.account));
-      else if (o.op === 'set') out.push((await keytar.setPassword(o.service, o.account, o.password), true));
-      else out.push(await keytar.deletePassword(o.service, o.account));
-    }
+    return await runOps(keytar, ops);
   } catch (err) {
     throw new KeychainCallError(((err as Error).message ?? String(err)).split('\n')[0] ?? '', 'refused');
   }
-  return out;
 }
 
 /** Runs `ops` in order in the helper process; all answers, or the first failure. */
