@@ -29,6 +29,11 @@ export interface ApiClient {
   onRetry?: (reason: string, attempt: number) => void;
   /** Wait before attempt n of a retry (default: capped exponential backoff with jitter). */
   delayMs?: (attempt: number) => number;
+  /**
+   * Epoch ms after which a transient failure is no longer retried here (default: retried until
+   * `signal`): for a caller that retries on a schedule of its own (the rotation agent).
+   */
+  retryUntil?: number;
 }
 
 /** Maps 401/403 with the bootstrap token to "token refused" (exit 4). */
@@ -76,6 +81,7 @@ export function callApi(api: ApiClient, what: string, call: () => Promise<Respon
       ...(api.signal ? { signal: api.signal } : {}),
       onRetry: (reason, attempt) => api.onRetry?.(`${reason}; retrying (attempt ${attempt})`, attempt),
       ...(api.delayMs ? { delayMs: api.delayMs } : {}),
+      ...(api.retryUntil !== undefined ? { deadline: api.retryUntil } : {}),
     },
   );
 }

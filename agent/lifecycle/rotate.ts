@@ -42,6 +42,8 @@ export interface RotationResult {
 export const DEFAULT_ROTATION_TIMEOUT_MS = 15 * 60_000;
 export const MIN_EXPIRATION_SECONDS = 600;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How long a rotation retries a cluster that is away before reporting it (the agent then backs off). */
+const REACH_RETRY_MS = 5_000;
 
 /** The stored credential, or the errors status and renew report for its absence and expiry. */
 export async function currentCredential(installed: InstalledCredential | undefined, now: number): Promise<{ pair: CertAndKey; facts: CertificateFacts }> {
@@ -89,7 +91,10 @@ export async function rotate(installed: InstalledCredential | undefined, opts: R
     }
     const key = await rotationKey(store, say);
     const api = { server: store.cluster.server, agent: session.agent, timeoutMs: REQUEST_TIMEOUT_MS, signal };
-    const csr = await requestCertificate(api, key, subject, opts.expirationSeconds !== undefined ? { expirationSeconds: opts.expirationSeconds } : {}).catch(
+    // Creating the CSR is the first call: while the cluster is away it gives up after
+    // REACH_RETRY_MS, so the caller (the agent's backoff, or the operator) decides what's next.
+    const reach = { ...api, retryUntil: Date.now() + REACH_RETRY_MS };
+    const csr = await requestCertificate(reach, key, subject, opts.expirationSeconds !== undefined ? { expirationSeconds: opts.expirationSeconds } : {}).catch(
       asRotationError,
     );
     say(csr.reused ? `reusing certificate request ${csr.name} from an earlier run` : `created certificate request ${csr.name} as ${subject.commonName}`);
