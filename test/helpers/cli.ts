@@ -71,3 +71,24 @@ export function assertNoSecret(r: Run, token: string): void {
 export function fileStoreFlags(dir: string): string[] {
   return ['--store', 'file', '--cert-dir', join(dir, 'pki'), '--kubeconfig-out', join(dir, 'kubelet.conf')];
 }
+
+/**
+ * `kubejoin join` against `cluster` with a token file and a node name, storing in the keychain
+ * with the kubeconfig at `<dir>/kc.conf`.
+ */
+export function keychainJoinArgs(cluster: { endpoint: string; caCertHash: string }, tokenFile: string, node: string, dir: string): string[] {
+  return [
+    'join',
+    cluster.endpoint,
+    '--token-file',
+    tokenFile,
+    '--discovery-token-ca-cert-hash',
+    cluster.caCertHash,
+    '--node-name',
+    node,
+    '--store',
+    'keychain',
+    '--kubeconfig-out',
+    join(dir, 'kc.conf'),
+  ];
+}

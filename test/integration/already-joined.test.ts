@@ -2,7 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { ensureBuilt, run, uniqueName } from '../helpers/cli.js';
+import { ensureBuilt, run, uniqueName, keychainJoinArgs } from '../helpers/cli.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
 import { csrsOfToken, joinArgs, keySpki, kubejoinRun, readOptional, signedToken, writeTokenFile } from './fault-helpers.js';
 
@@ -97,20 +97,7 @@ describe('already joined', () => {
       for (const c of await keytar.findCredentials(service)) await keytar.deletePassword(service, c.account);
     });
     const env = { KUBEJOIN_KEYCHAIN_SERVICE: service };
-    const args = [
-      'join',
-      cluster.endpoint,
-      '--token-file',
-      await writeTokenFile(dir, token),
-      '--discovery-token-ca-cert-hash',
-      cluster.caCertHash,
-      '--node-name',
-      node,
-      '--store',
-      'keychain',
-      '--kubeconfig-out',
-      join(dir, 'kc.conf'),
-    ];
+    const args = keychainJoinArgs(cluster, await writeTokenFile(dir, token), node, dir);
     assert.equal((await kubejoinRun(args, { env })).code, 0);
     const r = await kubejoinRun(args, { env });
     assert.equal(r.code, 0, r.stderr);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PHASES } from '../../agent/contract/index.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { keychainAccount } from '../../agent/store/keychain.js';
-import { cliEnv, ensureBuilt, run, uniqueName } from '../helpers/cli.js';
+import { cliEnv, ensureBuilt, run, uniqueName, keychainJoinArgs } from '../helpers/cli.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
 import { certSpki, csrsOfToken, joinArgs, keySpki, kubejoinRun, readOptional, signedToken, writeTokenFile } from './fault-helpers.js';
 
@@ -89,20 +89,7 @@ describe('crash safety, keychain store: the pair is one entry', () => {
       const token = await signedToken(cluster);
       const node = uniqueName('kc-crash');
       const env = { KUBEJOIN_KEYCHAIN_SERVICE: service };
-      const args = [
-        'join',
-        cluster.endpoint,
-        '--token-file',
-        await writeTokenFile(dir, token),
-        '--discovery-token-ca-cert-hash',
-        cluster.caCertHash,
-        '--node-name',
-        node,
-        '--store',
-        'keychain',
-        '--kubeconfig-out',
-        join(dir, 'kc.conf'),
-      ];
+      const args = keychainJoinArgs(cluster, await writeTokenFile(dir, token), node, dir);
       const account = (e: 'credential' | 'pending-key'): string => keychainAccount(node, cluster.server, e);
 
       const killed = await kubejoinRun(args, { env, killAt: point });

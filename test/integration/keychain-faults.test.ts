@@ -5,7 +5,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { spawn } from 'node:child_process';
-import { CLI, cliEnv, ensureBuilt, run, uniqueName } from '../helpers/cli.js';
+import { CLI, cliEnv, ensureBuilt, run, uniqueName, keychainJoinArgs } from '../helpers/cli.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
 import { csrsOfToken, kubejoinRun, signedToken, writeTokenFile } from './fault-helpers.js';
 import { privateKeyring } from './private-keyring.js';
@@ -43,23 +43,7 @@ describe(
       await kr.lock();
       const dir = await workdir(t);
       const token = await signedToken(cluster);
-      const r = await kubejoinRun(
-        [
-          'join',
-          cluster.endpoint,
-          '--token-file',
-          await writeTokenFile(dir, token),
-          '--discovery-token-ca-cert-hash',
-          cluster.caCertHash,
-          '--node-name',
-          uniqueName('locked'),
-          '--store',
-          'keychain',
-          '--kubeconfig-out',
-          join(dir, 'kc.conf'),
-        ],
-        { env: kr.env },
-      );
+      const r = await kubejoinRun(keychainJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('locked'), dir), { env: kr.env });
       assert.equal(r.code, 7, r.stdout + r.stderr);
       assert.match(r.stderr, /--store keychain was requested but the keychain's collection is locked \(Cannot create an item in a locked collection\)/);
       assert.match(r.stderr, /Unlock the keyring .* or use --store file/);
@@ -104,25 +88,9 @@ describe(
       kr.freeze();
       const dir = await workdir(t);
       const token = await signedToken(cluster);
-      const r = await kubejoinRun(
-        [
-          'join',
-          cluster.endpoint,
-          '--token-file',
-          await writeTokenFile(dir, token),
-          '--discovery-token-ca-cert-hash',
-          cluster.caCertHash,
-          '--node-name',
-          uniqueName('frozen'),
-          '--store',
-          'keychain',
-          '--kubeconfig-out',
-          join(dir, 'kc.conf'),
-          '-o',
-          'json',
-        ],
-        { env: { ...kr.env, KUBEJOIN_KEYCHAIN_TIMEOUT: `${BOUND_MS}ms` } },
-      );
+      const r = await kubejoinRun([...keychainJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('frozen'), dir), '-o', 'json'], {
+        env: { ...kr.env, KUBEJOIN_KEYCHAIN_TIMEOUT: `${BOUND_MS}ms` },
+      });
       assert.equal(r.code, 7, r.stderr);
       const result = lastResult(r.stdout);
       assert.match(result.error!.message, /the keychain did not answer within 2 s \(is it locked, or waiting for an unlock prompt\?\)/);
@@ -137,23 +105,7 @@ describe(
       const token = await signedToken(cluster);
       const node = uniqueName('kc-frozen');
       const env = { ...kr.env, KUBEJOIN_KEYCHAIN_TIMEOUT: `${BOUND_MS}ms`, NO_COLOR: '1' };
-      const joined = await kubejoinRun(
-        [
-          'join',
-          cluster.endpoint,
-          '--token-file',
-          await writeTokenFile(dir, token),
-          '--discovery-token-ca-cert-hash',
-          cluster.caCertHash,
-          '--node-name',
-          node,
-          '--store',
-          'keychain',
-          '--kubeconfig-out',
-          join(dir, 'kc.conf'),
-        ],
-        { env },
-      );
+      const joined = await kubejoinRun(keychainJoinArgs(cluster, await writeTokenFile(dir, token), node, dir), { env });
       assert.equal(joined.code, 0, joined.stderr);
       const ok = await run('kubectl', ['--kubeconfig', join(dir, 'kc.conf'), 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { env });
       assert.equal(ok.stdout, `system:node:${node}`, ok.stderr);
@@ -186,25 +138,10 @@ describe('keychain calls end with the join', { skip: haveKeyring ? false : 'need
     kr.freeze();
     const dir = await workdir(t);
     const token = await signedToken(cluster);
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'join',
-        cluster.endpoint,
-        '--token-file',
-        await writeTokenFile(dir, token),
-        '--discovery-token-ca-cert-hash',
-        cluster.caCertHash,
-        '--node-name',
-        uniqueName('cancel'),
-        '--store',
-        'keychain',
-        '--kubeconfig-out',
-        join(dir, 'kc.conf'),
-      ],
-      { env: cliEnv(kr.env), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [CLI, ...keychainJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('cancel'), dir)], {
+      env: cliEnv(kr.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));

@@ -1,10 +1,9 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { keychainAccount } from '../../agent/store/keychain.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { CLI, cliEnv, ensureBuilt, uniqueName } from '../helpers/cli.js';
+import { CLI, cliEnv, ensureBuilt, uniqueName, keychainJoinArgs } from '../helpers/cli.js';
 import { workdir } from '../helpers/temp.js';
 import { csrsOfToken, kubejoinRun, writeTokenFile } from './fault-helpers.js';
 
@@ -39,20 +38,7 @@ describe('keychain: resumed join, then a denial', () => {
     await cluster.waitForSignature(token.split('.')[0]!);
     const node = uniqueName('kc-deny');
     const env = { KUBEJOIN_KEYCHAIN_SERVICE: service };
-    const args = [
-      'join',
-      cluster.endpoint,
-      '--token-file',
-      await writeTokenFile(dir, token),
-      '--discovery-token-ca-cert-hash',
-      cluster.caCertHash,
-      '--node-name',
-      node,
-      '--store',
-      'keychain',
-      '--kubeconfig-out',
-      join(dir, 'kc.conf'),
-    ];
+    const args = keychainJoinArgs(cluster, await writeTokenFile(dir, token), node, dir);
     const pendingAccount = keychainAccount(node, cluster.server, 'pending-key');
 
     const killed = await kubejoinRun(args, { env, killAt: 'await-approval' });

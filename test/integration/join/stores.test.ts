@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterHandle } from '../../harness/index.js';
 import { probeKeychain, keychainAccount } from '../../../agent/store/keychain.js';
-import { assertNoSecret, fileStoreFlags, cliEnv, kubejoin, uniqueName } from '../../helpers/cli.js';
+import { assertNoSecret, fileStoreFlags, cliEnv, kubejoin, uniqueName, keychainJoinArgs } from '../../helpers/cli.js';
 import { filesUnder, workdir } from '../../helpers/temp.js';
 import { joinTestCluster, signedToken, tokenFile, whoami } from './setup.js';
 
@@ -57,25 +57,7 @@ describe('kubejoin join against the real control plane: stores', () => {
       const keytar = (await import('keytar')).default;
       for (const c of await keytar.findCredentials(service)) await keytar.deletePassword(service, c.account);
     });
-    const r = await kubejoin(
-      [
-        'join',
-        cluster.endpoint,
-        '--token-file',
-        await tokenFile(dir, token),
-        '--discovery-token-ca-cert-hash',
-        cluster.caCertHash,
-        '--node-name',
-        node,
-        '--store',
-        'keychain',
-        '--kubeconfig-out',
-        join(dir, 'kc.conf'),
-        '-o',
-        'json',
-      ],
-      { env },
-    );
+    const r = await kubejoin([...keychainJoinArgs(cluster, await tokenFile(dir, token), node, dir), '-o', 'json'], { env });
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { result: { store: { kind: string } } };
@@ -123,23 +105,7 @@ describe('kubejoin join against the real control plane: stores', () => {
     const dir = await workdir(t);
     const token = await signedToken(cluster);
     const env = cliEnv({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/kubejoin-bus', DISPLAY: '' });
-    const r = await kubejoin(
-      [
-        'join',
-        cluster.endpoint,
-        '--token-file',
-        await tokenFile(dir, token),
-        '--discovery-token-ca-cert-hash',
-        cluster.caCertHash,
-        '--node-name',
-        uniqueName('nokc'),
-        '--store',
-        'keychain',
-        '--kubeconfig-out',
-        join(dir, 'kc.conf'),
-      ],
-      { env },
-    );
+    const r = await kubejoin(keychainJoinArgs(cluster, await tokenFile(dir, token), uniqueName('nokc'), dir), { env });
     assertNoSecret(r, token);
     assert.equal(r.code, 7);
     assert.match(r.stderr, /--store keychain was requested but no D-Bus session bus/);
