@@ -55,6 +55,19 @@ if (await exists('main/main.ts')) {
     external,
   });
 }
+if (await exists('main/keychain-helper.ts')) {
+  // Run by Electron's utilityProcess: the desktop app's keychain helper (main/keychain-launcher.ts).
+  await build({
+    ...common,
+    entryPoints: { 'keychain-helper': 'main/keychain-helper.ts' },
+    outdir: 'dist/main',
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external,
+  });
+}
 if (await exists('main/preload.ts')) {
   await build({
     ...common,

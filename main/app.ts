@@ -11,6 +11,7 @@ import {
   type KioskState,
   type MainHandlers,
 } from '../agent/contract/index.js';
+import type { KeychainHelperLauncher } from '../agent/index.js';
 import { APP_URL, registerAppScheme, serveApp } from './app-protocol.js';
 import type { ElectronApi, WindowLike } from './electron-api.js';
 import { desktopCredentialCommand } from './credential-command.js';
@@ -34,6 +35,8 @@ export interface Engine {
   /** `kubejoin doctor`'s checks (absent in engines made for tests that do not use them). */
   runDoctor?(request: UiDoctorRequest, options: { env: NodeJS.ProcessEnv }): Promise<DoctorReport>;
   proxyInUse?(env: NodeJS.ProcessEnv): ProxyInUse;
+  /** Where keytar runs (agent/store/keytar-child.ts); absent in engines made for tests. */
+  setKeychainHelperLauncher?(launcher: KeychainHelperLauncher): void;
 }
 
 export interface AppConfig {
@@ -46,8 +49,10 @@ export interface AppConfig {
   log(line: string): void;
   /** Paths and defaults main adds to every join (the window may not choose them). */
   joinDefaults?: Partial<JoinRequest>;
-  /** Electron's process.resourcesPath: where the packaged CLI launcher is. */
-  resourcesPath?: string;
+  /** The app's own executable: on macOS and Windows, kubectl's exec plugin (main/cli-mode.ts). */
+  execPath?: string;
+  /** Starts the keychain helper in a utilityProcess once the app is ready (main/keychain-launcher.ts). */
+  keychainLauncher?: () => KeychainHelperLauncher;
   loadProvision?(path: string): Promise<ProvisionResult>;
   /** The rotation loop (default: the agent's); tests inject one. */
   runRotation?: RotationDeps['run'];
@@ -71,7 +76,7 @@ const MAX_CRASH_RELOADS_PER_MINUTE = 3;
 export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): RunningApp {
   const kiosk = kioskOptionsFromArgv(config.argv, defaultProvisionPath(config.platform, config.env), config.fileExists);
   let window: WindowLike | undefined;
-  const credentialCommand = desktopCredentialCommand(config.platform, config.resourcesPath ?? '', api.app.isPackaged);
+  const credentialCommand = desktopCredentialCommand(config.platform, config.execPath ?? '', api.app.isPackaged);
   const session = new JoinSession(
     engine.join,
     (u) => {
@@ -164,6 +169,8 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
   );
 
   const ready = api.app.whenReady().then(() => {
+    // Keychain calls of joins, rotation and reset run in a utilityProcess from now on.
+    if (config.keychainLauncher) engine.setKeychainHelperLauncher?.(config.keychainLauncher());
     hardenSession(api.defaultSession());
     serveApp(api.protocol, config.rendererDir);
     if (kiosk.enabled || config.platform !== 'darwin') api.Menu.setApplicationMenu(null);

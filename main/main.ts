@@ -1,9 +1,11 @@
 // Electron entry point: hands the real `electron` module and the engine to startApp.
 import { existsSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
-import { BrowserWindow, Menu, app, dialog, ipcMain, protocol, session, shell } from 'electron';
-import { getDeviceFacts, join, parseJoinCommand, proxyInUse, runDoctor } from '../agent/index.js';
+import { BrowserWindow, Menu, app, dialog, ipcMain, protocol, session, shell, utilityProcess } from 'electron';
+import { getDeviceFacts, join, parseJoinCommand, proxyInUse, runCli, runDoctor, setKeychainHelperLauncher } from '../agent/index.js';
 import { startApp } from './app.js';
+import { cliModeArgs, runCliMode } from './cli-mode.js';
+import { utilityProcessLauncher } from './keychain-launcher.js';
 import type { ElectronApi } from './electron-api.js';
 
 const electronApi: ElectronApi = {
@@ -37,18 +39,32 @@ const electronApi: ElectronApi = {
     }),
 };
 
-// Bundled to dist/main/main.cjs: the page is in dist/renderer, the preload beside us.
-startApp(
-  electronApi,
-  { join, parseJoinCommand, getDeviceFacts, runDoctor, proxyInUse },
-  {
-    argv: process.argv.slice(1),
-    rendererDir: joinPath(__dirname, '..', 'renderer'),
-    preloadPath: joinPath(__dirname, 'preload.cjs'),
-    platform: process.platform,
-    resourcesPath: process.resourcesPath,
+// Bundled to dist/main/main.cjs: the page is in dist/renderer, the preload and the keychain
+// helper beside us.
+const keychainLauncher = () => utilityProcessLauncher(utilityProcess, joinPath(__dirname, 'keychain-helper.cjs'));
+const cliArgs = cliModeArgs(process.argv.slice(1));
+if (cliArgs) {
+  // `<app> --kubejoin-cli <command>`: the CLI, no window (kubectl's exec plugin on macOS and Windows).
+  void runCliMode(app, { runCli, setKeychainHelperLauncher }, keychainLauncher, cliArgs, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
     env: process.env,
-    fileExists: existsSync,
-    log: (line) => process.stderr.write(`kubejoin: ${line}\n`),
-  },
-);
+  });
+} else {
+  startApp(
+    electronApi,
+    { join, parseJoinCommand, getDeviceFacts, runDoctor, proxyInUse, setKeychainHelperLauncher },
+    {
+      argv: process.argv.slice(1),
+      rendererDir: joinPath(__dirname, '..', 'renderer'),
+      preloadPath: joinPath(__dirname, 'preload.cjs'),
+      platform: process.platform,
+      execPath: process.execPath,
+      keychainLauncher,
+      env: process.env,
+      fileExists: existsSync,
+      log: (line) => process.stderr.write(`kubejoin: ${line}\n`),
+    },
+  );
+}

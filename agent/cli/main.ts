@@ -5,7 +5,8 @@ import type { CliContext } from './context.js';
 import { exitCodeTable } from './exit-codes.js';
 import { maskedStream, secretArguments } from './masked-output.js';
 import { VERSION } from './version.js';
-import { isSingleExecutable } from '../store/keytar-loader.js';
+import { isSingleExecutable, loadKeytar } from '../store/keytar-loader.js';
+import { KEYCHAIN_HELPER_ARG, serveKeytarOnStdio } from '../store/keytar-serve.js';
 
 // Each command is its own module, loaded only when it runs: `kubejoin --version` and
 // `kubejoin join` never pay for the admin client. Names and summaries live here, once.
@@ -91,8 +92,12 @@ async function main(): Promise<void> {
 }
 
 // Run only when executed as the CLI (or as the packaged single executable, whatever its
-// file name), not when imported by tests.
+// file name), not when imported by tests or by the desktop app (main/cli-mode.ts runs it there).
+// The single executable started again as its own keychain helper (store/keytar-child.ts)
+// answers keytar calls on stdin/stdout instead.
 const invokedAs = process.argv[1] ?? '';
-if (/(?:^|[\\/])(?:cli\.mjs|kubejoin|main\.ts)$/.test(invokedAs) || isSingleExecutable()) {
+if (isSingleExecutable() && process.argv[2] === KEYCHAIN_HELPER_ARG) {
+  void serveKeytarOnStdio(loadKeytar);
+} else if (!process.versions.electron && (/(?:^|[\\/])(?:cli\.mjs|kubejoin|main\.ts)$/.test(invokedAs) || isSingleExecutable())) {
   void main();
 }
