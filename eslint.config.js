@@ -134,4 +134,10 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'require', 'process', 'Buffer', '__dirname', '__filename'],
     },
   },
+  {
+    // CommonJS on purpose: preloaded with --require into plain Node to stand in for Electron.
+    files: ['test/helpers/electron-node/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

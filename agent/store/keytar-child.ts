@@ -169,7 +169,6 @@ function exitReason(code: number | null, signal: string | null, output: string):
   );
 }
 
-
 /** Runs `ops` in order in the helper process; all answers, or the first failure. */
 export async function runKeytar(ops: readonly KeytarOp[], opts: { env: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<KeytarAnswer[]> {
   const timeoutMs = keychainTimeoutMs(opts.env);

@@ -34,7 +34,8 @@ before(async () => {
   cluster = await testCluster();
 });
 
-const alive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(String(require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8')));
+const alive = (pid: number): boolean =>
+  existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(String(require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8')));
 
 /** For this test: keytar calls go to a utilityProcess helper (a new one: the test has its own keyring). */
 function useUtilityHelper(t: TestContext): void {
@@ -128,23 +129,30 @@ describe("desktop app as kubectl's exec plugin (<app> --kubejoin-cli credential)
     });
     assert.equal(who.code, 0, who.stderr);
     assert.equal(who.stdout, `system:node:${node}`);
-    const forks = (await readFile(forkLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { modulePath: string; serviceName: string });
+    const forks = (await readFile(forkLog, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { modulePath: string; serviceName: string });
     assert.ok(forks.length >= 1 && forks.every((f) => f.modulePath === HELPER && f.serviceName === 'kubejoin keychain'), JSON.stringify(forks));
   });
 
   it('invalid: a frozen keyring: kubectl gets a clear message from the app within the bound', async (t) => {
     const kr = await privateKeyring(t);
     kr.freeze();
-    const r = await run(process.execPath, ['--require', ELECTRON_MODULE, MAIN, '--kubejoin-cli', 'credential', '--server', cluster.server, '--node-name', 'n1'], {
-      env: { ...kr.env, KUBEJOIN_KEYCHAIN_TIMEOUT: '1500ms' },
-      timeoutMs: 20_000,
-    });
+    const r = await run(
+      process.execPath,
+      ['--require', ELECTRON_MODULE, MAIN, '--kubejoin-cli', 'credential', '--server', cluster.server, '--node-name', 'n1'],
+      {
+        env: { ...kr.env, KUBEJOIN_KEYCHAIN_TIMEOUT: '1500ms' },
+        timeoutMs: 20_000,
+      },
+    );
     assert.equal(r.code, 7, r.stderr);
     assert.match(r.stderr, /cannot read the credential of node "n1" in the keychain: the keychain did not answer within 1\.5 s/);
     kr.thaw();
   });
 
-  it('invalid: an unknown command is the CLI\'s usage error (exit 2), with no window', async () => {
+  it("invalid: an unknown command is the CLI's usage error (exit 2), with no window", async () => {
     const r = await run(process.execPath, ['--require', ELECTRON_MODULE, MAIN, '--kubejoin-cli', 'nope'], { env: process.env });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unknown command "nope"/);

@@ -36,7 +36,8 @@ function fork(modulePath, args = [], options = {}) {
   child.on('exit', (code, signal) => utility.emit('exit', code ?? constants.signals[signal] ?? -1));
   forks.push({ modulePath, args, options, pid: child.pid });
   // A test that runs the app in another process (kubectl's exec plugin) reads the forks here.
-  if (process.env.KUBEJOIN_TEST_FORK_LOG) appendFileSync(process.env.KUBEJOIN_TEST_FORK_LOG, `${JSON.stringify({ modulePath, serviceName: options.serviceName, pid: child.pid })}\n`);
+  if (process.env.KUBEJOIN_TEST_FORK_LOG)
+    appendFileSync(process.env.KUBEJOIN_TEST_FORK_LOG, `${JSON.stringify({ modulePath, serviceName: options.serviceName, pid: child.pid })}\n`);
   return utility;
 }
 
