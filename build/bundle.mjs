@@ -43,23 +43,13 @@ await build({
 
 await chmod(`${root}dist/cli.mjs`, 0o755);
 
+// The main process, and the desktop app's keychain helper that Electron's utilityProcess runs
+// (main/keychain-launcher.ts). The preload (below) may only use electron.
+const mainEntries = { main: 'main/main.ts', 'keychain-helper': 'main/keychain-helper.ts' };
 if (await exists('main/main.ts')) {
   await build({
     ...common,
-    entryPoints: { main: 'main/main.ts' },
-    outdir: 'dist/main',
-    outExtension: { '.js': '.cjs' },
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    external,
-  });
-}
-if (await exists('main/keychain-helper.ts')) {
-  // Run by Electron's utilityProcess: the desktop app's keychain helper (main/keychain-launcher.ts).
-  await build({
-    ...common,
-    entryPoints: { 'keychain-helper': 'main/keychain-helper.ts' },
+    entryPoints: mainEntries,
     outdir: 'dist/main',
     outExtension: { '.js': '.cjs' },
     format: 'cjs',

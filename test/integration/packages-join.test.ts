@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeKeychain } from '../../agent/store/keychain.js';
-import { assertNoSecret, uniqueName } from '../helpers/cli.js';
+import { assertNoSecret, keychainJoinArgs, uniqueName } from '../helpers/cli.js';
 import { EXE_ARM64, EXE_X64, ok, reportMissingPackages, run, skipReason, usePackages, whoami, withoutNode } from '../helpers/packages.js';
 import { workdir } from '../helpers/temp.js';
 
@@ -98,24 +98,7 @@ describe('edge packages: joins (dist/packages from npm run package)', { skip: sk
     const exe = join(pkg.debRoot, 'usr/bin/kubejoin');
     const env: NodeJS.ProcessEnv = { ...process.env, KUBEJOIN_KEYCHAIN_SERVICE: service, NO_COLOR: '1' };
     delete env.KUBEJOIN_TOKEN;
-    const r = await run(
-      exe,
-      [
-        'join',
-        pkg.cluster.endpoint,
-        '--token-file',
-        await pkg.tokenFile(dir, token),
-        '--discovery-token-ca-cert-hash',
-        pkg.cluster.caCertHash,
-        '--node-name',
-        node,
-        '--store',
-        'keychain',
-        '--kubeconfig-out',
-        join(dir, 'kc.conf'),
-      ],
-      { env },
-    );
+    const r = await run(exe, keychainJoinArgs(pkg.cluster, await pkg.tokenFile(dir, token), node, dir), { env });
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const kubeconfig = await readFile(join(dir, 'kc.conf'), 'utf8');

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KEYCHAIN_HELPER_ARG } from '../../agent/store/keytar-serve.js';
-import { assertNoSecret, uniqueName } from '../helpers/cli.js';
+import { assertNoSecret, keychainJoinArgs, uniqueName } from '../helpers/cli.js';
 import { reportMissingPackages, run, skipReason, usePackages } from '../helpers/packages.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
 import { privateKeyring } from './private-keyring.js';
@@ -34,28 +34,10 @@ describe('edge packages: the executable is its own keychain helper (a real gnome
 
   async function keychainJoin(exe: string, dir: string, env: NodeJS.ProcessEnv, node: string): Promise<{ token: string; kubeconfig: string }> {
     const token = await pkg.signedToken();
-    const kubeconfig = join(dir, 'kc.conf');
-    const joined = await run(
-      exe,
-      [
-        'join',
-        pkg.cluster.endpoint,
-        '--token-file',
-        await pkg.tokenFile(dir, token),
-        '--discovery-token-ca-cert-hash',
-        pkg.cluster.caCertHash,
-        '--node-name',
-        node,
-        '--store',
-        'keychain',
-        '--kubeconfig-out',
-        kubeconfig,
-      ],
-      { env },
-    );
+    const joined = await run(exe, keychainJoinArgs(pkg.cluster, await pkg.tokenFile(dir, token), node, dir), { env });
     assertNoSecret(joined, token);
     assert.equal(joined.code, 0, joined.stdout + joined.stderr);
-    return { token, kubeconfig };
+    return { token, kubeconfig: join(dir, 'kc.conf') };
   }
 
   it('invalid: libsecret crashes on the locked collection: reset exits 7 in words, the executable survives, nothing removed', async (t) => {
@@ -78,24 +60,10 @@ describe('edge packages: the executable is its own keychain helper (a real gnome
     const dir = await workdir(t);
     const exe = join(pkg.debRoot, 'usr/bin/kubejoin');
     const token = await pkg.signedToken();
-    const child = spawn(
-      exe,
-      [
-        'join',
-        pkg.cluster.endpoint,
-        '--token-file',
-        await pkg.tokenFile(dir, token),
-        '--discovery-token-ca-cert-hash',
-        pkg.cluster.caCertHash,
-        '--node-name',
-        uniqueName('sea-frozen'),
-        '--store',
-        'keychain',
-        '--kubeconfig-out',
-        join(dir, 'kc.conf'),
-      ],
-      { env: { ...kr.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(exe, keychainJoinArgs(pkg.cluster, await pkg.tokenFile(dir, token), uniqueName('sea-frozen'), dir), {
+      env: { ...kr.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
