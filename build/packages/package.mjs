@@ -139,6 +139,9 @@ for (const a of ARCHES) {
     { src: join(here, 'systemd/kubejoin-agent.service'), dst: '/usr/lib/systemd/system/kubejoin-agent.service', file_info: { mode: 0o644 } },
     { src: join(here, 'join.yaml.example'), dst: '/usr/share/doc/kubejoin/join.yaml.example', file_info: { mode: 0o644 } },
     { dst: '/etc/kubejoin', type: 'dir', file_info: { mode: 0o750 } },
+    // Owned, so that removing the package removes them too (rpm leaves unowned directories).
+    ...(hasKeytar ? [{ dst: '/usr/lib/kubejoin', type: 'dir', file_info: { mode: 0o755 } }] : []),
+    { dst: '/usr/share/doc/kubejoin', type: 'dir', file_info: { mode: 0o755 } },
   ];
   const config = {
     name: 'kubejoin',

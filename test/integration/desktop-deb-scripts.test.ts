@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, ensureBuilt, run } from '../helpers/cli.js';
+import { ROOT, ensureBuilt } from '../helpers/cli.js';
+import { machineState, overlaySkipReason, runInOverlays } from '../helpers/overlays.js';
 import { VERSION } from '../helpers/packages.js';
 
 // The desktop deb's maintainer scripts (build/linux/after-install.sh, after-remove.sh), run
@@ -14,12 +15,7 @@ import { VERSION } from '../helpers/packages.js';
 // under /opt/kubejoin is the layout electron-builder.yml produces, with the real CLI bundle
 // and launcher, and a stub for the Electron binary (which cannot be downloaded here).
 
-const needs =
-  process.getuid?.() === 0
-    ? (['unshare', 'mount', 'setpriv', 'useradd', 'systemctl'].find((c) => !['/usr/bin', '/usr/sbin', '/bin', '/sbin'].some((d) => existsSync(join(d, c)))) ??
-      '')
-    : 'root';
-const skip = needs ? `SKIP: needs ${needs} (a private mount namespace with overlays over /etc and /usr/bin)` : false;
+const skip = overlaySkipReason(['setpriv', 'useradd', 'systemctl']) || false;
 
 /** electron-builder fills in its template variables; ours are written $name, never with braces. */
 async function render(script: string): Promise<string> {
@@ -28,13 +24,8 @@ async function render(script: string): Promise<string> {
   return text;
 }
 
-// Runs in the namespace: $1 the work directory (scripts, upper dirs), $2 the repository.
-const NAMESPACE = String.raw`set -u
-W=$1; R=$2
-for d in /etc /usr/bin /usr/sbin /usr/lib/systemd/system /var/lib/dpkg /opt; do
-  n=$(echo "$d" | tr / _); mkdir -p "$W/up$n" "$W/wk$n"
-  mount -t overlay overlay -o "lowerdir=$d,upperdir=$W/up$n,workdir=$W/wk$n" "$d" || exit 90
-done
+// Runs in the namespace ($W: the work directory with the scripts), $1 the repository.
+const NAMESPACE = String.raw`R=$1
 # What the deb unpacks (electron-builder.yml: extraResources), before dpkg runs after-install.
 A=/opt/kubejoin; mkdir -p $A/resources/bin $A/resources/systemd $A/resources/cli
 install -m 0644 "$R/build/linux/kubejoin" $A/resources/bin/kubejoin
@@ -67,33 +58,19 @@ bash "$W/after-remove.sh" > "$W/remove.log" 2>&1; echo "remove.rc=$?"
 state remove
 `;
 
+const DIRS = ['/etc', '/usr/bin', '/usr/sbin', '/usr/lib/systemd/system', '/var/lib/dpkg', '/opt'];
+const TOUCHED = ['/etc/kubejoin', '/usr/bin/kubejoin', '/usr/bin/kubejoin-desktop'];
+
 async function runScripts(dir: string): Promise<Map<string, string>> {
   await writeFile(join(dir, 'after-install.sh'), await render('build/linux/after-install.sh'));
   await writeFile(join(dir, 'after-remove.sh'), await render('build/linux/after-remove.sh'));
-  await writeFile(join(dir, 'namespace.sh'), NAMESPACE);
-  const r = await run('unshare', ['--mount', '--propagation', 'private', 'bash', join(dir, 'namespace.sh'), dir, ROOT], {
-    env: process.env,
-    timeoutMs: 120_000,
-  });
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  return new Map(
-    r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]),
-  );
+  return runInOverlays(dir, DIRS, NAMESPACE, [ROOT]);
 }
 
 describe('desktop deb: after-install and after-remove run as dpkg would (overlays, machine untouched)', { skip }, () => {
   let out: Map<string, string>;
   let dir: string;
-  const machine = async (): Promise<string> =>
-    JSON.stringify([
-      existsSync('/etc/kubejoin'),
-      existsSync('/usr/bin/kubejoin'),
-      existsSync('/usr/bin/kubejoin-desktop'),
-      await readFile('/etc/group', 'utf8'),
-    ]);
+  const machine = (): Promise<string> => machineState(TOUCHED);
   let machineBefore: string;
   before(async () => {
     await ensureBuilt();

@@ -88,7 +88,7 @@ describe('edge packages: contents (dist/packages from npm run package)', { skip:
       [RPM_ARM64, 'aarch64'],
     ] as const) {
       const files = (await ok('rpm', ['-qpl', rpm])).stdout.trim().split('\n').sort();
-      assert.deepEqual(files, ['/etc/kubejoin', ...EXPECTED_FILES.map((f) => `/${f}`)].sort());
+      assert.deepEqual(files, ['/etc/kubejoin', '/usr/lib/kubejoin', '/usr/share/doc/kubejoin', ...EXPECTED_FILES.map((f) => `/${f}`)].sort());
       assert.equal((await ok('rpm', ['-qp', '--qf', '%{ARCH}', rpm])).stdout, arch);
       const requires = (await ok('rpm', ['-qpR', rpm])).stdout;
       assert.doesNotMatch(requires, /node/i);
