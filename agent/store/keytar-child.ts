@@ -120,7 +120,8 @@ class Helper {
     env: NodeJS.ProcessEnv,
     private readonly onGone: () => void,
   ) {
-    this.channel = launcher(
+    this.channel = startHelper(
+      launcher,
       {
         reply: (msg) => {
           const call = this.calls.get(msg.id);
@@ -152,6 +153,15 @@ class Helper {
       this.calls.set(id, { resolve, reject });
       this.channel.send({ id, ops: [...ops] });
     });
+  }
+}
+
+/** Starts a helper; a launcher that throws (e.g. utilityProcess before the app is ready) is "unavailable". */
+function startHelper(launcher: KeychainHelperLauncher, events: HelperEvents, env: NodeJS.ProcessEnv): HelperChannel {
+  try {
+    return launcher(events, env);
+  } catch (err) {
+    throw new KeychainCallError(`the keychain helper cannot start: ${(err as Error).message}`, 'unavailable');
   }
 }
 

@@ -5,6 +5,7 @@
 // Note: the packaged app (release/) cannot be driven this way on purpose: its
 // EnableNodeCliInspectArguments fuse is off, and _electron attaches through --inspect.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -146,5 +147,27 @@ describe('Electron app', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('the app as its own CLI: --kubejoin-cli runs a command with no window, keytar in a utilityProcess', async (t) => {
+    if (skip(t) || !('path' in binary)) return;
+    const headless = process.platform === 'linux' && !process.env.DISPLAY ? ['--ozone-platform=headless'] : [];
+    const cli = (args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> =>
+      new Promise((resolve) =>
+        execFile(binary.path, [...headless, root, '--kubejoin-cli', ...args], { env, timeout: 60_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    const version = await cli(['--version'], process.env);
+    assert.equal(version.code, 0, version.stderr);
+    assert.match(version.stdout, /^kubejoin \d+\.\d+\.\d+/);
+    // No credential stored for this node: the keychain, asked through the utility process, has
+    // none (or no keyring is reachable), and the CLI says so with exit 7; the app does not crash.
+    const none = await cli(['credential', '--server', 'https://127.0.0.1:1', '--node-name', 'no-such-node'], {
+      ...process.env,
+      KUBEJOIN_KEYCHAIN_SERVICE: 'kubejoin-e2e-none',
+    });
+    assert.equal(none.code, 7, none.stderr);
+    assert.match(none.stderr, /no-such-node/);
   });
 });
