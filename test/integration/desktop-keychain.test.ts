@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { runKeytar, setKeychainHelperLauncher, type KeytarOp } from '../../agent/store/keytar-child.js';
 import { utilityProcessLauncher, type UtilityProcessLike } from '../../main/keychain-launcher.js';
+import { getDeviceFacts, join as engineJoin, parseJoinCommand, type JoinResult } from '../../agent/index.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
+import { startTestApp, stopTestApps } from '../helpers/main-app.js';
 import { ROOT, ensureBuilt, keychainJoinArgs, run, uniqueName } from '../helpers/cli.js';
-import { workdir } from '../helpers/temp.js';
+import { filesUnder, workdir } from '../helpers/temp.js';
 import { kubejoinRun, signedToken, writeTokenFile } from './fault-helpers.js';
 import { privateKeyring } from './private-keyring.js';
 
@@ -156,5 +158,57 @@ describe("desktop app as kubectl's exec plugin (<app> --kubejoin-cli credential)
     const r = await run(process.execPath, ['--require', ELECTRON_MODULE, MAIN, '--kubejoin-cli', 'nope'], { env: process.env });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unknown command "nope"/);
+  });
+});
+
+describe('desktop app: a join on a locked keyring (the real engine in main, keytar in a utilityProcess)', { skip }, () => {
+  /** The window's join, as the kiosk starts it, on a keyring of the test's own; the result. */
+  async function appJoin(t: TestContext, store: 'keychain' | 'auto'): Promise<{ result: JoinResult; dir: string; forked: number }> {
+    const kr = await privateKeyring(t);
+    await kr.lock();
+    const dir = await workdir(t);
+    const token = await signedToken(cluster);
+    const forks = utility.forks.length;
+    const engine = {
+      getDeviceFacts,
+      parseJoinCommand,
+      setKeychainHelperLauncher,
+      join: ((request, options) => engineJoin(request, { ...options, env: kr.env })) as typeof engineJoin,
+    };
+    const { app } = await startTestApp(
+      {
+        keychainLauncher: () => utilityProcessLauncher(utility, HELPER),
+        joinDefaults: { certDir: join(dir, 'pki'), kubeconfigOut: join(dir, 'kubelet.conf') },
+      },
+      // The real engine, where main's unit tests put a scripted one.
+      engine as unknown as Parameters<typeof startTestApp>[1],
+    );
+    t.after(() => {
+      stopTestApps();
+      setKeychainHelperLauncher(undefined);
+    });
+    app.session.start({ endpoint: cluster.endpoint, token, caCertHashes: [cluster.caCertHash], nodeName: uniqueName(`app-${store}`), store });
+    await app.session.settled();
+    const last = app.session.snapshot().events.at(-1)!;
+    assert.equal(last.type, 'result');
+    return { result: (last as { result: JoinResult }).result, dir, forked: utility.forks.length - forks };
+  }
+
+  it('invalid: store keychain: the join fails with exit 7 and what to do; the app carries on; nothing written', async (t) => {
+    const { result, dir, forked } = await appJoin(t, 'keychain');
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok && result.error.exitCode === 7, JSON.stringify(result));
+    assert.match(JSON.stringify(result), /collection is locked/);
+    assert.ok(forked >= 1, 'keytar ran in the utility process');
+    assert.deepEqual(await filesUnder(dir), []);
+  });
+
+  it('valid: store auto: joins with files and says why', async (t) => {
+    const { result, dir, forked } = await appJoin(t, 'auto');
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal(result.store.kind, 'file');
+    assert.match(result.store.reason, /^auto: the keychain's collection is locked/);
+    assert.ok(forked >= 1, 'keytar ran in the utility process');
+    assert.deepEqual(await filesUnder(dir), ['kubelet.conf', 'pki/kubelet-client-current.pem']);
   });
 });
