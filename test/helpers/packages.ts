@@ -79,7 +79,8 @@ export async function ok(cmd: string, args: string[], opts: { env?: NodeJS.Proce
 }
 
 /** Every node/nodejs executable a PATH lookup could find, resolved, to hide in a namespace. */
-function nodeExecutables(): string[] {
+/** Every Node.js binary this machine would run (real paths), to hide in a mount namespace. */
+export function nodeExecutables(): string[] {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
   const found = new Set<string>([realpathSync(process.execPath)]);
   for (const d of dirs) {

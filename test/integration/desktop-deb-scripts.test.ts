@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, ensureBuilt } from '../helpers/cli.js';
 import { machineState, overlaySkipReason, runInOverlays } from '../helpers/overlays.js';
-import { VERSION } from '../helpers/packages.js';
+import { VERSION, nodeExecutables } from '../helpers/packages.js';
 
 // The desktop deb's maintainer scripts (build/linux/after-install.sh, after-remove.sh), run
 // for real as root, the way dpkg runs them, inside a private mount namespace whose /etc,
@@ -24,14 +24,15 @@ async function render(script: string): Promise<string> {
   return text;
 }
 
-// Runs in the namespace ($W: the work directory with the scripts), $1 the repository.
-const NAMESPACE = String.raw`R=$1
+// Runs in the namespace ($W: the work directory with the scripts), $1 the repository, $2 the
+// Node.js binaries (colon-separated).
+const NAMESPACE = String.raw`R=$1; NODES=$2
 # What the deb unpacks (electron-builder.yml: extraResources), before dpkg runs after-install.
 A=/opt/kubejoin; mkdir -p $A/resources/bin $A/resources/systemd $A/resources/cli
 install -m 0644 "$R/build/linux/kubejoin" $A/resources/bin/kubejoin
 cp "$R"/build/linux/kubejoin-join.service "$R"/build/linux/kubejoin-agent.service $A/resources/systemd/
 cp -r "$R/dist/cli.mjs" "$R/dist/chunks" $A/resources/cli/
-printf '#!/bin/sh\necho desktop\n' > $A/kubejoin-desktop; chmod 0755 $A/kubejoin-desktop; : > $A/chrome-sandbox
+printf '#!/bin/sh\necho "desktop $*"\n' > $A/kubejoin-desktop; chmod 0755 $A/kubejoin-desktop; : > $A/chrome-sandbox
 state() {
   echo "$1.etc_kubejoin=$(stat -c '%U:%G %a' /etc/kubejoin 2>&1)"
   echo "$1.group=$(getent group kubejoin | cut -d: -f1)"
@@ -43,6 +44,11 @@ state() {
 }
 bash "$W/after-install.sh" > "$W/install.log" 2>&1; echo "install.rc=$?"
 state install
+# No Node.js at all (each binary hidden under /dev/null): the launcher hands the command to the app.
+for f in $(echo "$NODES" | tr : ' '); do mount --bind /dev/null "$f"; done
+echo "nonode.node=$(node -e 0 >/dev/null 2>&1 && echo runs || echo hidden)"
+echo "nonode.cli=$(/usr/bin/kubejoin --version 2>&1)"
+for f in $(echo "$NODES" | tr : ' '); do umount "$f"; done
 # The kiosk's user, in group kubejoin, reads a provisioning file root wrote 0640; others can't.
 useradd --no-create-home kiosk && usermod -aG kubejoin kiosk && useradd --no-create-home other
 echo 'endpoint: 10.0.0.1:6443' > /etc/kubejoin/join.yaml; chown root:kubejoin /etc/kubejoin/join.yaml; chmod 0640 /etc/kubejoin/join.yaml
@@ -64,7 +70,7 @@ const TOUCHED = ['/etc/kubejoin', '/usr/bin/kubejoin', '/usr/bin/kubejoin-deskto
 async function runScripts(dir: string): Promise<Map<string, string>> {
   await writeFile(join(dir, 'after-install.sh'), await render('build/linux/after-install.sh'));
   await writeFile(join(dir, 'after-remove.sh'), await render('build/linux/after-remove.sh'));
-  return runInOverlays(dir, DIRS, NAMESPACE, [ROOT]);
+  return runInOverlays(dir, DIRS, NAMESPACE, [ROOT, nodeExecutables().join(':')]);
 }
 
 describe('desktop deb: after-install and after-remove run as dpkg would (overlays, machine untouched)', { skip }, () => {
@@ -89,6 +95,11 @@ describe('desktop deb: after-install and after-remove run as dpkg would (overlay
     assert.equal(out.get('install.desktop'), '/opt/kubejoin/kubejoin-desktop');
     assert.equal(out.get('install.units'), 'kubejoin-agent.service kubejoin-join.service ');
     assert.equal(out.get('install.wants'), 'kubejoin-agent.service kubejoin-join.service ');
+  });
+
+  it('valid: with no Node.js on the machine, the CLI launcher runs the command through the app (--kubejoin-cli)', () => {
+    assert.equal(out.get('nonode.node'), 'hidden');
+    assert.equal(out.get('nonode.cli'), 'desktop --kubejoin-cli --version');
   });
 
   it("valid: the kiosk's user (group kubejoin) reads the provisioning file; another user can neither read nor list", () => {
