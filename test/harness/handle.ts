@@ -56,6 +56,8 @@ export interface ClusterHandle {
   deleteToken(id: string): Promise<void>;
   /** Waits until the BootstrapSigner added jws-kubeconfig-<id> to kube-public/cluster-info. */
   waitForSignature(id: string, timeoutMs?: number): Promise<void>;
+  /** createToken, then waitForSignature: a token a join can use at once. */
+  signedToken(opts?: TokenOptions): Promise<string>;
   stop(): Promise<void>;
   /**
    * Only on a cluster this process started (startCluster): kill the kube-apiserver (SIGKILL)
@@ -112,6 +114,12 @@ export function makeHandle(state: ClusterState, pki: Pki, api: ApiClient, stopCl
     async createToken(opts) {
       const { token, secret } = tokenSecret(opts);
       await api.ok({ method: 'POST', path: '/api/v1/namespaces/kube-system/secrets', body: secret });
+      return token;
+    },
+
+    async signedToken(opts) {
+      const token = await this.createToken(opts);
+      await this.waitForSignature(token.split('.')[0]!);
       return token;
     },
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CLI, ROOT } from './paths.js';
@@ -23,21 +24,39 @@ export async function ensureBuilt(): Promise<void> {
   assert.equal(b.code, 0, `npm run build failed:\n${b.stdout}${b.stderr}`);
 }
 
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<Run> {
+/** How a process ended: its exit code, or the signal that ended it, and everything it printed. */
+export interface Outcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `cmd args` to its end (SIGKILL after `timeoutMs`, default 120 s). stdin gets `input`, or
+ * is /dev/null when there is none (a child that exits early must not EPIPE us).
+ */
+export function runProcess(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
-    child.stdin.end(opts.input ?? '');
+    child.stdin?.on('error', () => undefined).end(opts.input);
   });
+}
+
+/** runProcess, with a signal's end as code -1. */
+export async function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Run> {
+  const { code, stdout, stderr } = await runProcess(cmd, args, opts);
+  return { code: code ?? -1, stdout, stderr };
 }
 
 /** Environment for the CLI: no inherited token, a private keychain service name. */
@@ -72,23 +91,22 @@ export function fileStoreFlags(dir: string): string[] {
   return ['--store', 'file', '--cert-dir', join(dir, 'pki'), '--kubeconfig-out', join(dir, 'kubelet.conf')];
 }
 
+/** `token` in `<dir>/<name>`, 0600, as the join wants a token file. */
+export async function writeTokenFile(dir: string, token: string, name = 'token'): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, `${token}\n`, { mode: 0o600 });
+  return path;
+}
+
+/** The start of every token join the tests run: `join <endpoint> --token-file … --discovery-token-ca-cert-hash … --node-name …`. */
+export function tokenJoinArgs(cluster: { endpoint: string; caCertHash: string }, tokenFile: string, node: string): string[] {
+  return ['join', cluster.endpoint, '--token-file', tokenFile, '--discovery-token-ca-cert-hash', cluster.caCertHash, '--node-name', node];
+}
+
 /**
  * `kubejoin join` against `cluster` with a token file and a node name, storing in the keychain
  * with the kubeconfig at `<dir>/kc.conf`.
  */
 export function keychainJoinArgs(cluster: { endpoint: string; caCertHash: string }, tokenFile: string, node: string, dir: string): string[] {
-  return [
-    'join',
-    cluster.endpoint,
-    '--token-file',
-    tokenFile,
-    '--discovery-token-ca-cert-hash',
-    cluster.caCertHash,
-    '--node-name',
-    node,
-    '--store',
-    'keychain',
-    '--kubeconfig-out',
-    join(dir, 'kc.conf'),
-  ];
+  return [...tokenJoinArgs(cluster, tokenFile, node), '--store', 'keychain', '--kubeconfig-out', join(dir, 'kc.conf')];
 }

@@ -1,14 +1,15 @@
 // The edge packages of `npm run package` (issue 13), shared by the package tests: where they
 // are, how to run commands against them, and how to run one with no Node.js visible.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { ROOT, type Run } from './cli.js';
+import { ROOT, run, type Run } from './cli.js';
+
+export { run };
 
 export const PKG = join(ROOT, 'dist/packages');
 export const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -31,23 +32,6 @@ export function reportMissingPackages(testFile: string): void {
   } else if (skipReason) {
     process.stdout.write(`# SKIP ${testFile}: ${skipReason}\n`);
   }
-}
-
-/** Runs a command with no stdin (a child that exits early must not EPIPE us). */
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
 }
 
 /** The package's file list as paths without the leading "./" or "/", directories left out. */
@@ -122,26 +106,11 @@ export interface PackageFixture {
   cluster: ClusterHandle;
   /** The x64 deb, unpacked. */
   debRoot: string;
-  /** A fresh token, once the cluster's BootstrapSigner has signed cluster-info for it. */
-  signedToken(): Promise<string>;
-  /** `token` in `<dir>/join-token`, 0600. */
-  tokenFile(dir: string, token: string): Promise<string>;
 }
 
 /** Inside a describe: the shared cluster and the x64 deb unpacked once for its tests. */
 export function usePackages(): PackageFixture {
-  const fixture = {
-    signedToken: async (): Promise<string> => {
-      const token = await fixture.cluster.createToken();
-      await fixture.cluster.waitForSignature(token.split('.')[0]!);
-      return token;
-    },
-    tokenFile: async (dir: string, token: string): Promise<string> => {
-      const path = join(dir, 'join-token');
-      await writeFile(path, `${token}\n`, { mode: 0o600 });
-      return path;
-    },
-  } as PackageFixture;
+  const fixture = {} as PackageFixture;
   before(async () => {
     fixture.cluster = await testCluster();
     fixture.debRoot = await mkdtemp(join(tmpdir(), 'kubejoin-deb-'));

@@ -2,9 +2,9 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { ensureBuilt, run, uniqueName, keychainJoinArgs } from '../helpers/cli.js';
+import { ensureBuilt, run, uniqueName, keychainJoinArgs, writeTokenFile } from '../helpers/cli.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
-import { csrsOfToken, joinArgs, keySpki, kubejoinRun, readOptional, signedToken, writeTokenFile } from './fault-helpers.js';
+import { csrsOfToken, joinArgs, keySpki, kubejoinRun, readOptional } from './fault-helpers.js';
 
 // docs/stores.md §6: a join on a machine that already holds a valid credential for the same
 // node and cluster reports it and changes nothing; --force joins again, the previous
@@ -27,7 +27,7 @@ async function whoami(kubeconfig: string, env: NodeJS.ProcessEnv = process.env):
 describe('already joined', () => {
   it('valid: a second join reports identity, expiry and where, exits 0, makes no key and no CSR', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const node = uniqueName('again');
     const args = joinArgs(cluster, await writeTokenFile(dir, token), node, dir);
     assert.equal((await kubejoinRun(args)).code, 0);
@@ -52,7 +52,7 @@ describe('already joined', () => {
 
   it('valid: --force joins again; killed before the new credential is verified, the previous one is still in place', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const node = uniqueName('force');
     const args = joinArgs(cluster, await writeTokenFile(dir, token), node, dir);
     assert.equal((await kubejoinRun(args)).code, 0);
@@ -77,7 +77,7 @@ describe('already joined', () => {
 
   it('valid: a credential for another node name in the same place is replaced, and the join says so', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const tokenPath = await writeTokenFile(dir, token);
     assert.equal((await kubejoinRun(joinArgs(cluster, tokenPath, uniqueName('old'), dir))).code, 0);
     const node = uniqueName('new');
@@ -89,7 +89,7 @@ describe('already joined', () => {
 
   it('valid: keychain store, a second join reports the stored credential', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const node = uniqueName('kc-again');
     const service = uniqueName('kubejoin-test');
     t.after(async () => {

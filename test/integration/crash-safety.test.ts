@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { PHASES } from '../../agent/contract/index.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { keychainAccount } from '../../agent/store/keychain.js';
-import { cliEnv, ensureBuilt, run, uniqueName, keychainJoinArgs } from '../helpers/cli.js';
+import { cliEnv, ensureBuilt, run, uniqueName, keychainJoinArgs, writeTokenFile } from '../helpers/cli.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
-import { certSpki, csrsOfToken, joinArgs, keySpki, kubejoinRun, readOptional, signedToken, writeTokenFile } from './fault-helpers.js';
+import { certSpki, csrsOfToken, joinArgs, keySpki, kubejoinRun, readOptional } from './fault-helpers.js';
 
 // docs/stores.md §5: a join SIGKILLed at each phase, and between the writes of the file
 // store, then run again, against the real control plane. KUBEJOIN_TEST_KILL_AT makes the
@@ -47,7 +47,7 @@ describe('crash safety: SIGKILL at every phase, then join again', () => {
   for (const [i, point] of POINTS.entries()) {
     it(`killed at ${point}: the re-run joins with one CSR, the key saved before it, no temporary left`, async (t) => {
       const dir = await workdir(t);
-      const token = await signedToken(cluster);
+      const token = await cluster.signedToken();
       const node = uniqueName('crash');
       const args = joinArgs(cluster, await writeTokenFile(dir, token), node, dir);
 
@@ -86,7 +86,7 @@ describe('crash safety, keychain store: the pair is one entry', () => {
         for (const c of await keytar.findCredentials(service)) await keytar.deletePassword(service, c.account);
       });
       const dir = await workdir(t);
-      const token = await signedToken(cluster);
+      const token = await cluster.signedToken();
       const node = uniqueName('kc-crash');
       const env = { KUBEJOIN_KEYCHAIN_SERVICE: service };
       const args = keychainJoinArgs(cluster, await writeTokenFile(dir, token), node, dir);

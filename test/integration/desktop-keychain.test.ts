@@ -10,9 +10,9 @@ import { utilityProcessLauncher, type UtilityProcessLike } from '../../main/keyc
 import { getDeviceFacts, join as engineJoin, parseJoinCommand, type JoinResult } from '../../agent/index.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { startTestApp, stopTestApps } from '../helpers/main-app.js';
-import { ROOT, ensureBuilt, keychainJoinArgs, run, uniqueName } from '../helpers/cli.js';
+import { ROOT, ensureBuilt, keychainJoinArgs, run, uniqueName, writeTokenFile } from '../helpers/cli.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
-import { kubejoinRun, signedToken, writeTokenFile } from './fault-helpers.js';
+import { kubejoinRun } from './fault-helpers.js';
 import { privateKeyring } from './private-keyring.js';
 
 // The desktop app's keychain (docs/stores.md §2): keytar runs in a utilityProcess
@@ -111,7 +111,7 @@ describe("desktop app as kubectl's exec plugin (<app> --kubejoin-cli credential)
     const kr = await privateKeyring(t);
     const dir = await workdir(t);
     const node = uniqueName('desktop-cli');
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const joined = await kubejoinRun(keychainJoinArgs(cluster, await writeTokenFile(dir, token), node, dir), { env: kr.env });
     assert.equal(joined.code, 0, joined.stderr);
     // What the packaged app writes on macOS and Windows: its executable, then --kubejoin-cli
@@ -167,7 +167,7 @@ describe('desktop app: a join on a locked keyring (the real engine in main, keyt
     const kr = await privateKeyring(t);
     await kr.lock();
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const forks = utility.forks.length;
     const engine = {
       getDeviceFacts,

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { CLI, ensureBuilt, uniqueName } from '../helpers/cli.js';
+import { CLI, ensureBuilt, uniqueName, tokenJoinArgs, writeTokenFile, runProcess } from '../helpers/cli.js';
 import { workdir } from '../helpers/temp.js';
-import { csrsOfToken, runProcess, signedToken, writeTokenFile } from './fault-helpers.js';
+import { csrsOfToken } from './fault-helpers.js';
 
 // docs/stores.md §5: full, read-only and forbidden disks, made for real. Mounts happen in a
 // private mount namespace (unshare -m) that ends with the script, so nothing leaks; the
@@ -29,34 +29,19 @@ interface Scenario {
 
 async function scenario(t: TestContext): Promise<Scenario> {
   const dir = await workdir(t);
-  const token = await signedToken(cluster);
+  const token = await cluster.signedToken();
   return { dir, token, tokenPath: await writeTokenFile(dir, token) };
 }
 
 /** The join command line as shell words. */
 function joinCmd(s: Scenario, node: string, certDir: string, kubeconfig: string): string {
-  const args = [
-    'join',
-    cluster.endpoint,
-    '--token-file',
-    s.tokenPath,
-    '--discovery-token-ca-cert-hash',
-    cluster.caCertHash,
-    '--node-name',
-    node,
-    '--store',
-    'file',
-    '--cert-dir',
-    certDir,
-    '--kubeconfig-out',
-    kubeconfig,
-  ];
+  const args = [...tokenJoinArgs(cluster, s.tokenPath, node), '--store', 'file', '--cert-dir', certDir, '--kubeconfig-out', kubeconfig];
   return [process.execPath, CLI, ...args].map(q).join(' ');
 }
 
 /** Runs a bash script in its own mount namespace; returns files the script wrote to `dir`. */
 async function inMountNamespace(s: Scenario, script: string): Promise<Record<string, string>> {
-  const r = await runProcess('unshare', ['-m', '--propagation', 'private', 'bash', '-euc', script], { ...process.env, NO_COLOR: '1', D: s.dir });
+  const r = await runProcess('unshare', ['-m', '--propagation', 'private', 'bash', '-euc', script], { env: { ...process.env, NO_COLOR: '1', D: s.dir } });
   assert.equal(r.code, 0, `scenario script failed: ${r.stdout}${r.stderr}`);
   const out: Record<string, string> = {};
   for (const name of ['code', 'out', 'err', 'files', 'before', 'after', 'code2', 'out2']) out[name] = await readFile(join(s.dir, name), 'utf8').catch(() => '');
@@ -159,8 +144,7 @@ describe(
       await writeFile(join(rootOwned, 'README'), 'root owns this directory\n', { mode: 0o644 });
       const cmd = joinCmd(s, uniqueName('nobody'), rootOwned, join(home, 'kubelet.conf'));
       const r = await runProcess('bash', ['-c', `setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=${q(home)} ${cmd}`], {
-        ...process.env,
-        NO_COLOR: '1',
+        env: { ...process.env, NO_COLOR: '1' },
       });
       assert.equal(r.code, 7, r.stdout + r.stderr);
       assert.match(r.stderr, new RegExp(`cannot write ${rootOwned}/kubelet-client\\.key\\.tmp: permission denied \\(EACCES\\)`));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { DoctorReport } from '../../agent/contract/index.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { assertNoSecret, CLI, cliEnv, ensureBuilt, fileStoreFlags, run, uniqueName } from '../helpers/cli.js';
+import { assertNoSecret, CLI, cliEnv, ensureBuilt, fileStoreFlags, run, uniqueName, tokenJoinArgs } from '../helpers/cli.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
 
 // A device clock that is wrong, for real: the CLI runs under libfaketime (Debian package
@@ -33,25 +33,14 @@ const NO_PROXY_ENV = { HTTPS_PROXY: undefined, https_proxy: undefined };
 
 async function shifted(t: TestContext, offset: string, args: (dir: string, tokenFile: string) => string[]) {
   const dir = await workdir(t);
-  const token = await cluster.createToken();
-  await cluster.waitForSignature(token.split('.')[0]!);
+  const token = await cluster.signedToken();
   await writeFile(join(dir, 'token'), token, { mode: 0o600 });
   const r = await run('faketime', ['-f', offset, process.execPath, CLI, ...args(dir, join(dir, 'token'))], { env: cliEnv(NO_PROXY_ENV) });
   assertNoSecret(r, token);
   return { r, dir, token };
 }
 
-const joinArgs = (name: string) => (dir: string, tokenFile: string) => [
-  'join',
-  cluster.endpoint,
-  '--token-file',
-  tokenFile,
-  '--discovery-token-ca-cert-hash',
-  cluster.caCertHash,
-  '--node-name',
-  name,
-  ...fileStoreFlags(dir),
-];
+const joinArgs = (name: string) => (dir: string, tokenFile: string) => [...tokenJoinArgs(cluster, tokenFile, name), ...fileStoreFlags(dir)];
 
 describe('the device clock', { skip: faketime }, () => {
   it('invalid: 2 days behind: the join names the clock, the skew and the fix (exit 8), nothing written, no CSR', async (t) => {

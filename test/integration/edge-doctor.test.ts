@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { DoctorReport } from '../../agent/contract/index.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { startProxy } from '../helpers/proxy-servers.js';
-import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, kubejoin, uniqueName } from '../helpers/cli.js';
+import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, kubejoin, uniqueName, tokenJoinArgs } from '../helpers/cli.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
 import { foreignCertificate, hangingServer, relayingServer } from '../helpers/hostile-servers.js';
 
@@ -38,15 +38,9 @@ async function doctor(t: TestContext, endpoint: string, opts: { token?: string; 
   return { r, report, status, ms: Date.now() - started };
 }
 
-async function signedToken(groups?: string[]): Promise<string> {
-  const token = await cluster.createToken(groups ? { groups } : {});
-  await cluster.waitForSignature(token.split('.')[0]!);
-  return token;
-}
-
 describe('kubejoin doctor', () => {
   it('valid: a healthy cluster and a good token: every check passes, exit 0', async (t) => {
-    const { r, report, status } = await doctor(t, cluster.endpoint, { token: await signedToken() });
+    const { r, report, status } = await doctor(t, cluster.endpoint, { token: await cluster.signedToken() });
     assert.equal(r.code, 0, r.stdout);
     assert.equal(report.ok, true);
     assert.deepEqual(Object.values(status), Array(10).fill('pass'), r.stdout);
@@ -64,7 +58,7 @@ describe('kubejoin doctor', () => {
   });
 
   it('invalid: a wrong pin: the pin fails (exit 3), the token checks do not run', async (t) => {
-    const { r, report, status } = await doctor(t, cluster.endpoint, { token: await signedToken(), pin: `sha256:${'ab'.repeat(32)}` });
+    const { r, report, status } = await doctor(t, cluster.endpoint, { token: await cluster.signedToken(), pin: `sha256:${'ab'.repeat(32)}` });
     assert.equal(r.code, 3, r.stdout);
     assert.equal(report.causes[0]?.check, 'pin');
     assert.match(report.causes[0]!.summary, /no CA in cluster-info matches/);
@@ -97,7 +91,7 @@ describe('kubejoin doctor', () => {
   it('invalid: a man in the middle relaying the genuine cluster-info: the pin fails (exit 3) and the token never reaches it', async (t) => {
     const hostile = await relayingServer(cluster.endpoint);
     t.after(() => hostile.close());
-    const { r, report, status } = await doctor(t, hostile.endpoint, { token: await signedToken() });
+    const { r, report, status } = await doctor(t, hostile.endpoint, { token: await cluster.signedToken() });
     assert.equal(r.code, 3, r.stdout);
     assert.equal(status.signature, 'pass', 'the relayed cluster-info is genuine');
     assert.equal(report.causes[0]?.check, 'pin');
@@ -113,7 +107,7 @@ describe('kubejoin doctor', () => {
     const proxy = await startProxy({ intercept: foreignCertificate(), resolve: () => ({ host: '127.0.0.1', port: Number(cluster.endpoint.split(':')[1]) }) });
     t.after(() => proxy.close());
     const port = cluster.endpoint.split(':')[1]!;
-    const { r, report, status } = await doctor(t, `kubernetes:${port}`, { token: await signedToken(), env: { HTTPS_PROXY: proxy.url } });
+    const { r, report, status } = await doctor(t, `kubernetes:${port}`, { token: await cluster.signedToken(), env: { HTTPS_PROXY: proxy.url } });
     assert.equal(r.code, 3, r.stdout);
     assert.equal(status.proxy, 'pass');
     assert.equal(status.dns, 'pass', 'resolved by the proxy');
@@ -129,7 +123,7 @@ describe('kubejoin doctor', () => {
     const port = cluster.endpoint.split(':')[1]!;
     const proxy = await startProxy({ resolve: () => ({ host: '127.0.0.1', port: Number(port) }) });
     t.after(() => proxy.close());
-    const { r, report } = await doctor(t, `kubernetes:${port}`, { token: await signedToken(), extra: ['--proxy', proxy.url] });
+    const { r, report } = await doctor(t, `kubernetes:${port}`, { token: await cluster.signedToken(), extra: ['--proxy', proxy.url] });
     assert.equal(r.code, 0, r.stdout);
     assert.match(report.checks.find((c) => c.id === 'proxy')!.summary, /through http:\/\/127\.0\.0\.1:\d+ \(from set for this run\)/);
     assert.ok(proxy.connects.length >= 3 && proxy.connects.every((c) => c.target === `kubernetes:${port}`));
@@ -145,7 +139,7 @@ describe('kubejoin doctor', () => {
   });
 
   it('invalid: a token whose group may not create CSRs: csr-rights fails (exit 4), and so does a join with it', async (t) => {
-    const token = await signedToken(['system:bootstrappers:nocsr']);
+    const token = await cluster.signedToken({ groups: ['system:bootstrappers:nocsr'] });
     const { r, report, status } = await doctor(t, cluster.endpoint, { token });
     assert.equal(r.code, 4, r.stdout);
     assert.equal(status.token, 'pass');
@@ -153,20 +147,7 @@ describe('kubejoin doctor', () => {
     assert.match(report.causes[0]!.fix ?? '', /system:node-bootstrapper/);
     const dir = await workdir(t);
     await writeFile(join(dir, 'token'), token, { mode: 0o600 });
-    const joined = await kubejoin(
-      [
-        'join',
-        cluster.endpoint,
-        '--token-file',
-        join(dir, 'token'),
-        '--discovery-token-ca-cert-hash',
-        cluster.caCertHash,
-        '--node-name',
-        uniqueName('nocsr'),
-        ...fileStoreFlags(dir),
-      ],
-      { env: cliEnv(NO_PROXY_ENV) },
-    );
+    const joined = await kubejoin([...tokenJoinArgs(cluster, join(dir, 'token'), uniqueName('nocsr')), ...fileStoreFlags(dir)], { env: cliEnv(NO_PROXY_ENV) });
     assertNoSecret(joined, token);
     assert.equal(joined.code, 4, joined.stderr);
     assert.match(joined.stderr, /HTTP 403 Forbidden/);

@@ -30,8 +30,7 @@ async function proxy(t: TestContext, opts: ProxyOptions = {}): Promise<TestProxy
 
 async function joinThrough(t: TestContext, env: NodeJS.ProcessEnv, extra: string[] = []) {
   const dir = await workdir(t);
-  const token = await cluster.createToken();
-  await cluster.waitForSignature(token.split('.')[0]!);
+  const token = await cluster.signedToken();
   await writeFile(join(dir, 'token'), token, { mode: 0o600 });
   const args = [
     'join',

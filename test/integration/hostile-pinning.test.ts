@@ -43,16 +43,10 @@ async function mitm(t: TestContext): Promise<{ server: Recorder; certFile: strin
   return { server, certFile };
 }
 
-async function signedToken(): Promise<string> {
-  const token = await cluster.createToken();
-  await cluster.waitForSignature(token.split('.')[0]!);
-  return token;
-}
-
 describe('pinning under a hostile environment', { concurrency: false }, () => {
   it('invalid: NODE_TLS_REJECT_UNAUTHORIZED=0 and a man in the middle: the pinned re-fetch refuses it: exit 3', async (t) => {
     const { server } = await mitm(t);
-    const r = await hostileJoin(t, { server, token: await signedToken(), pin: cluster.caCertHash, env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' } });
+    const r = await hostileJoin(t, { server, token: await cluster.signedToken(), pin: cluster.caCertHash, env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' } });
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stdout, /\[pin-ca\] done/);
     assert.match(r.stderr, /could not be verified with the pinned CA/);
@@ -62,7 +56,7 @@ describe('pinning under a hostile environment', { concurrency: false }, () => {
     const { server, certFile } = await mitm(t);
     const r = await hostileJoin(t, {
       server,
-      token: await signedToken(),
+      token: await cluster.signedToken(),
       pin: cluster.caCertHash,
       env: { NODE_EXTRA_CA_CERTS: certFile, NODE_TLS_REJECT_UNAUTHORIZED: '0' },
     });

@@ -20,8 +20,7 @@ before(async () => {
 async function joinVia(t: Parameters<typeof workdir>[0], hostile: Hostile, extra: string[] = []) {
   t.after(() => hostile.close());
   const dir = await workdir(t);
-  const token = await cluster.createToken();
-  await cluster.waitForSignature(token.split('.')[0]!);
+  const token = await cluster.signedToken();
   await writeFile(join(dir, 'token'), token, { mode: 0o600 });
   const r = await kubejoin([
     'join',

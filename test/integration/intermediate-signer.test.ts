@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type ClusterHandle } from '../harness/index.js';
 import { EXTERNAL_SIGNER_FLAGS, runIntermediateSigner, writePkiWithIntermediate, type Intermediate } from '../harness/intermediate-ca.js';
-import { ensureBuilt, run, uniqueName } from '../helpers/cli.js';
+import { ensureBuilt, run, uniqueName, writeTokenFile } from '../helpers/cli.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
-import { csrsOfToken, joinArgs, kubejoinRun, readOptional, signedToken, writeTokenFile } from './fault-helpers.js';
+import { csrsOfToken, joinArgs, kubejoinRun, readOptional } from './fault-helpers.js';
 
 // A cluster whose kubelet-client certificates come from a signer holding an intermediate CA
 // under the cluster CA that discovery pins (an external signer: kube-controller-manager
@@ -35,7 +35,7 @@ describe('a kubelet-client signer with an intermediate CA', () => {
     const signer = runIntermediateSigner(cluster, inter, stop.signal);
     t.after(() => stop.abort());
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const node = uniqueName('inter');
     const r = await kubejoinRun(joinArgs(cluster, await writeTokenFile(dir, token), node, dir));
     stop.abort();

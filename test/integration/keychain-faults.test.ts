@@ -5,9 +5,9 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { spawn } from 'node:child_process';
-import { CLI, cliEnv, ensureBuilt, run, uniqueName, keychainJoinArgs } from '../helpers/cli.js';
+import { CLI, cliEnv, ensureBuilt, run, uniqueName, keychainJoinArgs, tokenJoinArgs, writeTokenFile } from '../helpers/cli.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
-import { csrsOfToken, kubejoinRun, signedToken, writeTokenFile } from './fault-helpers.js';
+import { csrsOfToken, kubejoinRun } from './fault-helpers.js';
 import { privateKeyring } from './private-keyring.js';
 
 // docs/stores.md §2: a real gnome-keyring whose login collection is locked, or whose daemon
@@ -42,7 +42,7 @@ describe(
       const kr = await privateKeyring(t);
       await kr.lock();
       const dir = await workdir(t);
-      const token = await signedToken(cluster);
+      const token = await cluster.signedToken();
       const r = await kubejoinRun(keychainJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('locked'), dir), { env: kr.env });
       assert.equal(r.code, 7, r.stdout + r.stderr);
       assert.match(r.stderr, /--store keychain was requested but the keychain's collection is locked \(Cannot create an item in a locked collection\)/);
@@ -55,17 +55,10 @@ describe(
       const kr = await privateKeyring(t);
       await kr.lock();
       const dir = await workdir(t);
-      const token = await signedToken(cluster);
+      const token = await cluster.signedToken();
       const r = await kubejoinRun(
         [
-          'join',
-          cluster.endpoint,
-          '--token-file',
-          await writeTokenFile(dir, token),
-          '--discovery-token-ca-cert-hash',
-          cluster.caCertHash,
-          '--node-name',
-          uniqueName('auto-locked'),
+          ...tokenJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('auto-locked')),
           '--cert-dir',
           join(dir, 'pki'),
           '--kubeconfig-out',
@@ -87,7 +80,7 @@ describe(
       const kr = await privateKeyring(t);
       kr.freeze();
       const dir = await workdir(t);
-      const token = await signedToken(cluster);
+      const token = await cluster.signedToken();
       const r = await kubejoinRun([...keychainJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('frozen'), dir), '-o', 'json'], {
         env: { ...kr.env, KUBEJOIN_KEYCHAIN_TIMEOUT: `${BOUND_MS}ms` },
       });
@@ -102,7 +95,7 @@ describe(
     it('frozen keyring: kubectl gets a clear message from "kubejoin credential" within the bound', async (t) => {
       const kr = await privateKeyring(t);
       const dir = await workdir(t);
-      const token = await signedToken(cluster);
+      const token = await cluster.signedToken();
       const node = uniqueName('kc-frozen');
       const env = { ...kr.env, KUBEJOIN_KEYCHAIN_TIMEOUT: `${BOUND_MS}ms`, NO_COLOR: '1' };
       const joined = await kubejoinRun(keychainJoinArgs(cluster, await writeTokenFile(dir, token), node, dir), { env });
@@ -137,7 +130,7 @@ describe('keychain calls end with the join', { skip: haveKeyring ? false : 'need
     const kr = await privateKeyring(t);
     kr.freeze();
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const child = spawn(process.execPath, [CLI, ...keychainJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('cancel'), dir)], {
       env: cliEnv(kr.env),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,28 +2,19 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { keychainAccount } from '../../agent/store/keychain.js';
-import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { CLI, cliEnv, ensureBuilt, uniqueName, keychainJoinArgs } from '../helpers/cli.js';
+import type { ClusterHandle } from '../harness/index.js';
+import { CLI, cliEnv, uniqueName, keychainJoinArgs, writeTokenFile } from '../helpers/cli.js';
 import { workdir } from '../helpers/temp.js';
-import { csrsOfToken, kubejoinRun, writeTokenFile } from './fault-helpers.js';
+import { csrsOfToken, kubejoinRun } from './fault-helpers.js';
+import { MANUAL_GROUP, joinTestCluster } from './join/setup.js';
 
 // docs/stores.md §4: a run that LOADED the keychain's pending key from an earlier, killed run
 // removes it after a denial (earlier versions removed it only if they had written it, so every
 // re-run met the same denied CSR).
 
 let cluster: ClusterHandle;
-const MANUAL_GROUP = 'system:bootstrappers:kubejoin:manual';
 before(async () => {
-  await ensureBuilt();
-  cluster = await testCluster();
-  const r = await cluster.kubectl([
-    'create',
-    'clusterrolebinding',
-    'kubejoin-test-manual',
-    '--clusterrole=system:node-bootstrapper',
-    `--group=${MANUAL_GROUP}`,
-  ]);
-  assert.ok(r.code === 0 || /already exists|AlreadyExists/.test(r.stderr), r.stderr);
+  cluster = await joinTestCluster();
 });
 
 describe('keychain: resumed join, then a denial', () => {
@@ -34,8 +25,7 @@ describe('keychain: resumed join, then a denial', () => {
       for (const c of await keytar.findCredentials(service)) await keytar.deletePassword(service, c.account);
     });
     const dir = await workdir(t);
-    const token = await cluster.createToken({ groups: [MANUAL_GROUP] });
-    await cluster.waitForSignature(token.split('.')[0]!);
+    const token = await cluster.signedToken({ groups: [MANUAL_GROUP] });
     const node = uniqueName('kc-deny');
     const env = { KUBEJOIN_KEYCHAIN_SERVICE: service };
     const args = keychainJoinArgs(cluster, await writeTokenFile(dir, token), node, dir);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { ClusterHandle } from '../harness/index.js';
 import { probeKeychain } from '../../agent/store/keychain.js';
-import { assertNoSecret, cliEnv, kubejoin, run, spawnKubejoin, uniqueName, type Run } from '../helpers/cli.js';
+import { assertNoSecret, cliEnv, kubejoin, run, spawnKubejoin, uniqueName, type Run, tokenJoinArgs } from '../helpers/cli.js';
 import { workdir } from '../helpers/temp.js';
 
 export interface Joined {
@@ -37,12 +37,6 @@ export async function keychainAccounts(env: NodeJS.ProcessEnv): Promise<string[]
   return (await keytar.findCredentials(env.KUBEJOIN_KEYCHAIN_SERVICE!)).map((c) => c.account).sort();
 }
 
-export async function signedToken(cluster: ClusterHandle): Promise<string> {
-  const token = await cluster.createToken();
-  await cluster.waitForSignature(token.split('.')[0]!);
-  return token;
-}
-
 /** `kubejoin join` into a fresh temp dir; asserts it worked. */
 export async function joinMachine(
   t: TestContext,
@@ -53,28 +47,13 @@ export async function joinMachine(
 ): Promise<Joined> {
   const dir = await workdir(t);
   const node = uniqueName(prefix);
-  const token = await signedToken(cluster);
+  const token = await cluster.signedToken();
   const tokenFile = join(dir, 'token');
   await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
   const kubeconfig = join(dir, 'kubelet.conf');
   const certDir = join(dir, 'pki');
   const storeFlags = store === 'file' ? ['--store', 'file', '--cert-dir', certDir] : ['--store', 'keychain'];
-  const r = await kubejoin(
-    [
-      'join',
-      cluster.endpoint,
-      '--token-file',
-      tokenFile,
-      '--discovery-token-ca-cert-hash',
-      cluster.caCertHash,
-      '--node-name',
-      node,
-      ...storeFlags,
-      '--kubeconfig-out',
-      kubeconfig,
-    ],
-    { env },
-  );
+  const r = await kubejoin([...tokenJoinArgs(cluster, tokenFile, node), ...storeFlags, '--kubeconfig-out', kubeconfig], { env });
   assertNoSecret(r, token);
   assert.equal(r.code, 0, `join failed: ${r.stderr}`);
   return { dir, node, kubeconfig, certDir, env, where: ['--kubeconfig', kubeconfig] };

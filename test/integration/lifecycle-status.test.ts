@@ -4,30 +4,20 @@ import { createPrivateKey, generateKeyPairSync, webcrypto, X509Certificate } fro
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { testCluster, type ClusterHandle } from '../harness/index.js';
+import type { ClusterHandle } from '../harness/index.js';
 import { x509 } from '../harness/x509.js';
 import { renderKubeconfig } from '../../agent/protocol/kubeconfig.js';
-import { cliEnv, ensureBuilt, kubejoin, uniqueName } from '../helpers/cli.js';
+import { cliEnv, kubejoin, uniqueName, tokenJoinArgs } from '../helpers/cli.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
 import { joinMachine, keychainEnv, lc, status, type Joined } from './lifecycle-helpers.js';
+import { MANUAL_GROUP, joinTestCluster } from './join/setup.js';
 
 // `kubejoin status` (and renew's refusals) against the real control plane: joined (both
 // stores), not joined, a join waiting for approval, offline, expired.
 
 let cluster: ClusterHandle;
-const MANUAL_GROUP = 'system:bootstrappers:kubejoin:manual';
-
 before(async () => {
-  await ensureBuilt();
-  cluster = await testCluster();
-  const r = await cluster.kubectl([
-    'create',
-    'clusterrolebinding',
-    'kubejoin-test-manual',
-    '--clusterrole=system:node-bootstrapper',
-    `--group=${MANUAL_GROUP}`,
-  ]);
-  assert.ok(r.code === 0 || /already exists|AlreadyExists/.test(r.stderr), r.stderr);
+  cluster = await joinTestCluster();
 });
 
 /** A port nothing listens on. */
@@ -131,21 +121,13 @@ describe('kubejoin status', () => {
 
   it('a join waiting for approval: exit 10, names its CSR and the kubectl certificate approve line', async (t) => {
     const { dir, env } = await fresh(t);
-    const token = await cluster.createToken({ groups: [MANUAL_GROUP] });
-    await cluster.waitForSignature(token.split('.')[0]!);
+    const token = await cluster.signedToken({ groups: [MANUAL_GROUP] });
     await writeFile(join(dir, 'token'), token, { mode: 0o600 });
     const node = uniqueName('waiting');
     const certDir = join(dir, 'pki');
     const j = await kubejoin(
       [
-        'join',
-        cluster.endpoint,
-        '--token-file',
-        join(dir, 'token'),
-        '--discovery-token-ca-cert-hash',
-        cluster.caCertHash,
-        '--node-name',
-        node,
+        ...tokenJoinArgs(cluster, join(dir, 'token'), node),
         '--store',
         'file',
         '--cert-dir',

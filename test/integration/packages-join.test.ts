@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeKeychain } from '../../agent/store/keychain.js';
-import { assertNoSecret, keychainJoinArgs, uniqueName } from '../helpers/cli.js';
+import { assertNoSecret, keychainJoinArgs, uniqueName, tokenJoinArgs, fileStoreFlags, writeTokenFile } from '../helpers/cli.js';
 import { EXE_ARM64, EXE_X64, ok, reportMissingPackages, run, skipReason, usePackages, whoami, withoutNode } from '../helpers/packages.js';
 import { workdir } from '../helpers/temp.js';
 
@@ -24,7 +24,7 @@ describe('edge packages: joins (dist/packages from npm run package)', { skip: sk
       return t.skip('SKIP: needs root for a private mount namespace (unshare -m) to hide Node.js');
     }
     const dir = await workdir(t);
-    const token = await pkg.signedToken();
+    const token = await pkg.cluster.signedToken();
     const node = uniqueName('deb-x64');
     await writeFile(
       join(dir, 'join.yaml'),
@@ -37,13 +37,8 @@ describe('edge packages: joins (dist/packages from npm run package)', { skip: sk
         '--config',
         join(dir, 'join.yaml'),
         '--token-file',
-        await pkg.tokenFile(dir, token),
-        '--store',
-        'file',
-        '--cert-dir',
-        join(dir, 'pki'),
-        '--kubeconfig-out',
-        join(dir, 'kubelet.conf'),
+        await writeTokenFile(dir, token, 'join-token'),
+        ...fileStoreFlags(dir),
       ],
       { HOME: dir },
     );
@@ -56,7 +51,7 @@ describe('edge packages: joins (dist/packages from npm run package)', { skip: sk
 
   it('valid: the arm64 executable joins under qemu-user-static', async (t) => {
     const dir = await workdir(t);
-    const token = await pkg.signedToken();
+    const token = await pkg.cluster.signedToken();
     const node = uniqueName('arm64');
     const r = await run(
       'qemu-aarch64-static',
@@ -65,17 +60,12 @@ describe('edge packages: joins (dist/packages from npm run package)', { skip: sk
         'join',
         pkg.cluster.endpoint,
         '--token-file',
-        await pkg.tokenFile(dir, token),
+        await writeTokenFile(dir, token, 'join-token'),
         '--discovery-token-ca-cert-hash',
         pkg.cluster.caCertHash,
         '--node-name',
         node,
-        '--store',
-        'file',
-        '--cert-dir',
-        join(dir, 'pki'),
-        '--kubeconfig-out',
-        join(dir, 'kubelet.conf'),
+        ...fileStoreFlags(dir),
       ],
       { env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' }, timeoutMs: 300_000 },
     );
@@ -88,7 +78,7 @@ describe('edge packages: joins (dist/packages from npm run package)', { skip: sk
     const problem = await probeKeychain(process.env);
     if (problem) return t.skip(`SKIP: no reachable keychain here (${problem}); npm test runs inside dbus-run-session with gnome-keyring`);
     const dir = await workdir(t);
-    const token = await pkg.signedToken();
+    const token = await pkg.cluster.signedToken();
     const node = uniqueName('deb-keychain');
     const service = uniqueName('kubejoin-pkg-test');
     t.after(async () => {
@@ -98,7 +88,7 @@ describe('edge packages: joins (dist/packages from npm run package)', { skip: sk
     const exe = join(pkg.debRoot, 'usr/bin/kubejoin');
     const env: NodeJS.ProcessEnv = { ...process.env, KUBEJOIN_KEYCHAIN_SERVICE: service, NO_COLOR: '1' };
     delete env.KUBEJOIN_TOKEN;
-    const r = await run(exe, keychainJoinArgs(pkg.cluster, await pkg.tokenFile(dir, token), node, dir), { env });
+    const r = await run(exe, keychainJoinArgs(pkg.cluster, await writeTokenFile(dir, token, 'join-token'), node, dir), { env });
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const kubeconfig = await readFile(join(dir, 'kc.conf'), 'utf8');
@@ -117,19 +107,12 @@ describe('edge packages: joins (dist/packages from npm run package)', { skip: sk
     const exe = join(dir, 'bin', 'kubejoin');
     await copyFile(EXE_X64, exe);
     await run('chmod', ['0755', exe], {});
-    const token = await pkg.signedToken();
+    const token = await pkg.cluster.signedToken();
     const node = uniqueName('no-addon');
     const r = await run(
       exe,
       [
-        'join',
-        pkg.cluster.endpoint,
-        '--token-file',
-        await pkg.tokenFile(dir, token),
-        '--discovery-token-ca-cert-hash',
-        pkg.cluster.caCertHash,
-        '--node-name',
-        node,
+        ...tokenJoinArgs(pkg.cluster, await writeTokenFile(dir, token, 'join-token'), node),
         '--store',
         'auto',
         '--cert-dir',
@@ -147,7 +130,7 @@ describe('edge packages: joins (dist/packages from npm run package)', { skip: sk
 
   it('valid: kubejoin doctor from the packaged executable checks the real cluster (exit 0)', async (t) => {
     const dir = await workdir(t);
-    const token = await pkg.signedToken();
+    const token = await pkg.cluster.signedToken();
     const r = await run(
       EXE_X64,
       [
@@ -156,7 +139,7 @@ describe('edge packages: joins (dist/packages from npm run package)', { skip: sk
         '--discovery-token-ca-cert-hash',
         pkg.cluster.caCertHash,
         '--token-file',
-        await pkg.tokenFile(dir, token),
+        await writeTokenFile(dir, token, 'join-token'),
         '--timeout',
         '60s',
       ],

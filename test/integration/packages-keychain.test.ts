@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KEYCHAIN_HELPER_ARG } from '../../agent/store/keytar-serve.js';
-import { assertNoSecret, keychainJoinArgs, uniqueName } from '../helpers/cli.js';
+import { assertNoSecret, keychainJoinArgs, uniqueName, writeTokenFile } from '../helpers/cli.js';
 import { reportMissingPackages, run, skipReason, usePackages } from '../helpers/packages.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
 import { privateKeyring } from './private-keyring.js';
@@ -33,8 +33,8 @@ describe('edge packages: the executable is its own keychain helper (a real gnome
   const pkg = usePackages();
 
   async function keychainJoin(exe: string, dir: string, env: NodeJS.ProcessEnv, node: string): Promise<{ token: string; kubeconfig: string }> {
-    const token = await pkg.signedToken();
-    const joined = await run(exe, keychainJoinArgs(pkg.cluster, await pkg.tokenFile(dir, token), node, dir), { env });
+    const token = await pkg.cluster.signedToken();
+    const joined = await run(exe, keychainJoinArgs(pkg.cluster, await writeTokenFile(dir, token, 'join-token'), node, dir), { env });
     assertNoSecret(joined, token);
     assert.equal(joined.code, 0, joined.stdout + joined.stderr);
     return { token, kubeconfig: join(dir, 'kc.conf') };
@@ -59,8 +59,8 @@ describe('edge packages: the executable is its own keychain helper (a real gnome
     kr.freeze();
     const dir = await workdir(t);
     const exe = join(pkg.debRoot, 'usr/bin/kubejoin');
-    const token = await pkg.signedToken();
-    const child = spawn(exe, keychainJoinArgs(pkg.cluster, await pkg.tokenFile(dir, token), uniqueName('sea-frozen'), dir), {
+    const token = await pkg.cluster.signedToken();
+    const child = spawn(exe, keychainJoinArgs(pkg.cluster, await writeTokenFile(dir, token, 'join-token'), uniqueName('sea-frozen'), dir), {
       env: { ...kr.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

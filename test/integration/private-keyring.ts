@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { runProcess } from './fault-helpers.js';
+import { runProcess } from '../helpers/cli.js';
 import { workdir } from '../helpers/temp.js';
 
 export interface PrivateKeyring {
@@ -18,7 +18,7 @@ export interface PrivateKeyring {
 }
 
 async function gdbus(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
-  const r = await runProcess('gdbus', ['call', '--session', ...args], env, 15_000);
+  const r = await runProcess('gdbus', ['call', '--session', ...args], { env, timeoutMs: 15_000 });
   assert.equal(r.code, 0, r.stderr);
   return r.stdout;
 }
@@ -27,7 +27,7 @@ export async function privateKeyring(t: TestContext): Promise<PrivateKeyring> {
   const home = await workdir(t);
   const runtime = join(home, 'run');
   await mkdir(runtime, { mode: 0o700 });
-  const bus = await runProcess('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1', '--nopidfile'], process.env, 15_000);
+  const bus = await runProcess('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1', '--nopidfile'], { timeoutMs: 15_000 });
   assert.equal(bus.code, 0, bus.stderr);
   const [address, busPid] = bus.stdout.trim().split('\n');
   const stop = (pid: number, signal: NodeJS.Signals): void => {
@@ -41,7 +41,7 @@ export async function privateKeyring(t: TestContext): Promise<PrivateKeyring> {
   const env: NodeJS.ProcessEnv = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address!, XDG_DATA_HOME: join(home, 'data'), XDG_RUNTIME_DIR: runtime };
   delete env.GNOME_KEYRING_CONTROL;
   const keyring = await new Promise<number>((resolve, reject) => {
-    const child = runProcess('bash', ['-c', "printf 'kubejoin-test\\n' | gnome-keyring-daemon --unlock --components=secrets"], env, 15_000);
+    const child = runProcess('bash', ['-c', "printf 'kubejoin-test\\n' | gnome-keyring-daemon --unlock --components=secrets"], { env, timeoutMs: 15_000 });
     child.then((r) => (r.code === 0 ? resolve(0) : reject(new Error(r.stderr))), reject);
   });
   assert.equal(keyring, 0);
@@ -61,8 +61,7 @@ export async function privateKeyring(t: TestContext): Promise<PrivateKeyring> {
         'org.freedesktop.DBus.GetConnectionUnixProcessID',
         'org.freedesktop.secrets',
       ],
-      env,
-      15_000,
+      { env, timeoutMs: 15_000 },
     );
     if (r.code === 0) pidOut = r.stdout;
     else await new Promise((r) => setTimeout(r, 100));

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterHandle } from '../../harness/index.js';
-import { assertNoSecret, fileStoreFlags, cliEnv, kubejoin, uniqueName } from '../../helpers/cli.js';
+import { assertNoSecret, fileStoreFlags, cliEnv, kubejoin, uniqueName, tokenJoinArgs } from '../../helpers/cli.js';
 import { workdir } from '../../helpers/temp.js';
-import { joinTestCluster, signedToken, whoami } from './setup.js';
+import { joinTestCluster, whoami } from './setup.js';
 
 // `kubejoin join` against the real control plane: the token from stdin and the
 // environment, NDJSON output, and a kubeadm JoinConfiguration file.
@@ -18,23 +18,10 @@ before(async () => {
 describe('kubejoin join against the real control plane: input and output', () => {
   it('valid: --output json is NDJSON through every phase; token from stdin and from KUBEJOIN_TOKEN', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
-    const fromStdin = await kubejoin(
-      [
-        'join',
-        cluster.endpoint,
-        '--token-file',
-        '-',
-        '--discovery-token-ca-cert-hash',
-        cluster.caCertHash,
-        '--node-name',
-        uniqueName('stdin'),
-        ...fileStoreFlags(join(dir, 'a')),
-        '-o',
-        'json',
-      ],
-      { input: `${token}\n` },
-    );
+    const token = await cluster.signedToken();
+    const fromStdin = await kubejoin([...tokenJoinArgs(cluster, '-', uniqueName('stdin')), ...fileStoreFlags(join(dir, 'a')), '-o', 'json'], {
+      input: `${token}\n`,
+    });
     assertNoSecret(fromStdin, token);
     assert.equal(fromStdin.code, 0, fromStdin.stderr);
     const events = fromStdin.stdout
@@ -68,7 +55,7 @@ describe('kubejoin join against the real control plane: input and output', () =>
 
   it('valid: --config with a kubeadm JoinConfiguration (v1beta4)', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const node = uniqueName('config');
     const config = join(dir, 'join.yaml');
     await writeFile(

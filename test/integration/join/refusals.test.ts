@@ -2,10 +2,10 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { ClusterHandle } from '../../harness/index.js';
-import { assertNoSecret, fileStoreFlags, kubejoin, spawnKubejoin, uniqueName } from '../../helpers/cli.js';
+import { assertNoSecret, fileStoreFlags, kubejoin, spawnKubejoin, uniqueName, tokenJoinArgs, writeTokenFile } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/poll.js';
 import { filesUnder, workdir } from '../../helpers/temp.js';
-import { MANUAL_GROUP, csrsOf, joinTestCluster, signedToken, tokenFile } from './setup.js';
+import { MANUAL_GROUP, csrsOf, joinTestCluster } from './setup.js';
 
 // `kubejoin join` against the real control plane when it must fail: bad input, an
 // untrusted cluster, a refused token, no answer, a denied CSR; each with its exit code.
@@ -49,12 +49,12 @@ describe('kubejoin join against the real control plane: refusals', () => {
 
   it('invalid: wrong CA cert hash is exit 3 and names the hash the cluster has', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const r = await kubejoin([
       'join',
       cluster.endpoint,
       '--token-file',
-      await tokenFile(dir, token),
+      await writeTokenFile(dir, token),
       '--discovery-token-ca-cert-hash',
       `sha256:${'ab'.repeat(32)}`,
       '--node-name',
@@ -80,7 +80,7 @@ describe('kubejoin join against the real control plane: refusals', () => {
         'join',
         cluster.endpoint,
         '--token-file',
-        await tokenFile(dir, token),
+        await writeTokenFile(dir, token),
         '--discovery-token-ca-cert-hash',
         cluster.caCertHash,
         '--discovery-timeout',
@@ -99,18 +99,8 @@ describe('kubejoin join against the real control plane: refusals', () => {
 
   it('invalid: token without the authentication usage is exit 4 at the certificate request; its key is discarded', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster, { usages: ['signing'] });
-    const r = await kubejoin([
-      'join',
-      cluster.endpoint,
-      '--token-file',
-      await tokenFile(dir, token),
-      '--discovery-token-ca-cert-hash',
-      cluster.caCertHash,
-      '--node-name',
-      uniqueName('noauth'),
-      ...fileStoreFlags(dir),
-    ]);
+    const token = await cluster.signedToken({ usages: ['signing'] });
+    const r = await kubejoin([...tokenJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('noauth')), ...fileStoreFlags(dir)]);
     assertNoSecret(r, token);
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /refused the bootstrap token .*401/);
@@ -146,19 +136,9 @@ describe('kubejoin join against the real control plane: refusals', () => {
 
   it('invalid: a denied certificate request is exit 5 with the reason; nothing is left behind', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster, { groups: [MANUAL_GROUP] });
+    const token = await cluster.signedToken({ groups: [MANUAL_GROUP] });
     const id = token.split('.')[0]!;
-    const child = spawnKubejoin([
-      'join',
-      cluster.endpoint,
-      '--token-file',
-      await tokenFile(dir, token),
-      '--discovery-token-ca-cert-hash',
-      cluster.caCertHash,
-      '--node-name',
-      uniqueName('denied'),
-      ...fileStoreFlags(dir),
-    ]);
+    const child = spawnKubejoin([...tokenJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('denied')), ...fileStoreFlags(dir)]);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

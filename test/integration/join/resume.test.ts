@@ -4,10 +4,10 @@ import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterHandle } from '../../harness/index.js';
-import { assertNoSecret, fileStoreFlags, kubejoin, spawnKubejoin, uniqueName } from '../../helpers/cli.js';
+import { assertNoSecret, fileStoreFlags, kubejoin, spawnKubejoin, uniqueName, tokenJoinArgs, writeTokenFile } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/poll.js';
 import { filesUnder, workdir } from '../../helpers/temp.js';
-import { MANUAL_GROUP, csrsOf, joinTestCluster, signedToken, tokenFile, whoami } from './setup.js';
+import { MANUAL_GROUP, csrsOf, joinTestCluster, whoami } from './setup.js';
 
 // `kubejoin join` against the real control plane while its CSR waits: a killed join
 // resumes with the same key and CSR; one never approved keeps its key for a re-run.
@@ -20,20 +20,10 @@ before(async () => {
 describe('kubejoin join against the real control plane: a pending CSR', () => {
   it('valid: a join killed after its CSR was created resumes with the same key and CSR', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster, { groups: [MANUAL_GROUP] });
+    const token = await cluster.signedToken({ groups: [MANUAL_GROUP] });
     const id = token.split('.')[0]!;
     const node = uniqueName('resume');
-    const args = [
-      'join',
-      cluster.endpoint,
-      '--token-file',
-      await tokenFile(dir, token),
-      '--discovery-token-ca-cert-hash',
-      cluster.caCertHash,
-      '--node-name',
-      node,
-      ...fileStoreFlags(dir),
-    ];
+    const args = [...tokenJoinArgs(cluster, await writeTokenFile(dir, token), node), ...fileStoreFlags(dir)];
     const child = spawnKubejoin(args);
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
     const [csr] = await eventually('the CSR', async () => ((await csrsOf(cluster, id)).length ? csrsOf(cluster, id) : undefined));
@@ -65,20 +55,8 @@ describe('kubejoin join against the real control plane: a pending CSR', () => {
 
   it('invalid: a certificate never approved is exit 6 at --timeout; the key stays for a re-run', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster, { groups: [MANUAL_GROUP] });
-    const r = await kubejoin([
-      'join',
-      cluster.endpoint,
-      '--token-file',
-      await tokenFile(dir, token),
-      '--discovery-token-ca-cert-hash',
-      cluster.caCertHash,
-      '--node-name',
-      uniqueName('slow'),
-      '--timeout',
-      '3s',
-      ...fileStoreFlags(dir),
-    ]);
+    const token = await cluster.signedToken({ groups: [MANUAL_GROUP] });
+    const r = await kubejoin([...tokenJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('slow')), '--timeout', '3s', ...fileStoreFlags(dir)]);
     assertNoSecret(r, token);
     assert.equal(r.code, 6, r.stderr);
     assert.match(r.stderr, /did not finish within 3 s .*\n.*kubectl certificate approve/s);

@@ -1,9 +1,7 @@
 // Shared by the join tests: the shared control plane with a group that may request node
-// certificates but is NOT auto-approved, tokens signed into cluster-info, and what kubectl
+// certificates but is NOT auto-approved, and what kubectl
 // and the cluster say about a join.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../../harness/index.js';
 import { ensureBuilt, run } from '../../helpers/cli.js';
 
@@ -22,18 +20,6 @@ export async function joinTestCluster(): Promise<ClusterHandle> {
   ]);
   assert.ok(r.code === 0 || /already exists|AlreadyExists/.test(r.stderr), r.stderr);
   return cluster;
-}
-
-export async function tokenFile(dir: string, token: string): Promise<string> {
-  const path = join(dir, 'token');
-  await writeFile(path, `${token}\n`, { mode: 0o600 });
-  return path;
-}
-
-export async function signedToken(cluster: ClusterHandle, opts: Parameters<ClusterHandle['createToken']>[0] = {}): Promise<string> {
-  const token = await cluster.createToken(opts);
-  await cluster.waitForSignature(token.split('.')[0]!);
-  return token;
 }
 
 /** `kubectl auth whoami` with the kubeconfig a join wrote. */

@@ -4,9 +4,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterHandle } from '../../harness/index.js';
 import { probeKeychain, keychainAccount } from '../../../agent/store/keychain.js';
-import { assertNoSecret, fileStoreFlags, cliEnv, kubejoin, uniqueName, keychainJoinArgs } from '../../helpers/cli.js';
+import { assertNoSecret, fileStoreFlags, cliEnv, kubejoin, uniqueName, keychainJoinArgs, tokenJoinArgs, writeTokenFile } from '../../helpers/cli.js';
 import { filesUnder, workdir } from '../../helpers/temp.js';
-import { joinTestCluster, signedToken, tokenFile, whoami } from './setup.js';
+import { joinTestCluster, whoami } from './setup.js';
 
 // `kubejoin join` end to end against the real control plane (kube-apiserver,
 // kube-controller-manager and etcd v1.36.3 from test/harness): where the credentials go.
@@ -19,19 +19,9 @@ before(async () => {
 describe('kubejoin join against the real control plane: stores', () => {
   it('valid: file store; the kubeconfig works with kubectl as system:node:<name>', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const node = uniqueName('file');
-    const r = await kubejoin([
-      'join',
-      cluster.endpoint,
-      '--token-file',
-      await tokenFile(dir, token),
-      '--discovery-token-ca-cert-hash',
-      cluster.caCertHash,
-      '--node-name',
-      node,
-      ...fileStoreFlags(dir),
-    ]);
+    const r = await kubejoin([...tokenJoinArgs(cluster, await writeTokenFile(dir, token), node), ...fileStoreFlags(dir)]);
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`Joined as system:node:${node}`));
@@ -49,7 +39,7 @@ describe('kubejoin join against the real control plane: stores', () => {
     const problem = await probeKeychain(process.env);
     if (problem) return t.skip(`SKIP: no reachable keychain here (${problem}); npm test runs inside dbus-run-session with gnome-keyring`);
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const node = uniqueName('keychain');
     const service = uniqueName('kubejoin-test');
     const env = cliEnv({ KUBEJOIN_KEYCHAIN_SERVICE: service });
@@ -57,7 +47,7 @@ describe('kubejoin join against the real control plane: stores', () => {
       const keytar = (await import('keytar')).default;
       for (const c of await keytar.findCredentials(service)) await keytar.deletePassword(service, c.account);
     });
-    const r = await kubejoin([...keychainJoinArgs(cluster, await tokenFile(dir, token), node, dir), '-o', 'json'], { env });
+    const r = await kubejoin([...keychainJoinArgs(cluster, await writeTokenFile(dir, token), node, dir), '-o', 'json'], { env });
     assertNoSecret(r, token);
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { result: { store: { kind: string } } };
@@ -77,18 +67,11 @@ describe('kubejoin join against the real control plane: stores', () => {
 
   it('valid: auto store with no keychain reachable falls back to files and says why', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const env = cliEnv({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/kubejoin-bus', DISPLAY: '' });
     const r = await kubejoin(
       [
-        'join',
-        cluster.endpoint,
-        '--token-file',
-        await tokenFile(dir, token),
-        '--discovery-token-ca-cert-hash',
-        cluster.caCertHash,
-        '--node-name',
-        uniqueName('auto'),
+        ...tokenJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('auto')),
         '--cert-dir',
         join(dir, 'pki'),
         '--kubeconfig-out',
@@ -103,9 +86,9 @@ describe('kubejoin join against the real control plane: stores', () => {
 
   it('invalid: --store keychain with no keychain is exit 7, says what is missing, writes nothing', async (t) => {
     const dir = await workdir(t);
-    const token = await signedToken(cluster);
+    const token = await cluster.signedToken();
     const env = cliEnv({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/kubejoin-bus', DISPLAY: '' });
-    const r = await kubejoin(keychainJoinArgs(cluster, await tokenFile(dir, token), uniqueName('nokc'), dir), { env });
+    const r = await kubejoin(keychainJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('nokc'), dir), { env });
     assertNoSecret(r, token);
     assert.equal(r.code, 7);
     assert.match(r.stderr, /--store keychain was requested but no D-Bus session bus/);
