@@ -6,7 +6,7 @@ export { getDeviceFacts } from './join/device-facts.js';
 export { runDoctor } from './doctor/index.js';
 export { proxyInUse } from './transport/proxy.js';
 export * from './contract/index.js';
-export { runCli } from './cli/main.js';
+export { runCliProcess } from './cli/main.js';
 export { setKeychainHelperLauncher, type KeychainHelperLauncher, type HelperEvents, type HelperChannel } from './store/keytar-child.js';
 export type { HelperRequest, HelperReply } from './store/keytar-serve.js';
 export type { CliContext } from './cli/context.js';

@@ -21,7 +21,8 @@ export interface CliModeApp {
 }
 
 export interface CliModeEngine {
-  runCli(argv: string[], context: CliContext): Promise<number>;
+  /** agent/cli/main.ts's: one command with these streams; Ctrl-C and SIGTERM cancel it. */
+  runCliProcess(argv: string[], io: Pick<CliContext, 'stdout' | 'stderr' | 'stdin' | 'env'>): Promise<number>;
   setKeychainHelperLauncher(launcher: KeychainHelperLauncher): void;
 }
 
@@ -37,17 +38,7 @@ export async function runCliMode(
   // utilityProcess (the keychain helper) can only be started once the app is ready.
   await app.whenReady();
   engine.setKeychainHelperLauncher(keychainLauncher());
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let code: number;
-  try {
-    code = await engine.runCli(args, { ...io, signal: controller.signal });
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const code = await engine.runCliProcess(args, io);
   // Pipes are asynchronous on macOS: let kubectl have every byte before the process ends.
   await new Promise<void>((resolve) => io.stdout.write('', () => resolve()));
   app.exit(code);

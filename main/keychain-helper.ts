@@ -1,6 +1,7 @@
 // Entry point of the desktop app's keychain helper, run by Electron's utilityProcess
 // (main/keychain-launcher.ts; docs/stores.md §2). Bundled to dist/main/keychain-helper.cjs.
 // Requests arrive as messages on process.parentPort and are answered the same way.
+import type { Keytar } from '../agent/store/keytar-loader.js';
 import { answerInOrder, runOps, type HelperRequest, type HelperReply } from '../agent/store/keytar-serve.js';
 
 /** Electron's process.parentPort, as the helper uses it. */
@@ -15,7 +16,7 @@ async function serve(): Promise<void> {
     process.stderr.write('kubejoin keychain helper: not started by utilityProcess (no process.parentPort)\n');
     process.exit(2);
   }
-  let keytar;
+  let keytar: Keytar;
   try {
     keytar = (await import('keytar')).default;
   } catch (err) {

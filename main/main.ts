@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { BrowserWindow, Menu, app, dialog, ipcMain, protocol, session, shell, utilityProcess } from 'electron';
-import { getDeviceFacts, join, parseJoinCommand, proxyInUse, runCli, runDoctor, setKeychainHelperLauncher } from '../agent/index.js';
+import { getDeviceFacts, join, parseJoinCommand, proxyInUse, runCliProcess, runDoctor, setKeychainHelperLauncher } from '../agent/index.js';
 import { startApp } from './app.js';
 import { cliModeArgs, runCliMode } from './cli-mode.js';
 import { utilityProcessLauncher } from './keychain-launcher.js';
@@ -45,7 +45,7 @@ const keychainLauncher = () => utilityProcessLauncher(utilityProcess, joinPath(_
 const cliArgs = cliModeArgs(process.argv.slice(1));
 if (cliArgs) {
   // `<app> --kubejoin-cli <command>`: the CLI, no window (kubectl's exec plugin on macOS and Windows).
-  void runCliMode(app, { runCli, setKeychainHelperLauncher }, keychainLauncher, cliArgs, {
+  void runCliMode(app, { runCliProcess, setKeychainHelperLauncher }, keychainLauncher, cliArgs, {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,

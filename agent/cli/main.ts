@@ -5,8 +5,7 @@ import type { CliContext } from './context.js';
 import { exitCodeTable } from './exit-codes.js';
 import { maskedStream, secretArguments } from './masked-output.js';
 import { VERSION } from './version.js';
-import { isSingleExecutable, loadKeytar } from '../store/keytar-loader.js';
-import { KEYCHAIN_HELPER_ARG, serveKeytarOnStdio } from '../store/keytar-serve.js';
+import { KEYCHAIN_HELPER_ARG, isSingleExecutable, loadKeytar } from '../store/keytar-loader.js';
 
 // Each command is its own module, loaded only when it runs: `kubejoin --version` and
 // `kubejoin join` never pay for the admin client. Names and summaries live here, once.
@@ -76,28 +75,34 @@ export function reportError(err: unknown, ctx: CliContext): number {
   return EXIT_CODES.internal;
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs one command in this process with its real streams, as the CLI does: Ctrl-C and SIGTERM
+ * cancel it. The CLI's entry, and the desktop app run as the CLI (main/cli-mode.ts).
+ */
+export async function runCliProcess(
+  argv: string[],
+  io: Pick<CliContext, 'stdout' | 'stderr' | 'stdin' | 'env'> = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env },
+): Promise<number> {
   const controller = new AbortController();
   const onSignal = (): void => controller.abort(new KubejoinError('internal', 'interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const code = await runCli(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    env: process.env,
-    signal: controller.signal,
-  });
-  process.exitCode = code;
+  try {
+    return await runCli(argv, { ...io, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 // Run only when executed as the CLI (or as the packaged single executable, whatever its
 // file name), not when imported by tests or by the desktop app (main/cli-mode.ts runs it there).
 // The single executable started again as its own keychain helper (store/keytar-child.ts)
-// answers keytar calls on stdin/stdout instead.
+// answers keytar calls on stdin/stdout instead; only that process loads the helper's loop.
 const invokedAs = process.argv[1] ?? '';
-if (isSingleExecutable() && process.argv[2] === KEYCHAIN_HELPER_ARG) {
-  void serveKeytarOnStdio(loadKeytar);
-} else if (!process.versions.electron && (/(?:^|[\\/])(?:cli\.mjs|kubejoin|main\.ts)$/.test(invokedAs) || isSingleExecutable())) {
-  void main();
+const singleExecutable = isSingleExecutable();
+if (singleExecutable && process.argv[2] === KEYCHAIN_HELPER_ARG) {
+  void import('../store/keytar-serve.js').then((m) => m.serveKeytarOnStdio(loadKeytar));
+} else if (!process.versions.electron && (singleExecutable || /(?:^|[\\/])(?:cli\.mjs|kubejoin|main\.ts)$/.test(invokedAs))) {
+  void runCliProcess(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { parseDuration } from '../protocol/duration.js';
-import { isSingleExecutable } from './keytar-loader.js';
-import { KEYCHAIN_HELPER_ARG, NODE_HELPER_SCRIPT, type HelperReply, type HelperRequest, type KeytarAnswer, type KeytarOp } from './keytar-serve.js';
+import { KEYCHAIN_HELPER_ARG, isSingleExecutable } from './keytar-loader.js';
+import { NODE_HELPER_SCRIPT, type HelperReply, type HelperRequest, type KeytarAnswer, type KeytarOp } from './keytar-serve.js';
 
 export type { KeytarAnswer, KeytarOp } from './keytar-serve.js';
 
@@ -151,7 +151,7 @@ class Helper {
     return new Promise<KeytarAnswer[]>((resolve, reject) => {
       if (this.ended) return reject(this.ended);
       this.calls.set(id, { resolve, reject });
-      this.channel.send({ id, ops: [...ops] });
+      this.channel.send({ id, ops });
     });
   }
 }

@@ -12,6 +12,12 @@ import type * as KeytarModule from 'keytar';
 
 export type Keytar = typeof KeytarModule.default;
 
+/**
+ * The first argument that makes the single executable a keychain helper instead of the CLI
+ * (keytar-child.ts starts it so; agent/cli/main.ts checks it). Not a command: not in the help.
+ */
+export const KEYCHAIN_HELPER_ARG = '--kubejoin-keychain-helper';
+
 /** True inside a Node single executable application. */
 export function isSingleExecutable(): boolean {
   try {

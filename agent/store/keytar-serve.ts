@@ -5,7 +5,8 @@ import type { Keytar } from './keytar-loader.js';
 // process that asked. Three hosts run it, all in a process of their own:
 // - `node -e <script>` (npm installs): the script is built from the source text of the two
 //   functions below, so they must stay self-contained (no imports, no outer names);
-// - the single executable started again with KEYCHAIN_HELPER_ARG (serveKeytarOnStdio);
+// - the single executable started again with KEYCHAIN_HELPER_ARG (keytar-loader.ts), which
+//   runs serveKeytarOnStdio;
 // - Electron's utilityProcess, with messages instead of lines (main/keychain-helper.ts).
 
 export type KeytarOp =
@@ -20,7 +21,7 @@ export type KeytarAnswer = string[] | string | null | boolean;
 /** One request to the helper: its ops run in order. */
 export interface HelperRequest {
   id: number;
-  ops: KeytarOp[];
+  ops: readonly KeytarOp[];
 }
 
 /** The helper's answer to request `id`: every answer, or the first failure's message. */
@@ -29,12 +30,6 @@ export interface HelperReply {
   ok?: KeytarAnswer[];
   error?: string;
 }
-
-/**
- * The first argument that makes the single executable a keychain helper instead of the CLI.
- * Not a command: it is not in the help, and nothing but keytar-child.ts passes it.
- */
-export const KEYCHAIN_HELPER_ARG = '--kubejoin-keychain-helper';
 
 /** The one op loop. Self-contained: its source text is sent to `node -e`. */
 export async function runOps(keytar: Keytar, ops: readonly KeytarOp[]): Promise<KeytarAnswer[]> {

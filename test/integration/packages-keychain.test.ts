@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KEYCHAIN_HELPER_ARG } from '../../agent/store/keytar-serve.js';
+import { KEYCHAIN_HELPER_ARG } from '../../agent/store/keytar-loader.js';
 import { assertNoSecret, keychainJoinArgs, uniqueName, writeTokenFile } from '../helpers/cli.js';
 import { reportMissingPackages, run, skipReason, usePackages } from '../helpers/packages.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
@@ -32,12 +32,13 @@ async function helpersOf(exe: string): Promise<number[]> {
 describe('edge packages: the executable is its own keychain helper (a real gnome-keyring)', { skip }, () => {
   const pkg = usePackages();
 
-  async function keychainJoin(exe: string, dir: string, env: NodeJS.ProcessEnv, node: string): Promise<{ token: string; kubeconfig: string }> {
+  /** A keychain join with `exe`; the kubeconfig it wrote. */
+  async function keychainJoin(exe: string, dir: string, env: NodeJS.ProcessEnv, node: string): Promise<string> {
     const token = await pkg.cluster.signedToken();
     const joined = await run(exe, keychainJoinArgs(pkg.cluster, await writeTokenFile(dir, token, 'join-token'), node, dir), { env });
     assertNoSecret(joined, token);
     assert.equal(joined.code, 0, joined.stdout + joined.stderr);
-    return { token, kubeconfig: join(dir, 'kc.conf') };
+    return join(dir, 'kc.conf');
   }
 
   it('invalid: libsecret crashes on the locked collection: reset exits 7 in words, the executable survives, nothing removed', async (t) => {
@@ -45,7 +46,7 @@ describe('edge packages: the executable is its own keychain helper (a real gnome
     const dir = await workdir(t);
     const exe = join(pkg.debRoot, 'usr/bin/kubejoin');
     const env = { ...kr.env, NO_COLOR: '1' };
-    const { kubeconfig } = await keychainJoin(exe, dir, env, uniqueName('sea-locked'));
+    const kubeconfig = await keychainJoin(exe, dir, env, uniqueName('sea-locked'));
     await kr.lock();
     const r = await run(exe, ['reset', '--force', '--kubeconfig', kubeconfig], { env });
     assert.equal(r.code, 7, r.stdout + r.stderr);

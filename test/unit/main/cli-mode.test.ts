@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { KeychainHelperLauncher } from '../../../agent/index.js';
-import { runCli } from '../../../agent/cli/main.js';
+import { runCliProcess } from '../../../agent/cli/main.js';
 import { CLI_SWITCH, cliModeArgs, runCliMode } from '../../../main/cli-mode.js';
 import { fakeElectron } from '../../helpers/fake-electron.js';
 import { scriptedEngine } from '../../helpers/fake-engine.js';
@@ -49,7 +49,7 @@ describe('runCliMode', () => {
     const h = harness();
     const code = await runCliMode(
       h.app,
-      { runCli, setKeychainHelperLauncher: (l) => h.order.push(l === launcher ? 'launcher installed' : 'another launcher') },
+      { runCliProcess, setKeychainHelperLauncher: (l) => h.order.push(l === launcher ? 'launcher installed' : 'another launcher') },
       () => launcher,
       ['--version'],
       { stdout: h.stdout, stderr: h.stderr, stdin: new PassThrough(), env: {} },
@@ -63,7 +63,7 @@ describe('runCliMode', () => {
     const h = harness();
     let stderr = '';
     h.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await runCliMode(h.app, { runCli, setKeychainHelperLauncher: () => undefined }, () => launcher, ['frobnicate'], {
+    const code = await runCliMode(h.app, { runCliProcess, setKeychainHelperLauncher: () => undefined }, () => launcher, ['frobnicate'], {
       stdout: h.stdout,
       stderr: h.stderr,
       stdin: new PassThrough(),
