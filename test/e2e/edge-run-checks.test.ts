@@ -87,8 +87,7 @@ describe('desktop: Run checks and the proxy line (real agent, real control plane
   });
 
   it("valid: the form shows the environment's proxy, masked; a failed join offers Run checks with the ranked cause", async () => {
-    const token = await cluster.createToken();
-    await cluster.waitForSignature(token.split('.')[0]!);
+    const token = await cluster.signedToken();
     // Loopback is never proxied, so the join to the local cluster goes direct while the form shows the proxy.
     const { page, logs } = await openApp({ HTTPS_PROXY: 'http://kiosk:pr0xy-pa55@127.0.0.1:9', NO_PROXY: '.corp' });
     await page.locator('#proxy-line', { hasText: 'HTTPS_PROXY' }).waitFor();

@@ -23,8 +23,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
   after(() => app?.close());
 
   it('keyboard only: fill the form, join, and every step advances to success', async () => {
-    const token = await cluster.createToken();
-    await cluster.waitForSignature(token.split('.')[0]!);
+    const token = await cluster.signedToken();
     const nodeName = `e2e-ok-${token.slice(0, 6)}`;
     const { page, logs } = await app.open('ok');
 
@@ -117,8 +116,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
   });
 
   it('a wrong CA hash ends on the failure screen with the right message, and the diagnostics hold no secret', async () => {
-    const token = await cluster.createToken();
-    await cluster.waitForSignature(token.split('.')[0]!);
+    const token = await cluster.signedToken();
     const { page, logs } = await app.open('wrong-ca');
     await page.locator('#endpoint').fill(cluster.endpoint);
     await page.locator('#token').fill(token);
@@ -158,8 +156,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
   });
 
   it('a reloaded window (as after a renderer crash) shows the finished join again', async () => {
-    const token = await cluster.createToken();
-    await cluster.waitForSignature(token.split('.')[0]!);
+    const token = await cluster.signedToken();
     const { page, logs } = await app.open('reload');
     await page.locator('#endpoint').fill(cluster.endpoint);
     await page.locator('#token').fill(token);
@@ -176,8 +173,7 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
     await page.close();
   });
   it('kiosk: the join starts by itself from the provisioning file, without the form', async () => {
-    const token = await cluster.createToken();
-    await cluster.waitForSignature(token.split('.')[0]!);
+    const token = await cluster.signedToken();
     const tokenFile = joinPath(workDir, 'kiosk-token');
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
     const file = joinPath(workDir, 'provision.yaml');

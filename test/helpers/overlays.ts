@@ -3,7 +3,7 @@
 // was. For maintainer scripts and package installs run for real (dpkg, systemctl, useradd).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './cli.js';
 
@@ -42,6 +42,5 @@ done
 
 /** What the tests compare before and after, to show the machine was not touched. */
 export async function machineState(paths: readonly string[]): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
   return JSON.stringify([...paths.map((p) => existsSync(p)), await readFile('/etc/group', 'utf8'), await readFile('/etc/passwd', 'utf8')]);
 }

@@ -1,6 +1,6 @@
 import { before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -36,8 +36,7 @@ before(async () => {
   cluster = await testCluster();
 });
 
-const alive = (pid: number): boolean =>
-  existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(String(require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8')));
+const alive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
 /** For this test: keytar calls go to a utilityProcess helper (a new one: the test has its own keyring). */
 function useUtilityHelper(t: TestContext): void {
