@@ -1,63 +1,19 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import { checkIssuedCertificate } from '../../../agent/csr/check.js';
 import { nodeSubject } from '../../../agent/csr/pkcs10.js';
 import { KubejoinError } from '../../../agent/errors.js';
+import { issueClientCert, makeCa } from '../../helpers/certs.js';
 
 // The issued certificate checked on a device whose clock is wrong (docs/protocol.md §3.10):
 // a certificate valid by the server's clock but not by ours names the clock (exit 8).
 
-function issue(): { pem: string; ca: X509Certificate; keyPem: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'kubejoin-check-'));
-  const f = (n: string): string => join(dir, n);
-  const ssl = (...args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore' });
-  try {
-    ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      f('ca.key'),
-      '-out',
-      f('ca.crt'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=kubernetes',
-    );
-    ssl(
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      f('n.key'),
-      '-out',
-      f('n.csr'),
-      '-subj',
-      '/O=system:nodes/CN=system:node:n1',
-    );
-    ssl('x509', '-req', '-in', f('n.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('n.crt'), '-days', '1');
-    return { pem: readFileSync(f('n.crt'), 'utf8'), ca: new X509Certificate(readFileSync(f('ca.crt'))), keyPem: readFileSync(f('n.key'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const { pem, ca, keyPem } = issue();
-const publicKey = createPublicKey(createPrivateKey(keyPem));
+// A CA and the node's client certificate, made with test/helpers/certs.ts.
+const caCert = await makeCa();
+const ca = new X509Certificate(caCert.pem);
+const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const pem = await issueClientCert(caCert, publicKey, 'O=system:nodes, CN=system:node:n1');
 const subject = nodeSubject('n1');
 const notBefore = Date.parse(new X509Certificate(pem).validFrom);
 const DAY = 86_400_000;
