@@ -82,7 +82,7 @@ export function startApp(api: ElectronApi, engine: Engine, config: AppConfig): R
     (u) => {
       notifiers.join.update(u);
       // A joined machine stays joined: rotate the new credential while the app is open.
-      if (u.event?.type === 'result' && u.event.result.ok) rotation.start(u.event.result.store.kubeconfigPath);
+      if (u.event?.type === 'result' && u.event.result.ok) rotation.start(u.event.result.store.kubeconfigPath, session.proxy);
     },
     config.joinDefaults,
     credentialCommand,

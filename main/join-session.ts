@@ -24,6 +24,7 @@ export class JoinSession {
   private events: JoinEvent[] = [];
   private shownRequest: JoinSnapshot['request'];
   private controller: AbortController | undefined;
+  private lastProxy: string | undefined;
   private finished: Promise<JoinStatus> = Promise.resolve('idle');
 
   constructor(
@@ -34,6 +35,11 @@ export class JoinSession {
     /** The exec-plugin command keychain kubeconfigs name (main/credential-command.ts). */
     private readonly credentialCommand?: { command: string; args: string[] },
   ) {}
+
+  /** The proxy the current (or last) join was given, for the rotation that follows it. */
+  get proxy(): string | undefined {
+    return this.lastProxy;
+  }
 
   get running(): boolean {
     return this.status === 'running';
@@ -55,6 +61,7 @@ export class JoinSession {
     this.events = [];
     this.shownRequest = redactDeep(pickShown(shown), secrets);
     this.controller = new AbortController();
+    this.lastProxy = ({ ...this.defaults, ...request } as JoinRequest).proxy;
     this.finished = this.run(this.joinId, { ...this.defaults, ...request }, this.controller, secrets);
     this.emit({ joinId: this.joinId, status: 'running' });
     return this.snapshot();

@@ -5,6 +5,7 @@ import type { RotationUpdate } from '../agent/contract/index.js';
 import { runRotationAgent, type AgentOptions } from '../agent/lifecycle/agent-loop.js';
 import { backgroundClock, clockFromEnv } from '../agent/lifecycle/clock.js';
 import { locateCredential } from '../agent/store/installed.js';
+import { proxyConfig } from '../agent/transport/proxy.js';
 
 export interface RotationDeps {
   env: NodeJS.ProcessEnv;
@@ -37,7 +38,7 @@ export class RotationKeeper {
    * Starts the loop, unless it already runs for this kubeconfig (`undefined` = the join's
    * default). A loop that ended (not joined yet) or runs for another kubeconfig is replaced.
    */
-  start(kubeconfig?: string): void {
+  start(kubeconfig?: string, proxy?: string): void {
     if (this.running && this.kubeconfig === kubeconfig) return;
     this.stop();
     const controller = new AbortController();
@@ -52,6 +53,8 @@ export class RotationKeeper {
     this.done = run({
       locate: () => locateCredential({ env: this.deps.env, ...(kubeconfig ? { kubeconfig } : {}) }),
       signal: controller.signal,
+      // The way the join reached the cluster: its proxy, else HTTPS_PROXY (docs/protocol.md §3.11).
+      proxy: safeProxy(this.deps, proxy),
       clock: clockFromEnv(this.deps.env, backgroundClock),
       log: (line) => this.deps.log(`rotation: ${line}`),
       onUpdate: (u) => {
@@ -73,5 +76,15 @@ export class RotationKeeper {
   /** Resolves with the loop's exit code once it has ended. */
   settled(): Promise<number> {
     return this.done;
+  }
+}
+
+/** The proxy for rotation; a bad one is logged and rotation goes direct (the join would have refused it). */
+function safeProxy(deps: RotationDeps, proxy: string | undefined): ReturnType<typeof proxyConfig> {
+  try {
+    return proxyConfig(deps.env, proxy ? { value: proxy, source: 'the join' } : undefined);
+  } catch (err) {
+    deps.log(`rotation: ignoring the proxy: ${(err as Error).message}`);
+    return undefined;
   }
 }

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { MIN_EXPIRATION_SECONDS } from '../lifecycle/rotate.js';
 import type { FlagSpecs } from './command.js';
+import { proxyConfig, type ProxyConfig } from '../transport/proxy.js';
 
 // The flags status, renew, agent and reset share: where the join put the credential.
 
@@ -44,4 +45,18 @@ export function expirationSecondsOf(value: string | undefined): number | undefin
     );
   }
   return n;
+}
+
+/** status, renew and agent reach the cluster the way the join did (docs/protocol.md §3.11). */
+export const PROXY_FLAG = {
+  proxy: {
+    type: 'string',
+    value: '<url>',
+    help: 'HTTPS proxy (HTTP CONNECT), http[s]://[user:password@]host:port\n(default: HTTPS_PROXY or https_proxy; NO_PROXY applies either way)',
+  },
+} as const satisfies FlagSpecs;
+
+/** The proxy in effect: --proxy, else HTTPS_PROXY/https_proxy (a bad URL is exit 2). */
+export function proxyOf(flag: string | undefined, env: NodeJS.ProcessEnv): ProxyConfig | undefined {
+  return proxyConfig(env, flag ? { value: flag, source: '--proxy' } : undefined);
 }

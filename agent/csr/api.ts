@@ -1,3 +1,7 @@
+import { isRecord, MalformedObjectError } from '../protocol/objects.js';
+
+export { MalformedObjectError };
+
 // The CertificateSigningRequest object as far as the join needs it.
 
 export const SIGNER_NAME = 'kubernetes.io/kube-apiserver-client-kubelet';
@@ -35,13 +39,7 @@ export function csrState(obj: CsrObject): CsrState {
   return { kind: 'pending' };
 }
 
-/** An API answer that is not the object it should be (a verified server, but broken or a broken proxy in front). */
-export class MalformedObjectError extends Error {
-  override name = 'MalformedObjectError';
-}
-// (Its messages name fields, never values: nothing from the answer is quoted but a type, cut to 20 characters.)
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+// (Messages name fields, never values: nothing from the answer is quoted but a type, cut to 20 characters.)
 
 /** Parses and shape-checks a CertificateSigningRequest from the API; MalformedObjectError otherwise. */
 export function parseCsrObject(text: string, what: string): CsrObject {

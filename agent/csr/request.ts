@@ -1,7 +1,7 @@
 import { KubejoinError } from '../errors.js';
-import { BodyLimitError, isTlsVerificationError, request, statusMessage, TransportError, type Response, type TrustAgent } from '../transport/http.js';
-import { GaveUp, isTransientStatus, retrying, transientStatus, type Attempt } from '../transport/retry.js';
-import { CSR_PATH, MalformedObjectError, parseCsrObject, SIGNER_NAME, USAGES, type CsrObject } from './api.js';
+import { request, statusMessage } from '../transport/http.js';
+import { callApi, transportFailure, type ClusterApi } from '../session/index.js';
+import { CSR_PATH, parseCsrObject, SIGNER_NAME, USAGES, type CsrObject } from './api.js';
 import type { ClientKey } from './key.js';
 import { csrName } from './name.js';
 import { createCsrPem, parseCsrPem, type Subject } from './pkcs10.js';
@@ -14,26 +14,6 @@ export interface RequestedCsr {
   reused: boolean;
   /** Already in its final state when found (reuse). */
   object: CsrObject;
-}
-
-export interface ApiClient {
-  server: string;
-  agent: TrustAgent;
-  /** Agent for the long-lived watch (default: `agent`). */
-  watchAgent?: TrustAgent;
-  /** Bootstrap token (a join). Absent: the agent carries the node's client certificate (a rotation). */
-  bearer?: string;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** Told before each retry of a transient failure. */
-  onRetry?: (reason: string, attempt: number) => void;
-  /** Wait before attempt n of a retry (default: capped exponential backoff with jitter). */
-  delayMs?: (attempt: number) => number;
-  /**
-   * Epoch ms after which a transient failure is no longer retried here (default: retried until
-   * `signal`): for a caller that retries on a schedule of its own (the rotation agent).
-   */
-  retryUntil?: number;
 }
 
 /** Maps 401/403 with the bootstrap token to "token refused" (exit 4). */
@@ -56,41 +36,11 @@ export function refusal(status: number, body: string, what: string): KubejoinErr
   return undefined;
 }
 
-/** A transport failure as the join's error: a TLS failure is exit 3, an oversized answer exit 3, the rest a timeout (exit 6). */
-export function transportFailure(err: unknown, server: string): unknown {
-  if (err instanceof BodyLimitError) return new KubejoinError('untrusted-cluster', `the API server ${server} sent an answer over the limit: ${err.message}`);
-  if (err instanceof TransportError && isTlsVerificationError(err)) {
-    return new KubejoinError('untrusted-cluster', `the API server ${server} could not be verified with the pinned CA: ${err.message}`);
-  }
-  if (err instanceof TransportError || err instanceof GaveUp) return new KubejoinError('timeout', `cannot reach the API server ${server}: ${err.message}`);
-  if (err instanceof MalformedObjectError) return new KubejoinError('internal', `unexpected answer from the API server ${server}: ${err.message}`);
-  return err;
-}
-
-/**
- * One API call retried while it fails transiently (429 with Retry-After, 5xx, refused, reset,
- * stalled) until the join's deadline; any other answer is returned as it is.
- */
-export function callApi(api: ApiClient, what: string, call: () => Promise<Response>): Promise<Response> {
-  return retrying<Response>(
-    async (): Promise<Attempt<Response>> => {
-      const res = await call();
-      return isTransientStatus(res.status) ? transientStatus(res.status, res.headers, what) : { done: true, value: res };
-    },
-    {
-      ...(api.signal ? { signal: api.signal } : {}),
-      onRetry: (reason, attempt) => api.onRetry?.(`${reason}; retrying (attempt ${attempt})`, attempt),
-      ...(api.delayMs ? { delayMs: api.delayMs } : {}),
-      ...(api.retryUntil !== undefined ? { deadline: api.retryUntil } : {}),
-    },
-  );
-}
-
 /**
  * Creates the CSR under its deterministic name, or finds the one an earlier run made
  * and checks it is compatible (subject, signer, signed by our key) before reusing it.
  */
-export async function requestCertificate(api: ApiClient, key: ClientKey, subject: Subject, opts: { expirationSeconds?: number } = {}): Promise<RequestedCsr> {
+export async function requestCertificate(api: ClusterApi, key: ClientKey, subject: Subject, opts: { expirationSeconds?: number } = {}): Promise<RequestedCsr> {
   const name = csrName(key.spki, subject, USAGES);
   const pem = createCsrPem(key, subject);
   const body = {

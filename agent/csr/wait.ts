@@ -2,7 +2,8 @@ import { KubejoinError } from '../errors.js';
 import { request, stream, statusMessage, TransportError, BodyLimitError, isTlsVerificationError } from '../transport/http.js';
 import { backoffMs, isTransientStatus, pause, retryAfterMs } from '../transport/retry.js';
 import { CSR_PATH, csrState, parseCsrObject, parseWatchEvent, type CsrObject } from './api.js';
-import { callApi, refusal, transportFailure, type ApiClient } from './request.js';
+import { callApi, transportFailure, type ClusterApi } from '../session/index.js';
+import { refusal } from './request.js';
 
 export interface WaitOptions {
   name: string;
@@ -24,7 +25,7 @@ const PROGRESS_EVERY_MS = 1_000;
  * (exit 5), deletion and a UID change end the wait early; everything transient is retried
  * until the join's deadline (api.signal). Returns the certificate PEM.
  */
-export async function waitForCertificate(api: ApiClient, opts: WaitOptions, initial?: CsrObject): Promise<string> {
+export async function waitForCertificate(api: ClusterApi, opts: WaitOptions, initial?: CsrObject): Promise<string> {
   let rv = opts.resourceVersion;
   let approvedSaid = false;
   const decide = (obj: CsrObject): string | undefined => {

@@ -7,8 +7,9 @@ import { readBoundedFile, readBoundedFileSync } from '../transport/bounded-file.
 import { isSkewed, readServerDate, skewWarning, type ClockReading } from '../protocol/clock-skew.js';
 import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
 import { certificateTimeHint, clockFailure, readClockAnonymously } from './clock.js';
-import type { DiscoveredCluster, DiscoveryRun, DiscoverySource } from './index.js';
-import { checkPinnedCA } from './pins.js';
+import type { Discovery, DiscoveryOptions, DiscoverySource, DiscoveryStep, Progress } from './index.js';
+import { checkPinnedCA, type PinnedCA } from './pins.js';
+import { missing, verifiedCluster, type VerifiedCluster } from './verified.js';
 
 // File discovery (--discovery-file): a kubeconfig supplies server and CA. A path is read
 // from disk (at most 64 KiB); an https URL is fetched with the system's trust store,
@@ -118,43 +119,56 @@ export async function verifyServer(server: string, caPem: string, opts: FileRun)
   }
 }
 
-/** Discovery from a file or https URL: the four discovery phases (no signature to check). */
-export async function discoverFromFile(source: Extract<DiscoverySource, { kind: 'file' }>, run: DiscoveryRun): Promise<DiscoveredCluster> {
-  const { clock, abortable } = run;
-  const signal = AbortSignal.any([run.signal, AbortSignal.timeout(run.timeoutMs)]);
-  const opts = (p: (message: string, attempt?: number) => void): FileRun => ({
+/** Discovery from a file or https URL: the four discovery steps (no signature to check). */
+export function discoverFromFile(source: Extract<DiscoverySource, { kind: 'file' }>, run: DiscoveryOptions): Discovery {
+  let signal: AbortSignal = run.signal;
+  const opts = (p: Progress): FileRun => ({
     timeoutMs: run.requestTimeoutMs,
     signal,
     proxy: run.proxy,
     onRetry: p,
     ...(run.delayMs ? { delayMs: run.delayMs } : {}),
   });
-  const entry = await clock.run(
-    'discover',
-    (p) => abortable(loadDiscoveryFile(source.source, opts(p))),
-    (e) => `cluster ${e.server} from the discovery file`,
-  );
-  await clock.run(
-    'verify-signature',
-    async () => undefined,
-    () => 'skipped: a discovery file carries no signature',
-  );
-  const pinned = await clock.run(
-    'pin-ca',
-    async () => checkPinnedCA(entry.caPem, source.pins, 'the discovery file', false),
-    (p) => (p.matchedPin ? `the CA matches ${p.matchedPin}` : 'skipped: the discovery file is trusted as given'),
-  );
-  const reading = await clock.run(
-    'verify-server',
-    async (p) => {
-      const url = new URL(entry.server);
-      const route = describeRoute(run.proxy, `${url.hostname}:${url.port || 443}`);
-      if (route) p(route);
-      const r = await abortable(verifyServer(entry.server, entry.caPem, opts(p)));
-      if (isSkewed(r)) p(skewWarning(r));
-      return r;
+  let entry: ClusterEntry | undefined;
+  let pinned: PinnedCA | undefined;
+  let verified: VerifiedCluster | undefined;
+  const steps: DiscoveryStep[] = [
+    {
+      phase: 'discover',
+      async run(p) {
+        signal = AbortSignal.any([run.signal, AbortSignal.timeout(run.timeoutMs)]);
+        entry = await loadDiscoveryFile(source.source, opts(p));
+        return `cluster ${entry.server} from the discovery file`;
+      },
     },
-    () => `${entry.server} is verified by the discovery file's CA`,
-  );
-  return { server: entry.server, caPem: entry.caPem, cas: pinned.certs, ...(reading ? { clock: reading } : {}) };
+    { phase: 'verify-signature', run: async () => 'skipped: a discovery file carries no signature' },
+    {
+      phase: 'pin-ca',
+      async run() {
+        pinned = checkPinnedCA(entry!.caPem, source.pins, { what: 'the discovery file', pinsRequired: false, authenticated: true });
+        return pinned.matchedPin ? `the CA matches ${pinned.matchedPin}` : 'skipped: the discovery file is trusted as given';
+      },
+    },
+    {
+      phase: 'verify-server',
+      async run(p) {
+        const url = new URL(entry!.server);
+        const route = describeRoute(run.proxy, `${url.hostname}:${url.port || 443}`);
+        if (route) p(route);
+        const reading = await verifyServer(entry!.server, entry!.caPem, opts(p));
+        if (isSkewed(reading)) p(skewWarning(reading));
+        verified = verifiedCluster({
+          endpoint: url.host,
+          server: entry!.server,
+          caPem: entry!.caPem,
+          cas: pinned!.certs,
+          matchedPin: pinned!.matchedPin,
+          proxy: run.proxy,
+          ...(reading ? { clock: reading } : {}),
+        });
+        return `${entry!.server} is verified by the discovery file's CA`;
+      },
+    },
+  ];
+  return { steps, result: () => verified ?? missing() };
 }

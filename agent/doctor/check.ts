@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import type { CheckId, DoctorCheck, ErrorCategory } from '../contract/index.js';
 import type { ClockReading } from '../protocol/clock-skew.js';
+import type { ClusterInfoData, VerifiedCluster } from '../discovery/index.js';
 import type { PinSet } from '../protocol/pin.js';
 import type { BootstrapToken } from '../protocol/token.js';
 import type { ProxyConfig } from '../transport/proxy.js';
@@ -30,9 +31,13 @@ export interface Found {
   /** The server's certificate chain as it presented it (leaf first). */
   chain?: X509Certificate[];
   clock?: ClockReading;
-  clusterInfo?: { kubeconfig: string; signatures: Record<string, string> };
-  /** Set only when the pin holds and the endpoint's TLS verifies against this CA. */
-  pinnedCaPem?: string;
+  clusterInfo?: ClusterInfoData;
+  /** The token's JWS over cluster-info verified. */
+  signed?: boolean;
+  /** A CA matched a pin and the endpoint's TLS verified against the trusted CAs. */
+  pinHolds?: boolean;
+  /** Discovery's own steps proved the cluster: the only thing a token is sent to. */
+  verified?: VerifiedCluster;
   tokenAuthenticated?: boolean;
 }
 

@@ -13,10 +13,10 @@ import { parseToken } from '../protocol/token.js';
 import { proxyConfig, proxyFor } from '../transport/proxy.js';
 import { splitHostPort } from '../transport/no-proxy.js';
 import { runCheck, skip, type DoctorContext, type Outcome } from './check.js';
-import { checkClock, checkClusterInfo, checkPin, checkSignature } from './cluster.js';
+import { checkClock, checkClusterInfo, checkPin } from './cluster.js';
 import { checkDns, checkProxy, checkTcp, unreachable } from './network.js';
 import { checkTls } from './tls.js';
-import { checkCsrRights, checkTokenAuth } from './token.js';
+import { checkCsrRights, checkSignature, checkTokenAuth } from './token.js';
 import { exitCodeOf, rankCauses } from './rank.js';
 
 // `kubejoin doctor` (and the desktop app's "Run checks"): every check in order, within one

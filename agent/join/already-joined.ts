@@ -1,6 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Identity, IssuedCertificate, JoinResult } from '../contract/index.js';
-import { KubejoinError } from '../errors.js';
 import type { PhaseClock } from './phase-clock.js';
 import { checkIssuedCertificate } from '../csr/check.js';
 import { loadClientKey } from '../csr/key.js';
@@ -47,15 +46,7 @@ export async function alreadyJoinedResult(
   const { existing, certificate } = already;
   const identity = await ctx.clock.run(
     'verify-credentials',
-    async () => {
-      const who = await ctx.verify(existing.certPem, existing.keyPem);
-      if (who.username !== `system:node:${ctx.nodeName}`) {
-        throw new KubejoinError('certificate-denied', `the cluster sees the stored credential as "${who.username}", expected "system:node:${ctx.nodeName}"`, {
-          hint: 'Join again with --force.',
-        });
-      }
-      return who;
-    },
+    () => ctx.verify(existing.certPem, existing.keyPem),
     (w) => `the cluster sees ${w.username} (${w.groups.join(', ')}) with the stored credential`,
   );
   return {

@@ -1,6 +1,7 @@
 import { EXIT_CODES, type RotationUpdate } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
 import type { InstalledCredential } from '../store/installed.js';
+import type { ProxyConfig } from '../transport/proxy.js';
 import { systemClock, type Clock } from './clock.js';
 import { certificateDeadline, DEFAULT_BACKOFF, humanDuration, retryDelay, rotationDeadline, type Backoff } from './deadline.js';
 import { currentCredential, rotate } from './rotate.js';
@@ -17,6 +18,8 @@ export interface AgentOptions {
   signal: AbortSignal;
   log: (line: string) => void;
   clock?: Clock;
+  /** How this machine reaches the cluster (HTTPS_PROXY, --proxy; undefined: directly). */
+  proxy?: ProxyConfig | undefined;
   /** Passed to each rotation's CSR (spec.expirationSeconds). */
   expirationSeconds?: number;
   backoff?: Backoff;
@@ -71,6 +74,7 @@ export async function runRotationAgent(opts: AgentOptions): Promise<number> {
       const result = await rotate(installed, {
         signal,
         onProgress: log,
+        proxy: opts.proxy,
         ...(opts.expirationSeconds !== undefined ? { expirationSeconds: opts.expirationSeconds } : {}),
         ...(opts.rotationTimeoutMs !== undefined ? { timeoutMs: opts.rotationTimeoutMs } : {}),
         now: () => clock.now(),

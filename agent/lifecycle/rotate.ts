@@ -1,15 +1,14 @@
 import type { Identity } from '../contract/index.js';
 import { USAGES } from '../csr/api.js';
-import { checkIssuedCertificate } from '../csr/check.js';
-import { generateClientKey, loadClientKey, type ClientKey } from '../csr/key.js';
+import { loadClientKey } from '../csr/key.js';
 import { csrName } from '../csr/name.js';
+import { obtainCertificate, type KeySlot } from '../csr/obtain.js';
 import { nodeSubject } from '../csr/pkcs10.js';
-import { requestCertificate } from '../csr/request.js';
-import { waitForCertificate } from '../csr/wait.js';
 import { KubejoinError } from '../errors.js';
 import { certificatesOf } from '../protocol/pin.js';
+import { openNodeSession, proveIdentity } from '../session/index.js';
 import type { CertAndKey, InstalledCredential } from '../store/installed.js';
-import { nodeSession, whoIsThis } from './cluster-view.js';
+import type { ProxyConfig } from '../transport/proxy.js';
 import { certificateFacts, humanDuration, type CertificateFacts } from './deadline.js';
 
 // One rotation, the kubelet's way (docs/protocol.md §9): a new key (saved first, so a
@@ -25,6 +24,8 @@ export interface RotateOptions {
   /** The whole rotation, approval included (default 15 min, the kubelet's wait). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** How the node reaches the cluster (HTTPS_PROXY, --proxy; undefined: directly). */
+  proxy?: ProxyConfig | undefined;
   /** One line per step. */
   onProgress?: (message: string) => void;
   now?: () => number;
@@ -72,93 +73,65 @@ export async function rotate(installed: InstalledCredential | undefined, opts: R
   const say = opts.onProgress ?? ((): void => {});
   const { pair, facts: previous } = await currentCredential(installed, now());
   const store = installed!;
-  const nodeName = previous.nodeName!;
-  const subject = nodeSubject(nodeName);
+  const subject = nodeSubject(previous.nodeName!);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_ROTATION_TIMEOUT_MS;
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
-  const session = nodeSession(store.cluster, pair, { timeoutMs: REQUEST_TIMEOUT_MS, signal });
+  // The one node session (docs/protocol.md §9): the current certificate, the stored CA, the proxy.
+  // Creating the CSR is its first call: while the cluster is away it gives up after
+  // REACH_RETRY_MS, so the caller (the agent's backoff, or the operator) decides what's next.
+  const session = openNodeSession(store.cluster, pair, { proxy: opts.proxy, timeoutMs: REQUEST_TIMEOUT_MS, signal });
+  const prove = async (candidate: CertAndKey): Promise<Identity> => {
+    const proof = openNodeSession(store.cluster, candidate, { proxy: opts.proxy, timeoutMs: REQUEST_TIMEOUT_MS, signal });
+    try {
+      return await proveIdentity(proof, subject.commonName, 'the new certificate', '; the current credential is unchanged');
+    } finally {
+      proof.close();
+    }
+  };
   try {
     // A rotation that was verified but not committed when the process died: commit it.
     const uncommitted = await store.loadUncommitted();
     // (It may be the very pair load() recovered, when the kill fell between the key and cert writes.)
     if (uncommitted && certificateFacts(uncommitted.certPem).notAfterMs > now()) {
       say('finishing a rotation that was verified but not stored when the last run stopped');
-      const identity = await prove(uncommitted, store, subject.commonName, signal);
+      const identity = await prove(uncommitted);
       await store.replace(uncommitted.certPem, uncommitted.keyPem);
       const key = loadClientKey(uncommitted.keyPem);
       return { csrName: csrName(key.spki, subject, USAGES), reused: true, previous, current: certificateFacts(uncommitted.certPem), identity };
     }
-    const key = await rotationKey(store, say);
-    const api = { server: store.cluster.server, agent: session.agent, timeoutMs: REQUEST_TIMEOUT_MS, signal };
-    // Creating the CSR is the first call: while the cluster is away it gives up after
-    // REACH_RETRY_MS, so the caller (the agent's backoff, or the operator) decides what's next.
-    const reach = { ...api, retryUntil: Date.now() + REACH_RETRY_MS };
-    const csr = await requestCertificate(reach, key, subject, opts.expirationSeconds !== undefined ? { expirationSeconds: opts.expirationSeconds } : {}).catch(
-      asRotationError,
-    );
-    say(csr.reused ? `reusing certificate request ${csr.name} from an earlier run` : `created certificate request ${csr.name} as ${subject.commonName}`);
-    const pem = await waitForCertificate(
-      api,
-      { name: csr.name, uid: csr.uid, resourceVersion: csr.resourceVersion, onProgress: (m) => say(`${csr.name}: ${m}`) },
-      csr.reused ? csr.object : undefined,
-    ).catch((err: unknown) => {
-      if (deadline.aborted && !opts.signal?.aborted) {
-        throw new KubejoinError('timeout', `certificate request ${csr.name} was not approved and issued within ${humanDuration(timeoutMs)}`, {
-          hint: `Approve it ("kubectl certificate approve ${csr.name}") and run "kubejoin renew" again: the request is reused.`,
+    let requested = '(not created)';
+    const slot: KeySlot = { load: () => store.loadRotationKey(), save: (pem) => store.saveRotationKey(pem) };
+    const issued = await obtainCertificate(session, slot, subject, {
+      ...(opts.expirationSeconds !== undefined ? { expirationSeconds: opts.expirationSeconds } : {}),
+      cas: certificatesOf(store.cluster.caPem),
+      say,
+      run: 'rotation',
+      reach: { ...session, retryUntil: Date.now() + REACH_RETRY_MS },
+      onRequested: (r) => {
+        requested = r.csr.name;
+        say(
+          r.csr.reused ? `reusing certificate request ${r.csr.name} from an earlier run` : `created certificate request ${r.csr.name} as ${subject.commonName}`,
+        );
+      },
+    }).catch((err: unknown) => {
+      if (deadline.aborted && !opts.signal?.aborted && err instanceof KubejoinError && err.category === 'timeout') {
+        throw new KubejoinError('timeout', `certificate request ${requested} was not approved and issued within ${humanDuration(timeoutMs)}`, {
+          hint: `Approve it ("kubectl certificate approve ${requested}") and run "kubejoin renew" again: the request is reused.`,
         });
       }
       return asRotationError(err);
     });
-    const info = checkIssuedCertificate(pem, key.publicKey, subject, certificatesOf(store.cluster.caPem));
-    say(`issued: serial ${info.serialNumber}, valid until ${info.notAfter}`);
-    const identity = await prove({ certPem: pem, keyPem: key.pem }, store, subject.commonName, signal);
-    await store.replace(pem, key.pem);
+    say(`issued: serial ${issued.info.serialNumber}, valid until ${issued.info.notAfter}`);
+    const identity = await prove({ certPem: issued.pem, keyPem: issued.key.pem });
+    await store.replace(issued.pem, issued.key.pem);
     say(`stored: the new certificate replaced serial ${previous.serialNumber}`);
-    return { csrName: csr.name, reused: csr.reused, previous, current: certificateFacts(pem), identity };
+    return { csrName: issued.csr.name, reused: issued.csr.reused, previous, current: certificateFacts(issued.pem), identity };
   } catch (err) {
     if (opts.signal?.aborted) throw new KubejoinError('internal', 'the rotation was cancelled; the current credential is unchanged');
     // A denied request will never be issued: its key is useless (the join does the same).
     if (err instanceof KubejoinError && err.category === 'certificate-denied') await store.discardRotationKey().catch(() => undefined);
     throw err;
-  } finally {
-    session.close();
-  }
-}
-
-/** The kept key of an unfinished rotation (its CSR is found again), else a new one, saved first. */
-async function rotationKey(store: InstalledCredential, say: (m: string) => void): Promise<ClientKey> {
-  const pending = await store.loadRotationKey();
-  if (pending) {
-    try {
-      const key = loadClientKey(pending);
-      say('reusing the key of an unfinished rotation');
-      return key;
-    } catch {
-      say('the kept key of an unfinished rotation is unusable; starting over with a new key');
-    }
-  }
-  const key = generateClientKey();
-  await store.saveRotationKey(key.pem);
-  return key;
-}
-
-/** The new pair must be accepted by the cluster as the same node before it replaces the old one. */
-async function prove(pair: CertAndKey, store: InstalledCredential, expected: string, signal: AbortSignal): Promise<Identity> {
-  const session = nodeSession(store.cluster, pair, { timeoutMs: REQUEST_TIMEOUT_MS, signal });
-  try {
-    const who = await whoIsThis(session);
-    if (who.kind === 'unreachable')
-      throw new KubejoinError('timeout', `cannot verify the new certificate: ${who.message}; the current credential is unchanged`);
-    if (who.kind === 'refused')
-      throw new KubejoinError('certificate-denied', `the cluster does not accept the new certificate (${who.message}); the current credential is unchanged`);
-    if (who.value.username !== expected) {
-      throw new KubejoinError(
-        'certificate-denied',
-        `the cluster sees the new certificate as "${who.value.username}", expected "${expected}"; the current credential is unchanged`,
-      );
-    }
-    return who.value;
   } finally {
     session.close();
   }

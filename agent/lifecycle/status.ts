@@ -9,7 +9,9 @@ import { defaultCertDir } from '../store/paths.js';
 import { locateCredential, type InstalledCredential } from '../store/installed.js';
 import { pendingJoinEntries } from '../store/installed-keychain.js';
 import { readJoinPendingKey } from './leftovers.js';
-import { csrStanding, nodeSession, whoIsThis, type NodeSession } from './cluster-view.js';
+import { csrStanding } from './cluster-view.js';
+import { openNodeSession, whoAmI, type ClusterApi } from '../session/index.js';
+import type { ProxyConfig } from '../transport/proxy.js';
 import { certificateDeadline, certificateFacts, humanDuration, rotationDeadline } from './deadline.js';
 
 // `kubejoin status`: joined or not, as whom, until when, and what waits. Reads the stored
@@ -25,6 +27,8 @@ export interface StatusOptions {
   env: NodeJS.ProcessEnv;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** How this machine reaches the cluster (HTTPS_PROXY, --proxy; undefined: directly). */
+  proxy?: ProxyConfig | undefined;
   now?: () => number;
   /** Replaces the per-certificate jitter of the rotation-due time (tests). */
   random?: () => number;
@@ -78,9 +82,15 @@ export async function credentialStatus(opts: StatusOptions): Promise<CredentialS
     });
   }
 
-  const session = nodeSession(installed.cluster, pair, { timeoutMs: opts.timeoutMs ?? STATUS_TIMEOUT_MS, ...(opts.signal ? { signal: opts.signal } : {}) });
+  // One attempt: status reports what it finds now (retryUntil: no retries).
+  const session = openNodeSession(installed.cluster, pair, {
+    proxy: opts.proxy,
+    timeoutMs: opts.timeoutMs ?? STATUS_TIMEOUT_MS,
+    retryUntil: Date.now(),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   try {
-    const who = await whoIsThis(session);
+    const who = await whoAmI(session);
     const pending = await rotationPending(installed, nodeName, who.kind === 'ok' ? session : undefined);
     const withPending = pending ? { ...base, pending: [pending] } : base;
     if (who.kind === 'unreachable') {
@@ -115,7 +125,7 @@ export async function credentialStatus(opts: StatusOptions): Promise<CredentialS
 async function rotationPending(
   installed: InstalledCredential,
   nodeName: string | undefined,
-  session: NodeSession | undefined,
+  session: ClusterApi | undefined,
 ): Promise<PendingRequest | undefined> {
   const keyPem = await installed.loadRotationKey();
   if (!keyPem || !nodeName) return undefined;

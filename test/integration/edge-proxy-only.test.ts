@@ -112,3 +112,32 @@ describe('a join whose every connection must go through the proxy', () => {
     assert.deepEqual(await filesUnder(dir), ['token']);
   });
 });
+
+describe('after a join through the proxy: status and renew reach the cluster the same way', () => {
+  it('valid: status and renew go through HTTPS_PROXY or --proxy; without it status says unreachable (exit 12)', async (t) => {
+    const dir = await workdir(t);
+    const token = await tokenFile(dir);
+    const name = uniqueName('rotate-via-proxy');
+    const joinArgs = ['join', `kubernetes:${port}`, '--token-file', join(dir, 'token'), '--discovery-token-ca-cert-hash', cluster.caCertHash];
+    const joined = await kubejoin([...joinArgs, '--node-name', name, ...fileStoreFlags(dir)], { env: cliEnv({ ...clean, HTTPS_PROXY: proxy.url }) });
+    assertNoSecret(joined, token);
+    assert.equal(joined.code, 0, joined.stderr);
+    const kubeconfig = ['--kubeconfig', join(dir, 'kubelet.conf')];
+
+    const offline = await kubejoin(['status', ...kubeconfig], { env: cliEnv(clean) });
+    assert.equal(offline.code, 12, offline.stdout + offline.stderr);
+
+    let before = proxy.connects.length;
+    const online = await kubejoin(['status', ...kubeconfig, '-o', 'json'], { env: cliEnv({ ...clean, HTTPS_PROXY: proxy.url }) });
+    assert.equal(online.code, 0, online.stdout + online.stderr);
+    assert.equal((JSON.parse(online.stdout) as { identity: { username: string } }).identity.username, `system:node:${name}`);
+    assert.ok(proxy.connects.length > before, 'status went through the proxy');
+
+    before = proxy.connects.length;
+    const renewed = await kubejoin(['renew', '--force', ...kubeconfig, '--proxy', proxy.url], { env: cliEnv(clean) });
+    assert.equal(renewed.code, 0, renewed.stdout + renewed.stderr);
+    assert.match(renewed.stdout, new RegExp(`Renewed: serial \\w+ -> \\w+, valid until .*; the cluster sees system:node:${name}`));
+    assert.ok(proxy.connects.slice(before).length >= 2, 'the CSR, its watch and the proof went through the proxy');
+    assert.ok(proxy.connects.slice(before).every((c) => c.target === `kubernetes:${port}`));
+  });
+});

@@ -2,7 +2,7 @@ import { clockFromEnv } from '../../lifecycle/clock.js';
 import { runRotationAgent } from '../../lifecycle/agent-loop.js';
 import { locateCredential } from '../../store/installed.js';
 import { defineCommand } from '../command.js';
-import { EXPIRATION_FLAG, expirationSecondsOf, KUBECONFIG_LOCATION_FLAG } from '../lifecycle-flags.js';
+import { EXPIRATION_FLAG, expirationSecondsOf, KUBECONFIG_LOCATION_FLAG, PROXY_FLAG, proxyOf } from '../lifecycle-flags.js';
 
 export default defineCommand({
   description: `Keep this machine joined: sleep until the client certificate's rotation deadline (a
@@ -14,6 +14,7 @@ or the certificate expired (11). Run it from systemd (kubejoin-agent.service).`,
   flags: {
     ...EXPIRATION_FLAG,
     ...KUBECONFIG_LOCATION_FLAG,
+    ...PROXY_FLAG,
   },
   environment: [['KUBEJOIN_TEST_CLOCK_SCALE', 'TEST ONLY: make every wait N times shorter (validity is still judged in real time)']],
   exitCodes: true,
@@ -21,12 +22,14 @@ or the certificate expired (11). Run it from systemd (kubejoin-agent.service).`,
   async run({ flags }, ctx) {
     const expirationSeconds = expirationSecondsOf(flags['expiration-seconds']);
     const clock = clockFromEnv(ctx.env);
+    const proxy = proxyOf(flags.proxy, ctx.env);
     const log = (line: string): void => void ctx.stdout.write(`${new Date().toISOString()} ${line}\n`);
     if (ctx.env.KUBEJOIN_TEST_CLOCK_SCALE) log(`TEST CLOCK: waits are ${ctx.env.KUBEJOIN_TEST_CLOCK_SCALE} times shorter (KUBEJOIN_TEST_CLOCK_SCALE)`);
     log(`agent started (pid ${process.pid})`);
     return runRotationAgent({
       locate: () => locateCredential({ env: ctx.env, ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) }),
       signal: ctx.signal,
+      proxy,
       log,
       clock,
       ...(expirationSeconds !== undefined ? { expirationSeconds } : {}),

@@ -4,7 +4,7 @@ import { currentCredential, rotate } from '../../lifecycle/rotate.js';
 import { humanDuration } from '../../lifecycle/deadline.js';
 import { locateCredential } from '../../store/installed.js';
 import { defineCommand } from '../command.js';
-import { EXPIRATION_FLAG, expirationSecondsOf, KUBECONFIG_LOCATION_FLAG } from '../lifecycle-flags.js';
+import { EXPIRATION_FLAG, expirationSecondsOf, KUBECONFIG_LOCATION_FLAG, PROXY_FLAG, proxyOf } from '../lifecycle-flags.js';
 
 /** The earliest point of the kubelet's 70-90 % window: from here on, renew counts as due. */
 const DUE_FRACTION = 0.7;
@@ -21,6 +21,7 @@ resumed by the next one (the same key and request are reused).`,
     ...EXPIRATION_FLAG,
     timeout: { type: 'string', value: '<duration>', help: 'how long to wait for approval and issue (default 15m)' },
     ...KUBECONFIG_LOCATION_FLAG,
+    ...PROXY_FLAG,
   },
   exitCodes: true,
   examples: ['kubejoin renew', 'kubejoin renew --force --expiration-seconds 86400'],
@@ -29,6 +30,7 @@ resumed by the next one (the same key and request are reused).`,
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout);
     if (timeoutMs === undefined && flags.timeout !== undefined)
       throw new UsageError(`--timeout must be a duration like 90s or 15m, not ${JSON.stringify(flags.timeout)}`);
+    const proxy = proxyOf(flags.proxy, ctx.env);
     const installed = await locateCredential({ env: ctx.env, ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) });
     const { facts } = await currentCredential(installed, Date.now());
     const due = facts.notBeforeMs + DUE_FRACTION * (facts.notAfterMs - facts.notBeforeMs);
@@ -42,6 +44,7 @@ resumed by the next one (the same key and request are reused).`,
     ctx.stdout.write(`Renewing the certificate of ${facts.nodeName}${unfinished ? ' (finishing an interrupted renewal)' : ''}\n`);
     const result = await rotate(installed, {
       signal: ctx.signal,
+      proxy,
       onProgress: (m) => ctx.stdout.write(`  ${m}\n`),
       ...(expirationSeconds !== undefined ? { expirationSeconds } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),

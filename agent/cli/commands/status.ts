@@ -2,7 +2,7 @@ import { EXIT_CODES } from '../../contract/index.js';
 import { UsageError } from '../../errors.js';
 import { credentialStatus } from '../../lifecycle/status.js';
 import { defineCommand } from '../command.js';
-import { LOCATION_FLAGS } from '../lifecycle-flags.js';
+import { LOCATION_FLAGS, PROXY_FLAG, proxyOf } from '../lifecycle-flags.js';
 import { renderStatusText } from '../render/status.js';
 
 export default defineCommand({
@@ -13,6 +13,7 @@ and any certificate request that waits for approval (with its "kubectl certifica
 approve" line). Offline, it says so and shows what is stored.`,
   flags: {
     ...LOCATION_FLAGS,
+    ...PROXY_FLAG,
     'node-name': { type: 'string', value: '<name>', help: "names an unfinished file-store join's request (default: the host name)" },
     output: { type: 'string', short: 'o', value: 'text|json', help: 'json: one object (state, exitCode, certificate, store, pending, …)' },
   },
@@ -24,6 +25,7 @@ approve" line). Offline, it says so and shows what is stored.`,
     const status = await credentialStatus({
       env: ctx.env,
       signal: ctx.signal,
+      proxy: proxyOf(flags.proxy, ctx.env),
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
       ...(flags['cert-dir'] ? { certDir: flags['cert-dir'] } : {}),
       ...(flags['node-name'] ? { nodeName: flags['node-name'] } : {}),

@@ -4,7 +4,7 @@ import { parseJoinCommand } from '../../../agent/join/command-line.js';
 import { parseJoinConfiguration } from '../../../agent/join/config-file.js';
 import { parseProvision } from '../../../main/provision.js';
 import { parseCsrObject, parseWatchEvent } from '../../../agent/csr/api.js';
-import { parseSelfSubjectReview } from '../../../agent/join/whoami.js';
+import { parseSelfSubjectReview } from '../../../agent/session/index.js';
 import { KubejoinError } from '../../../agent/errors.js';
 import { anyText, checkAsyncParser, checkParser, fc, tokenArb, withToken } from './fuzz.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { whoAmI } from '../../../agent/join/whoami.js';
+import { openNodeSession, proveIdentity } from '../../../agent/session/index.js';
 import { KubejoinError } from '../../../agent/errors.js';
 import { foreignCertificate } from '../../helpers/hostile-servers.js';
 
@@ -31,12 +31,19 @@ before(async () => {
 });
 after(() => server.close());
 
-const call = (signal?: AbortSignal) =>
-  whoAmI(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, serverCert.cert, client.cert, client.key, {
+// The one SelfSubjectReview, over the one node session, as the join proves its new credential.
+async function call(signal?: AbortSignal) {
+  const session = openNodeSession({ server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, caPem: serverCert.cert }, { certPem: client.cert, keyPem: client.key }, {
     timeoutMs: 5000,
     delayMs: () => 10,
     ...(signal ? { signal } : {}),
   });
+  try {
+    return await proveIdentity(session, 'system:node:n1', 'the new credential');
+  } finally {
+    session.close();
+  }
+}
 
 describe('verify-credentials (SelfSubjectReview)', () => {
   it('valid: 500, 503 and 429 are retried, then the identity is read, with the client certificate each time', async () => {

@@ -1,0 +1,77 @@
+import { KubejoinError } from '../errors.js';
+import { BodyLimitError, LIMITS, request, type Response, type TrustAgent } from '../transport/http.js';
+import { isTransientStatus, retryAfterMs } from '../transport/retry.js';
+import { CLUSTER_INFO_PATH, JWS_KEY_PREFIX, KUBECONFIG_KEY } from '../protocol/cluster-info.js';
+import { isRecord } from '../protocol/objects.js';
+
+// Reading kube-public/cluster-info (docs/protocol.md §3.1-3.2): one GET, capped, and what the
+// answer says. Shared by the discovery poll and the doctor, so both read it the same way.
+
+export function clusterInfoUrl(endpoint: string): string {
+  return `https://${endpoint}${CLUSTER_INFO_PATH}`;
+}
+
+/** One GET of cluster-info; an answer over the cap is an untrusted server (exit 3). */
+export async function getClusterInfo(endpoint: string, agent: TrustAgent, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<Response> {
+  try {
+    return await request({
+      url: clusterInfoUrl(endpoint),
+      agent,
+      timeoutMs: opts.timeoutMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      limit: LIMITS.clusterInfo,
+      what: `cluster-info from ${endpoint}`,
+    });
+  } catch (err) {
+    if (err instanceof BodyLimitError) {
+      // Nothing verified yet: an oversized answer is an untrusted server (docs/protocol.md §7).
+      throw new KubejoinError('untrusted-cluster', `${err.message} (a real cluster-info is a few KiB)`, {
+        hint: 'Check the endpoint: this is not a Kubernetes API server answering as one should.',
+      });
+    }
+    throw err;
+  }
+}
+
+/** The ConfigMap's kubeconfig and its signatures by token id. */
+export interface ClusterInfoData {
+  kubeconfig: string;
+  signatures: Record<string, string>;
+}
+
+/** What one answer says: the data, or why there is none (`unprepared`: retrying will not help soon). */
+export type ClusterInfoAnswer = { kind: 'ok'; data: ClusterInfoData } | { kind: 'unprepared' | 'unreachable'; reason: string; status: number; waitMs?: number };
+
+export function parseClusterInfo(res: Response): ClusterInfoAnswer {
+  const { status } = res;
+  if (status === 404 || status === 403 || status === 401) {
+    return {
+      kind: 'unprepared',
+      status,
+      reason:
+        status === 404 ? 'the ConfigMap kube-public/cluster-info does not exist' : `anonymous read of kube-public/cluster-info is not allowed (HTTP ${status})`,
+    };
+  }
+  if (isTransientStatus(status)) {
+    const after = retryAfterMs(res.headers);
+    return {
+      kind: 'unreachable',
+      status,
+      reason: `the server answered HTTP ${status}${after !== undefined ? ` (Retry-After ${Math.round(after / 1000)} s)` : ''}`,
+      ...(after !== undefined ? { waitMs: after } : {}),
+    };
+  }
+  if (status !== 200) return { kind: 'unreachable', status, reason: `the server answered HTTP ${status}` };
+  let data: unknown;
+  try {
+    data = (JSON.parse(res.body) as { data?: unknown } | null)?.data;
+  } catch {
+    return { kind: 'unreachable', status, reason: 'the server answered with something that is not JSON' };
+  }
+  const fields = isRecord(data) ? data : {};
+  const kubeconfig = fields[KUBECONFIG_KEY];
+  if (typeof kubeconfig !== 'string') return { kind: 'unprepared', status, reason: `kube-public/cluster-info has no "${KUBECONFIG_KEY}" key` };
+  const signatures: Record<string, string> = {};
+  for (const [k, v] of Object.entries(fields)) if (k.startsWith(JWS_KEY_PREFIX) && typeof v === 'string') signatures[k.slice(JWS_KEY_PREFIX.length)] = v;
+  return { kind: 'ok', data: { kubeconfig, signatures } };
+}
