@@ -8,10 +8,14 @@
 //   renderer        browser only: no Node built-ins, no electron, only the contract from agent
 // Patterns match imports from any depth (`../`, `../../`, …), so a file in a subfolder is held
 // to the same rule as one at the top of its layer.
+// Inside agent/, the folder graph: which folder may import which, and through which entry files,
+// read from each agent/<folder>/README.md at lint time (build/lint/folder-graph.mjs).
 import { builtinModules } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { folderGraphConfig } from './build/lint/folder-graph.mjs';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const noBuiltins = (message) => nodeBuiltins.map((name) => ({ name, message }));
@@ -134,9 +138,11 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'require', 'process', 'Buffer', '__dirname', '__filename'],
     },
   },
+  folderGraphConfig(fileURLToPath(new URL('.', import.meta.url))),
   {
-    // CommonJS on purpose: preloaded with --require into plain Node to stand in for Electron.
-    files: ['test/helpers/electron-node/*.cjs'],
+    // CommonJS on purpose: preloaded with --require into plain Node to stand in for Electron,
+    // or loaded with require() by eslint-module-utils (the folder graph's import resolver).
+    files: ['test/helpers/electron-node/*.cjs', 'build/lint/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

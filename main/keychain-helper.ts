@@ -1,7 +1,7 @@
 // Entry point of the desktop app's keychain helper, run by Electron's utilityProcess
 // (main/keychain-launcher.ts; docs/stores.md §2). Bundled to dist/main/keychain-helper.cjs.
 // Requests arrive as messages on process.parentPort and are answered the same way.
-import type { Keytar } from '../agent/store/keytar-loader.js';
+import type { Keytar } from '../agent/index.js';
 import { answerInOrder, runOps, type HelperRequest, type HelperReply } from '../agent/store/keytar-serve.js';
 
 /** Electron's process.parentPort, as the helper uses it. */

@@ -10,7 +10,7 @@
 //   retryDelaySeconds: 30                   # optional: first retry delay (doubles, at most 5 min)
 //
 // A malformed file yields every problem in it, each with its line, and never the token.
-import { readBoundedFile } from '../agent/transport/bounded-file.js';
+import { readBoundedFile } from '../agent/index.js';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import { STORE_KINDS, joinRequestProblems, type JoinRequest, type StoreKind } from '../agent/contract/index.js';

@@ -2,10 +2,7 @@
 // loop as `kubejoin agent`, started after a successful join or at start-up if this machine
 // is already joined. Each schedule and outcome goes to the window (credential.rotation).
 import type { RotationUpdate } from '../agent/contract/index.js';
-import { runRotationAgent, type AgentOptions } from '../agent/lifecycle/agent-loop.js';
-import { backgroundClock, clockFromEnv } from '../agent/lifecycle/clock.js';
-import { locateCredential } from '../agent/store/installed.js';
-import { proxyConfig } from '../agent/transport/proxy.js';
+import { backgroundClock, clockFromEnv, locateCredential, proxyConfig, runRotationAgent, type AgentOptions } from '../agent/index.js';
 
 export interface RotationDeps {
   env: NodeJS.ProcessEnv;

@@ -33,11 +33,15 @@ after(() => server.close());
 
 // The one SelfSubjectReview, over the one node session, as the join proves its new credential.
 async function call(signal?: AbortSignal) {
-  const session = openNodeSession({ server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, caPem: serverCert.cert }, { certPem: client.cert, keyPem: client.key }, {
-    timeoutMs: 5000,
-    delayMs: () => 10,
-    ...(signal ? { signal } : {}),
-  });
+  const session = openNodeSession(
+    { server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, caPem: serverCert.cert },
+    { certPem: client.cert, keyPem: client.key },
+    {
+      timeoutMs: 5000,
+      delayMs: () => 10,
+      ...(signal ? { signal } : {}),
+    },
+  );
   try {
     return await proveIdentity(session, 'system:node:n1', 'the new credential');
   } finally {
