@@ -1,7 +1,7 @@
 // The engine's public API: one join function that yields typed progress events,
 // plus what the CLI and the Electron app need around it.
 export { join, type JoinOptions } from './join/engine.js';
-export { parseJoinCommand, type ParsedJoinCommand } from './join/command-line.js';
+export { parseJoinCommand, type ParsedJoinCommand } from './cli/command-line.js';
 export { getDeviceFacts } from './join/device-facts.js';
 export { runDoctor } from './doctor/index.js';
 export { proxyInUse } from './transport/proxy.js';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJoinCommand } from '../../../agent/join/command-line.js';
-import { parseJoinConfiguration } from '../../../agent/join/config-file.js';
+import { parseJoinCommand } from '../../../agent/cli/command-line.js';
+import { parseJoinConfiguration } from '../../../agent/input/join-configuration.js';
 import { parseProvision } from '../../../main/provision.js';
 import { parseCsrObject, parseWatchEvent } from '../../../agent/csr/api.js';
 import { parseSelfSubjectReview } from '../../../agent/join/whoami.js';

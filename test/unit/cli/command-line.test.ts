@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJoinCommand, shellWords } from '../../../agent/join/command-line.js';
+import { parseJoinCommand, shellWords } from '../../../agent/cli/command-line.js';
 import { PIN, TOKEN } from '../../helpers/fixtures.js';
 
 describe('pasted join command lines', () => {
