@@ -94,7 +94,6 @@ export interface JoinConfiguration {
 export function parseJoinConfiguration(text: string, file: string): JoinConfiguration {
   // No process warnings (printed straight to stderr, they would quote the file's text).
   const docs = parseAllDocuments(text, { ...KUBEADM_YAML, prettyErrors: false, logLevel: 'error' });
-  if (!Array.isArray(docs)) throw new UsageError(`${file} is not valid YAML`);
   const bad = docs.find((d) => d.errors.length > 0);
   if (bad) throw new UsageError(`${file} is not valid YAML: ${bad.errors[0]!.message.split('\n')[0]}`);
   let values: unknown[];
@@ -116,6 +115,10 @@ export function parseJoinConfiguration(text: string, file: string): JoinConfigur
   for (const [field, path] of Object.entries(fields)) {
     const value = at(doc, path);
     // A duration is text in kubeadm's files: a number is not one (kubeadm refuses it too).
+    // Nor is a single pin a list of them (the builder takes one for the provisioning file).
+    if (field === 'caCertHashes' && typeof value === 'string') {
+      throw new UsageError(`${file}: ${named(path)} is not a list of sha256:<hex> strings: write it as a list, [${JSON.stringify(value)}]`);
+    }
     input[field as keyof JoinRequest] = field.endsWith('Ms') && typeof value === 'number' ? String(value) : value;
   }
   const built = buildJoinRequest(input);
