@@ -1,7 +1,7 @@
 // The engine's public API: one join function that yields typed progress events,
 // plus what the CLI and the Electron app need around it.
 export { join, type JoinOptions } from './join/engine.js';
-export { parseJoinCommand, type ParsedJoinCommand } from './join/command-line.js';
+export { parseJoinCommand, type ParsedJoinCommand } from './cli/command-line.js';
 export { getDeviceFacts } from './join/device-facts.js';
 export { runDoctor } from './doctor/index.js';
 export { proxyConfig, proxyInUse } from './transport/proxy.js';
@@ -14,4 +14,6 @@ export { runRotationAgent, type AgentOptions } from './lifecycle/agent-loop.js';
 export { backgroundClock, clockFromEnv } from './lifecycle/clock.js';
 export { locateCredential } from './store/installed.js';
 export { readBoundedFile } from './transport/bounded-file.js';
+export { buildJoinRequest, type JoinField, type JoinInput } from './input/join-request.js';
+export { KUBEADM_YAML } from './input/yaml.js';
 export type { CliContext } from './cli/context.js';

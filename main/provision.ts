@@ -9,11 +9,13 @@
 //   proxy: http://proxy.example:3128        # optional: HTTPS proxy (HTTP CONNECT); credentials never shown
 //   retryDelaySeconds: 30                   # optional: first retry delay (doubles, at most 5 min)
 //
-// A malformed file yields every problem in it, each with its line, and never the token.
-import { readBoundedFile } from '../agent/index.js';
+// A malformed file yields every problem in it, each with its line, and never the token. The
+// join fields go through the one JoinRequest builder (agent/input/), as --config and the
+// flags do; the token's source, the retry delay and the file checks are the kiosk's own.
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
-import { STORE_KINDS, joinRequestProblems, type JoinRequest, type StoreKind } from '../agent/contract/index.js';
+import { joinRequestProblems, type JoinRequest } from '../agent/contract/index.js';
+import { buildJoinRequest, KUBEADM_YAML, readBoundedFile, type JoinField, type JoinInput } from '../agent/index.js';
 import { tooOpen, type ModeOf } from './file-mode.js';
 import { redactText, secretsOf } from './redact.js';
 
@@ -63,7 +65,7 @@ export async function loadProvision(
 
 export async function parseProvision(text: string, path: string, readTokenFile: (p: string) => Promise<string>): Promise<ProvisionResult> {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  const doc = parseDocument(text, { ...KUBEADM_YAML, lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const problems: string[] = [];
   const at = (offset: number | undefined): string => (offset === undefined ? path : `${path}:${lines.linePos(offset).line}`);
   // Messages are built from the parser's first line only (no code frame that could quote a token).
@@ -98,39 +100,42 @@ export async function parseProvision(text: string, path: string, readTokenFile: 
     return undefined;
   };
 
-  const request: JoinRequest = {};
-  const endpoint = str('endpoint');
-  if (endpoint !== undefined) request.endpoint = endpoint;
-  else if (!reported.has('endpoint')) sayKey('endpoint', 'endpoint is missing (host:port of the API server)');
+  const raw = (k: Key): unknown => values.get(k)?.value;
+  const absent = (k: Key): boolean => raw(k) === undefined || raw(k) === null || raw(k) === '';
+  if (absent('endpoint')) sayKey('endpoint', 'endpoint is missing (host:port of the API server)');
+  if (absent('caCertHashes')) sayKey('caCertHashes', 'caCertHashes is missing: pin the cluster CA with at least one sha256:<hex>');
+  else if (Array.isArray(raw('caCertHashes')) && (raw('caCertHashes') as unknown[]).length === 0)
+    sayKey('caCertHashes', 'caCertHashes must be a list of sha256:<hex> strings');
 
+  let token: string | undefined;
   const inlineToken = str('token');
   const tokenFile = str('tokenFile');
   if (inlineToken !== undefined && tokenFile !== undefined) sayKey('tokenFile', 'give either token or tokenFile, not both');
-  else if (inlineToken !== undefined) request.token = inlineToken.trim();
+  else if (inlineToken !== undefined) token = inlineToken.trim();
   else if (tokenFile !== undefined) {
     try {
-      request.token = await readTokenFile(tokenFile);
+      token = await readTokenFile(tokenFile);
     } catch (err) {
       const explanation = (err as { explanation?: string }).explanation;
       sayKey('tokenFile', explanation ?? `tokenFile "${tokenFile}": cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   } else if (!reported.has('token') && !reported.has('tokenFile')) sayKey('token', 'token or tokenFile is missing (the bootstrap token)');
 
-  const pins = values.get('caCertHashes')?.value;
-  if (pins === undefined || pins === null) sayKey('caCertHashes', 'caCertHashes is missing: pin the cluster CA with at least one sha256:<hex>');
-  else if (typeof pins === 'string') request.caCertHashes = [pins];
-  else if (Array.isArray(pins) && pins.length > 0 && pins.every((p) => typeof p === 'string')) request.caCertHashes = pins as string[];
-  else sayKey('caCertHashes', 'caCertHashes must be a list of sha256:<hex> strings');
-
-  const nodeName = str('nodeName');
-  if (nodeName !== undefined) request.nodeName = nodeName;
-  const store = str('store');
-  if (store !== undefined) {
-    if ((STORE_KINDS as readonly string[]).includes(store)) request.store = store as StoreKind;
-    else sayKey('store', `store "${store}" is not one of ${STORE_KINDS.join(', ')}`);
-  }
-  const proxy = str('proxy');
-  if (proxy !== undefined) request.proxy = proxy;
+  const keyOf = (field: JoinField): Key => (field === 'token' ? (inlineToken !== undefined ? 'token' : 'tokenFile') : (field as Key));
+  const input: JoinInput = {
+    endpoint: raw('endpoint'),
+    token,
+    caCertHashes: raw('caCertHashes'),
+    nodeName: raw('nodeName'),
+    store: raw('store'),
+    proxy: raw('proxy'),
+  };
+  const first = buildJoinRequest(input);
+  const typeProblems = first.ok ? [] : first.problems;
+  for (const p of typeProblems) sayKey(keyOf(p.field), `${keyOf(p.field)} ${p.message}`);
+  // The well-typed fields still get their meaning checked (below).
+  const built = first.ok ? first : buildJoinRequest(Object.fromEntries(Object.entries(input).filter(([f]) => !typeProblems.some((p) => p.field === f))));
+  const request: JoinRequest = built.ok ? built.request : {};
   let retryDelaySeconds = DEFAULT_RETRY_DELAY_SECONDS;
   const delay = values.get('retryDelaySeconds')?.value;
   if (delay !== undefined) {
@@ -138,9 +143,8 @@ export async function parseProvision(text: string, path: string, readTokenFile: 
     else sayKey('retryDelaySeconds', 'retryDelaySeconds must be a number of seconds between 1 and 3600');
   }
 
-  const fieldKey: Partial<Record<keyof JoinRequest, Key>> = { token: inlineToken !== undefined ? 'token' : 'tokenFile' };
   for (const p of joinRequestProblems(request)) {
-    const key = fieldKey[p.field] ?? (p.field as Key);
+    const key = keyOf(p.field);
     const tokenSaid = p.field === 'token' && (reported.has('token') || reported.has('tokenFile'));
     if (!reported.has(key) && !tokenSaid) say(lineOf(key), p.message);
   }

@@ -1,6 +1,6 @@
 import type https from 'node:https';
 import { KubejoinError, UsageError } from '../errors.js';
-import { parseDuration } from '../protocol/duration.js';
+import { checkDuration, type DurationRule } from '../protocol/duration.js';
 import type { ApiOp } from './rbac-errors.js';
 
 // kubectl's --request-timeout for every admin call (docs/protocol.md §7): "0" means none,
@@ -9,12 +9,14 @@ import type { ApiOp } from './rbac-errors.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+/** The rule of the one duration check (agent/protocol/duration.ts) for --request-timeout. */
+export const REQUEST_TIMEOUT_RULE: DurationRule = { allowZero: true, bareSeconds: true };
+
 export function parseRequestTimeout(value: string | undefined): number {
   if (value === undefined) return DEFAULT_REQUEST_TIMEOUT_MS;
-  const text = value.trim();
-  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : parseDuration(text);
-  if (ms === undefined) throw new UsageError(`--request-timeout "${value}" is not a duration: use e.g. 30s, 1m, or 0 for none`);
-  return ms;
+  const checked = checkDuration(value, REQUEST_TIMEOUT_RULE);
+  if (checked.problem !== undefined) throw new UsageError(`--request-timeout ${JSON.stringify(value)} ${checked.problem}`);
+  return checked.ms;
 }
 
 /**

@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import { usageErrorFromParseArgs, UsageError } from '../errors.js';
+import { checkDuration, type DurationRule } from '../protocol/duration.js';
 import type { CliContext } from './context.js';
 import { exitCodeTable } from './exit-codes.js';
 
 // One declaration per command: its flags (with their help), positional rules, description,
 // examples and environment. Help text, flag parsing, `--help` and positional checks are
 // generated from it here, and usage errors are made in one place (agent/errors.ts), where
-// every token-shaped value is masked.
+// every token-shaped value is masked. A duration flag is checked here too, by one rule
+// (agent/protocol/duration.ts), so every command reads `600h` or `-1s` the same way.
 
 /** A flag, as node:util parseArgs wants it plus what help needs. */
 export interface FlagSpec {
@@ -19,11 +21,19 @@ export interface FlagSpec {
   help: string;
   /** The help section this flag is listed under (default "Flags"). */
   section?: string;
+  /** A duration (Go syntax, e.g. `5m`), checked by this rule and given to the command in ms. */
+  duration?: DurationRule;
 }
 
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
-type FlagValue<S extends FlagSpec> = S['type'] extends 'boolean' ? boolean : S['multiple'] extends true ? string[] : string;
+type FlagValue<S extends FlagSpec> = S['type'] extends 'boolean'
+  ? boolean
+  : S extends { duration: DurationRule }
+    ? number
+    : S['multiple'] extends true
+      ? string[]
+      : string;
 
 /** Parsed flag values: each absent unless given. */
 export type FlagValues<F extends FlagSpecs> = { -readonly [K in keyof F]?: FlagValue<F[K]> };
@@ -102,14 +112,38 @@ function checkPositionals(name: string, rule: Positionals | undefined, given: st
   if (given.length < min) throw new UsageError(`missing ${rule!.what}`, `Usage: kubejoin ${name} ${rule!.usage} [flags]`);
 }
 
-/** Parses argv against a command's flags (strict), as one place makes usage errors. */
-export function parseCommandLine<F extends FlagSpecs>(flags: F, argv: string[]): { flags: FlagValues<F & typeof HELP_FLAG>; positionals: string[] } {
+/**
+ * Parses argv against flags (strict): the CLI's commands and the parser of pasted join lines.
+ * Duration flags come back in ms. Every mistake is a UsageError.
+ */
+export function parseFlagValues<F extends FlagSpecs>(flags: F, argv: string[]): { flags: FlagValues<F>; positionals: string[] } {
+  let parsed;
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...flags, ...HELP_FLAG }, allowPositionals: true, strict: true });
-    return { flags: values as FlagValues<F & typeof HELP_FLAG>, positionals };
+    parsed = parseArgs({ args: argv, options: flags, allowPositionals: true, strict: true });
   } catch (err) {
     throw usageErrorFromParseArgs(err);
   }
+  const values: Record<string, unknown> = { ...parsed.values };
+  for (const [name, spec] of Object.entries<FlagSpec>(flags)) {
+    const text = values[name];
+    if (spec.duration === undefined || typeof text !== 'string') continue;
+    const checked = checkDuration(text, spec.duration);
+    if (checked.problem !== undefined) throw new UsageError(`--${name} ${JSON.stringify(text)} ${checked.problem}`);
+    values[name] = checked.ms;
+  }
+  return { flags: values as FlagValues<F>, positionals: parsed.positionals };
+}
+
+/** Parses argv against a command's flags and --help. */
+export function parseCommandLine<F extends FlagSpecs>(flags: F, argv: string[]): { flags: FlagValues<F & typeof HELP_FLAG>; positionals: string[] } {
+  return parseFlagValues({ ...flags, ...HELP_FLAG }, argv);
+}
+
+/** `-o, --output text|json` (join, doctor). */
+export function outputOf(value: string | undefined): 'text' | 'json' {
+  const output = value ?? 'text';
+  if (output !== 'text' && output !== 'json') throw new UsageError(`--output "${output}" is not supported: use text or json`);
+  return output;
 }
 
 export function defineCommand<const F extends FlagSpecs>(spec: CommandSpec<F>): Command {

@@ -1,14 +1,22 @@
 import type { KubeconfigFlags } from '../admin/admin-kubeconfig.js';
-import type { FlagSpecs } from './command.js';
+import { REQUEST_TIMEOUT_RULE } from '../admin/request-timeout.js';
+import type { FlagSpecs, FlagValues } from './command.js';
 
 // The flags every command that talks to the API server as an admin takes, as kubectl names them.
 
 export const KUBECONFIG_FLAGS = {
   kubeconfig: { type: 'string', value: 'FILE', help: 'Admin kubeconfig (default: $KUBECONFIG, else ~/.kube/config, as kubectl)' },
   context: { type: 'string', value: 'NAME', help: 'Context to use (default: its current-context)' },
-  'request-timeout': { type: 'string', value: 'DURATION', help: 'Give up on one API call after this long (default 30s; 0: never), as kubectl' },
+  'request-timeout': {
+    type: 'string',
+    value: 'DURATION',
+    duration: REQUEST_TIMEOUT_RULE,
+    help: 'Give up on one API call after this long (default 30s; 0: never), as kubectl',
+  },
 } as const satisfies FlagSpecs;
 
-export function kubeconfigOf(flags: KubeconfigFlags): KubeconfigFlags {
-  return { kubeconfig: flags.kubeconfig, context: flags.context, 'request-timeout': flags['request-timeout'] };
+/** The admin kubeconfig's flags as agent/admin takes them (the timeout, already checked, in ms). */
+export function kubeconfigOf(flags: FlagValues<typeof KUBECONFIG_FLAGS>): KubeconfigFlags {
+  const ms = flags['request-timeout'];
+  return { kubeconfig: flags.kubeconfig, context: flags.context, 'request-timeout': ms === undefined ? undefined : `${ms}ms` };
 }

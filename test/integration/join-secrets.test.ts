@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JOIN_FLAGS } from '../../agent/join/flags.js';
+import { JOIN_FLAGS } from '../../agent/cli/join-flags.js';
 import { assertNoSecret, ensureBuilt, kubejoin, uniqueName } from '../helpers/cli.js';
 import { strangerToken } from './hostile/join.js';
 

@@ -1,12 +1,10 @@
 import { secretsOf, type DoctorRequest } from '../../contract/index.js';
 import { runDoctor } from '../../doctor/index.js';
-import { UsageError } from '../../errors.js';
-import { parseDuration } from '../../protocol/duration.js';
 import { closeSharedAgents } from '../../transport/http.js';
-import { defineCommand } from '../command.js';
+import { defineCommand, outputOf } from '../command.js';
 import { maskedStream } from '../masked-output.js';
 import { renderDoctorText } from '../render/doctor.js';
-import { readTokenFile } from './join.js';
+import { resolveToken, TOKEN_ENVIRONMENT, TOKEN_FLAGS } from '../token-source.js';
 
 export default defineCommand({
   description: `Check, one layer at a time, why this device can or cannot join the cluster at <host:port>:
@@ -19,34 +17,27 @@ the pin holds. Exit code: 0 when nothing failed (warnings allowed), otherwise th
 of the most likely cause's category (the same codes as "kubejoin join").`,
   flags: {
     'discovery-token-ca-cert-hash': { type: 'string', multiple: true, value: 'sha256:<hex>', help: 'pin of the cluster CA public key (repeatable)' },
-    'token-file': { type: 'string', value: '<path|->', help: 'the bootstrap token, from a file or stdin ("-"); default KUBEJOIN_TOKEN' },
+    ...TOKEN_FLAGS,
     proxy: { type: 'string', value: '<url>', help: 'HTTPS proxy (HTTP CONNECT), http[s]://[user:password@]host:port (default: HTTPS_PROXY)' },
-    timeout: { type: 'string', value: '<duration>', help: 'bound on all checks together (default 15s)' },
+    timeout: { type: 'string', value: '<duration>', duration: {}, help: 'bound on all checks together (default 15s)' },
     output: { type: 'string', short: 'o', value: 'text|json', help: 'json: the report as one JSON object' },
   },
   positionals: { usage: '<host:port>', what: 'API server endpoint', min: 1 },
-  environment: [
-    ['KUBEJOIN_TOKEN', 'the bootstrap token, when --token-file is not given'],
-    ['HTTPS_PROXY, NO_PROXY', 'the proxy and its exceptions, read as Go (kubeadm, kubectl) reads them'],
-  ],
+  environment: [TOKEN_ENVIRONMENT, ['HTTPS_PROXY, NO_PROXY', 'the proxy and its exceptions, read as Go (kubeadm, kubectl) reads them']],
   examples: [
     'kubejoin doctor 10.0.0.1:6443 --discovery-token-ca-cert-hash sha256:0123… --token-file /run/secrets/join-token',
     'kubejoin doctor api.example.com:6443 -o json',
   ],
   exitCodes: true,
   async run({ flags, positionals }, context) {
-    const output = flags.output ?? 'text';
-    if (output !== 'text' && output !== 'json') throw new UsageError(`--output "${output}" is not supported: use text or json`);
+    const output = outputOf(flags.output);
     const req: DoctorRequest = { endpoint: positionals[0]! };
     if (flags['discovery-token-ca-cert-hash']) req.caCertHashes = flags['discovery-token-ca-cert-hash'].flatMap((h) => h.split(',')).filter(Boolean);
-    if (flags['token-file'] !== undefined) req.token = await readTokenFile(flags['token-file'], context);
-    else if (context.env.KUBEJOIN_TOKEN) req.token = context.env.KUBEJOIN_TOKEN.trim();
+    const { token, warnings } = await resolveToken(flags, context);
+    for (const w of warnings) context.stderr.write(`${w}\n`);
+    if (token !== undefined) req.token = token;
     if (flags.proxy !== undefined) req.proxy = flags.proxy;
-    if (flags.timeout !== undefined) {
-      const ms = parseDuration(flags.timeout);
-      if (ms === undefined || ms <= 0) throw new UsageError(`--timeout "${flags.timeout}" is not a positive duration: use e.g. 15s or 1m`);
-      req.timeoutMs = ms;
-    }
+    if (flags.timeout !== undefined) req.timeoutMs = flags.timeout;
     const stdout = maskedStream(context.stdout, secretsOf(req.token));
     const report = await runDoctor(req, { env: context.env, signal: context.signal });
     closeSharedAgents();

@@ -1,54 +1,47 @@
 import { realpathSync } from 'node:fs';
 import { EXIT_CODES, secretsOf, type JoinRequest, type JoinResult } from '../../contract/index.js';
 import { UsageError } from '../../errors.js';
+import { parseJoinConfiguration } from '../../input/join-configuration.js';
 import { closeSharedAgents } from '../../transport/http.js';
 import { join } from '../../join/engine.js';
-import { loadJoinConfiguration } from '../../join/config-file.js';
-import { readBoundedFile, readBoundedStream } from '../../transport/bounded-file.js';
-import { JOIN_FLAGS, joinFlagsFrom, type JoinFlagValues } from '../../join/flags.js';
-import { defineCommand } from '../command.js';
+import { readBoundedFile } from '../../transport/bounded-file.js';
+import { defineCommand, outputOf } from '../command.js';
 import type { CliContext } from '../context.js';
+import { JOIN_FLAGS, joinInputOf, joinRequestOf, type JoinFlagValues } from '../join-flags.js';
 import { maskedStream } from '../masked-output.js';
 import { JsonRenderer } from '../render/json.js';
 import { TextRenderer } from '../render/text.js';
+import { resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
 
-export async function readTokenFile(path: string, ctx: CliContext): Promise<string> {
+/** Reads and parses --config (capped, as every file the join reads). */
+export async function loadJoinConfiguration(file: string): Promise<{ request: JoinRequest; warnings: string[] }> {
   let text: string;
   try {
-    // Capped (64 KiB): a token is 23 bytes; a wrong path must not fill memory.
-    text =
-      path === '-'
-        ? await readBoundedStream(ctx.stdin as AsyncIterable<Buffer>, '--token-file - (stdin)')
-        : await readBoundedFile(path, `--token-file ${path}`);
+    text = await readBoundedFile(file, `--config ${file}`);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read --token-file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read --config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const token = text.trim();
-  if (token === '') throw new UsageError(`--token-file ${path === '-' ? '(stdin)' : path} is empty`);
-  return token;
+  return parseJoinConfiguration(text, file);
 }
 
 /** Flags, config file, token file and KUBEJOIN_TOKEN merged into one request (flags win). */
 export async function resolveJoinRequest(
   values: JoinFlagValues,
   endpoint: string | undefined,
-  ctx: CliContext,
+  ctx: Pick<CliContext, 'env' | 'stdin'>,
 ): Promise<{ request: JoinRequest; output: 'text' | 'json'; warnings: string[] }> {
-  const flags = joinFlagsFrom(values, endpoint);
-  const warnings: string[] = [];
-  const base = flags.configFile ? await loadJoinConfiguration(flags.configFile) : {};
-  const request: JoinRequest = { ...base, ...flags.request };
-  if (flags.tokenFile !== undefined) {
-    if (flags.request.token !== undefined) throw new UsageError('give the token once: --token or --token-file, not both');
-    request.token = await readTokenFile(flags.tokenFile, ctx);
-  } else if (request.token === undefined && ctx.env.KUBEJOIN_TOKEN) {
-    request.token = ctx.env.KUBEJOIN_TOKEN.trim();
-  }
-  if (flags.tokenOnCommandLine) {
-    warnings.push('warning: a token given with --token is visible to other users in the process list; prefer --token-file or KUBEJOIN_TOKEN');
-  }
-  return { request, output: flags.output, warnings };
+  const output = outputOf(values.output);
+  const flags = joinInputOf(values, endpoint);
+  // The flags are checked before any file is read.
+  joinRequestOf(flags);
+  const config = values.config === undefined ? undefined : await loadJoinConfiguration(values.config);
+  const { token, warnings } = await resolveToken(
+    { token: values.token, 'token-file': values['token-file'], otherSecretFlag: values['tls-bootstrap-token'], fallback: config?.request.token },
+    ctx,
+  );
+  const request = joinRequestOf(config?.request ?? {}, { ...flags, token });
+  return { request, output, warnings: [...(config?.warnings ?? []), ...warnings] };
 }
 
 /** The exec-plugin command for keychain kubeconfigs: this very CLI. */
@@ -69,10 +62,7 @@ for the kubelet credential: discover and verify the cluster, request a client ce
 for system:node:<name>, wait until it is issued, store it and prove it works.`,
   flags: JOIN_FLAGS,
   positionals: { usage: '<host:port>', what: 'API server endpoint' },
-  environment: [
-    ['KUBEJOIN_TOKEN', 'the bootstrap token, when no flag or file gives one'],
-    ['NO_COLOR', 'no colours in the live step list'],
-  ],
+  environment: [TOKEN_ENVIRONMENT, ['NO_COLOR', 'no colours in the live step list']],
   examples: [
     'kubejoin join 10.0.0.1:6443 --token-file /run/secrets/join-token \\',
     '    --discovery-token-ca-cert-hash sha256:0123…',

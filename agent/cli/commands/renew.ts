@@ -1,5 +1,3 @@
-import { parseDuration } from '../../protocol/duration.js';
-import { UsageError } from '../../errors.js';
 import { currentCredential, rotate } from '../../lifecycle/rotate.js';
 import { humanDuration } from '../../lifecycle/deadline.js';
 import { locateCredential } from '../../store/installed.js';
@@ -19,7 +17,7 @@ resumed by the next one (the same key and request are reused).`,
   flags: {
     force: { type: 'boolean', help: 'rotate even if not due yet' },
     ...EXPIRATION_FLAG,
-    timeout: { type: 'string', value: '<duration>', help: 'how long to wait for approval and issue (default 15m)' },
+    timeout: { type: 'string', value: '<duration>', duration: {}, help: 'how long to wait for approval and issue (default 15m)' },
     ...KUBECONFIG_LOCATION_FLAG,
     ...PROXY_FLAG,
   },
@@ -27,9 +25,7 @@ resumed by the next one (the same key and request are reused).`,
   examples: ['kubejoin renew', 'kubejoin renew --force --expiration-seconds 86400'],
   async run({ flags }, ctx) {
     const expirationSeconds = expirationSecondsOf(flags['expiration-seconds']);
-    const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout);
-    if (timeoutMs === undefined && flags.timeout !== undefined)
-      throw new UsageError(`--timeout must be a duration like 90s or 15m, not ${JSON.stringify(flags.timeout)}`);
+    const timeoutMs = flags.timeout;
     const proxy = proxyOf(flags.proxy, ctx.env);
     const installed = await locateCredential({ env: ctx.env, ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) });
     const { facts } = await currentCredential(installed, Date.now());

@@ -13,7 +13,13 @@ export default defineCommand({
 Without [token], a random one is generated. A token whose id already exists is an error:
 nothing is overwritten. Every value is checked before the server is contacted.`,
   flags: {
-    ttl: { type: 'string', value: 'DURATION', help: `Time until the token expires, as a Go duration: 24h, 1h30m, 90s;\n0 = never (default ${DEFAULT_TTL})` },
+    // Not a timer: the TTL becomes the token's expiration date, so 8760h is fine.
+    ttl: {
+      type: 'string',
+      value: 'DURATION',
+      duration: { allowZero: true, notATimer: true },
+      help: `Time until the token expires, as a Go duration: 24h, 1h30m, 90s;\n0 = never (default ${DEFAULT_TTL})`,
+    },
     usages: {
       type: 'string',
       multiple: true,
@@ -43,7 +49,13 @@ nothing is overwritten. Every value is checked before the server is contacted.`,
   async run({ flags, positionals }, ctx) {
     // Everything is validated before the server is contacted.
     const token = positionals[0] === undefined ? generateToken() : parseToken(positionals[0]);
-    const spec = tokenSpecFromFlags({ token, ttl: flags.ttl, usages: flags.usages, groups: flags.groups, description: flags.description });
+    const spec = tokenSpecFromFlags({
+      token,
+      ttl: flags.ttl === undefined ? undefined : `${flags.ttl}ms`,
+      usages: flags.usages,
+      groups: flags.groups,
+      description: flags.description,
+    });
     const format = flags.format ?? 'kubejoin';
     if (format !== 'kubejoin' && format !== 'kubeadm') {
       throw new UsageError(`invalid --format ${JSON.stringify(format)}`, 'Use --format kubejoin or --format kubeadm.');

@@ -125,7 +125,7 @@ test('token create: every value is validated before the server is contacted (exi
   );
   const cases: [string, string[], RegExp][] = [
     ['malformed token', ['abcdef.TOOSHORT'], /token is malformed/],
-    ['bad ttl', ['--ttl', '1d'], /invalid --ttl "1d"/],
+    ['bad ttl', ['--ttl', '1d'], /--ttl "1d" is not a duration/],
     ['unknown usage', ['--usages', 'signing,login'], /unknown usage "login"/],
     ['bad group', ['--groups', 'system:masters'], /"system:masters" is not a bootstrap group/],
     ['bad format', ['--print-join-command', '--format', 'rke'], /invalid --format/],

@@ -43,7 +43,7 @@ describe('CLI basics', () => {
   const bad: [string, string[], RegExp][] = [
     ['malformed token', ['join', 'h:6443', '--token', 'abc.def', '--discovery-token-ca-cert-hash', `sha256:${'a'.repeat(64)}`], /token is malformed/],
     ['unknown flag', ['join', 'h:6443', '--tokn', 'x'], /unknown flag --tokn/],
-    ['bad duration', ['join', 'h:6443', '--timeout', 'soon'], /--timeout "soon" is not a positive duration/],
+    ['bad duration', ['join', 'h:6443', '--timeout', 'soon'], /--timeout "soon" is not a duration: use e.g. 30s, 5m or 1h30m/],
     ['two endpoints', ['join', 'a:1', 'b:2'], /expected one API server endpoint/],
   ];
   for (const [name, argv, pattern] of bad) {

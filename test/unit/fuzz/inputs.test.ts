@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJoinCommand } from '../../../agent/join/command-line.js';
-import { parseJoinConfiguration } from '../../../agent/join/config-file.js';
+import { parseJoinCommand } from '../../../agent/cli/command-line.js';
+import { parseJoinConfiguration } from '../../../agent/input/join-configuration.js';
 import { parseProvision } from '../../../main/provision.js';
+import { buildJoinRequest } from '../../../agent/input/join-request.js';
 import { parseCsrObject, parseWatchEvent } from '../../../agent/csr/api.js';
 import { parseSelfSubjectReview } from '../../../agent/session/index.js';
 import { KubejoinError } from '../../../agent/errors.js';
-import { anyText, checkAsyncParser, checkParser, fc, tokenArb, withToken } from './fuzz.js';
+import { anyText, checkAsyncParser, checkParser, fc, RUNS, tokenArb, withToken } from './fuzz.js';
 
 // Property tests: what an operator pastes or provisions (command line, JoinConfiguration,
 // provisioning file) and what an API server answers (CSR, watch event, SelfSubjectReview).
@@ -106,6 +107,23 @@ describe('fuzz: operator input and API answers', () => {
       if (!r.ok) throw new KubejoinError('invalid-input', r.error);
       for (const w of r.warnings) if (/[a-z0-9]{6}\.[a-z0-9]{16}/i.test(w)) throw new Error(`a warning quotes a token: ${w}`);
     }));
+
+  it('JoinRequest builder: any value in any field is a result, never a throw; secrets never quoted', () =>
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('endpoint', 'token', 'tlsBootstrapToken', 'caCertHashes', 'unsafeSkipCaVerification', 'store', 'proxy', 'timeoutMs'),
+          fc.anything(),
+        ),
+        tokenArb,
+        (input, token) => {
+          const r = buildJoinRequest({ ...input, token: [token], proxy: { url: `http://u:${token}@p:1` } });
+          assert.equal(r.ok, false);
+          assert.ok(!JSON.stringify(r.ok ? r : r.problems).includes(token.split('.')[1]!), 'no secret in a problem');
+        },
+      ),
+      { numRuns: RUNS },
+    ));
 
   it('JoinConfiguration YAML', () => checkParser('parseJoinConfiguration', withToken(yamlish), (s) => parseJoinConfiguration(s, 'join.yaml')));
 

@@ -69,7 +69,7 @@ describe('provisioning file', () => {
     [
       'invalid: unknown store',
       `endpoint: 10.0.0.1:6443\ntoken: ${TOKEN}\ncaCertHashes: [${PIN}]\nstore: cloud\n`,
-      [/store "cloud" is not one of auto, keychain, file/],
+      [/store "cloud" is not supported: use auto, keychain or file/],
     ],
     [
       'invalid: bad node name',

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJoinCommand, shellWords } from '../../../agent/join/command-line.js';
+import { parseJoinCommand, shellWords } from '../../../agent/cli/command-line.js';
 import { PIN, TOKEN } from '../../helpers/fixtures.js';
 
 describe('pasted join command lines', () => {
@@ -38,6 +38,14 @@ describe('pasted join command lines', () => {
     ['unknown flag', `kubeadm join h:6443 --token ${TOKEN} --bogus`, /unknown flag --bogus/],
     ['unclosed quote', `kubeadm join h:6443 --token "${TOKEN}`, /unclosed double quote/],
     ['token file in a paste', `kubejoin join h:6443 --token-file /x`, /paste the values/],
+    // The same duration rule as every command's (agent/protocol/duration.ts).
+    ['a timeout a timer cannot hold', `kubeadm join h:6443 --token ${TOKEN} --timeout 600h`, /^--timeout "600h" is longer than a timer can hold/],
+    ['a negative discovery timeout', `kubeadm join h:6443 --token ${TOKEN} --discovery-timeout=-1s`, /^--discovery-timeout "-1s" is negative/],
+    [
+      'an unknown store, as the CLI says it',
+      `kubeadm join h:6443 --token ${TOKEN} --store cloud`,
+      /^--store "cloud" is not supported: use auto, keychain or file$/,
+    ],
   ];
   for (const [name, line, pattern] of invalid) {
     it(`invalid: ${name}`, () => {
@@ -46,6 +54,12 @@ describe('pasted join command lines', () => {
       if (!r.ok) assert.match(r.error, pattern);
     });
   }
+  it('valid: durations in ms, as the CLI reads them', () => {
+    const r = parseJoinCommand(`kubejoin join h:6443 --token ${TOKEN} --discovery-token-ca-cert-hash ${PIN} --timeout 1m --discovery-timeout 1500ms`);
+    assert.ok(r.ok, r.ok ? '' : r.error);
+    assert.equal(r.request.timeoutMs, 60_000);
+    assert.equal(r.request.discoveryTimeoutMs, 1500);
+  });
   it('shell words: escapes inside double quotes, literal single quotes', () => {
     assert.deepEqual(shellWords(`a "b \\"c\\"" 'd \\e' f\\ g`), ['a', 'b "c"', 'd \\e', 'f g']);
   });

@@ -1,12 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJoinConfiguration } from '../../../agent/join/config-file.js';
+import { parseJoinConfiguration } from '../../../agent/input/join-configuration.js';
 import { UsageError } from '../../../agent/errors.js';
-import { parseDuration } from '../../../agent/protocol/duration.js';
 
 describe('kubeadm JoinConfiguration', () => {
   it('valid: v1beta3 with discovery.timeout', () => {
-    const req = parseJoinConfiguration(
+    const { request: req, warnings } = parseJoinConfiguration(
       `apiVersion: kubeadm.k8s.io/v1beta3
 kind: JoinConfiguration
 discovery:
@@ -30,9 +29,10 @@ nodeRegistration:
       nodeName: 'edge-7',
       discoveryTimeoutMs: 120_000,
     });
+    assert.deepEqual(warnings, ['warning: join.yaml: kubejoin does not use these kubeadm fields: nodeRegistration.criSocket']);
   });
   it('valid: v1beta4 with timeouts.discovery and file discovery, after an InitConfiguration document', () => {
-    const req = parseJoinConfiguration(
+    const { request: req, warnings } = parseJoinConfiguration(
       `apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
 ---
@@ -48,12 +48,42 @@ timeouts:
       'join.yaml',
     );
     assert.deepEqual(req, { discoveryFile: '/etc/kubejoin/discovery.conf', tlsBootstrapToken: 'abcdef.0123456789abcdef', discoveryTimeoutMs: 30_000 });
+    assert.deepEqual(warnings, []);
   });
   const invalid: [string, string, RegExp][] = [
     ['no JoinConfiguration', 'apiVersion: v1\nkind: ConfigMap\n', /holds no JoinConfiguration/],
     ['old apiVersion', 'apiVersion: kubeadm.k8s.io/v1beta2\nkind: JoinConfiguration\n', /v1beta2" is not supported/],
     ['bad YAML', 'kind: [JoinConfiguration\n', /not valid YAML/],
-    ['bad timeout', 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ntimeouts:\n  discovery: soon\n', /timeouts.discovery "soon"/],
+    [
+      'bad timeout',
+      'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ntimeouts:\n  discovery: soon\n',
+      /timeouts.discovery "soon" is not a duration/,
+    ],
+    [
+      'timeout a timer cannot hold',
+      'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ntimeouts:\n  discovery: 600h\n',
+      /timeouts.discovery "600h" is longer than a timer/,
+    ],
+    [
+      'a number for a timeout',
+      'apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\ndiscovery:\n  timeout: 300\n',
+      /discovery.timeout "300" is not a duration/,
+    ],
+    [
+      'a number for a node name',
+      'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\nnodeRegistration:\n  name: 1234\n',
+      /nodeRegistration.name 1234 is not a string/,
+    ],
+    [
+      'a list of pins that is not one',
+      'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    caCertHashes: {a: 1}\n',
+      /caCertHashes is not a list of sha256/,
+    ],
+    [
+      'a control-plane join',
+      'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ncontrolPlane:\n  certificateKey: abc\n',
+      /control-plane JoinConfiguration/,
+    ],
   ];
   for (const [name, text, pattern] of invalid) {
     it(`invalid: ${name}`, () =>
@@ -62,18 +92,4 @@ timeouts:
         (e: unknown) => e instanceof UsageError && pattern.test(e.message),
       ));
   }
-});
-
-describe('Go durations', () => {
-  for (const [text, ms] of [
-    ['5m', 300_000],
-    ['1h30m', 5_400_000],
-    ['300ms', 300],
-    ['2m0s', 120_000],
-    ['0', 0],
-    ['1.5s', 1500],
-  ] as const) {
-    it(`valid: ${text}`, () => assert.equal(parseDuration(text), ms));
-  }
-  for (const text of ['', '5', 'm5', '5 m', '-5m', '5d']) it(`invalid: ${JSON.stringify(text)}`, () => assert.equal(parseDuration(text), undefined));
 });

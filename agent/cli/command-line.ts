@@ -1,8 +1,19 @@
 import type { JoinRequest } from '../contract/index.js';
-import { IGNORED_KUBEADM_FLAGS, parseJoinArgs } from './flags.js';
+import { UsageError } from '../errors.js';
+import { parseFlagValues } from './command.js';
+import { IGNORED_KUBEADM_FLAGS, JOIN_FLAGS, joinInputOf, joinRequestOf } from './join-flags.js';
 
 // Turns a pasted `kubeadm join …` or `kubejoin join …` line into join options: backslash
-// continuations, extra spaces, quotes, a leading `sudo`. Used by the UI.
+// continuations, extra spaces, quotes, a leading `sudo`. Used by the window (through
+// agent/index.ts): the words are parsed against join's own flag declarations and built into a
+// request by the same builder as the CLI's, so a line means here what it means in a shell.
+
+/** The words after `join`, as `kubejoin join` would parse them (no files read). */
+function parseJoinWords(words: string[]): JoinRequest {
+  const { flags, positionals } = parseFlagValues(JOIN_FLAGS, words);
+  if (positionals.length > 1) throw new UsageError(`expected one API server endpoint, got ${positionals.length}: ${positionals.join(' ')}`);
+  return joinRequestOf(joinInputOf(flags, positionals[0]));
+}
 
 export type ParsedJoinCommand = { ok: true; request: JoinRequest; warnings: string[] } | { ok: false; error: string };
 
@@ -75,7 +86,7 @@ export function parseJoinCommand(line: string): ParsedJoinCommand {
     kept.push(w);
   }
   try {
-    return { ok: true, request: parseJoinArgs(kept).request, warnings };
+    return { ok: true, request: parseJoinWords(kept), warnings };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
