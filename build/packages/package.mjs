@@ -14,6 +14,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSy
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { completions, manPage, parseHelp } from './docs.mjs';
+import { testHooksDefine } from '../test-hooks.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(ROOT, 'dist/packages');
@@ -69,6 +70,8 @@ await build({
       },
     },
   ],
+  // What ships has no test hooks (build/test-hooks.mjs); minifySyntax drops their code.
+  define: testHooksDefine(false),
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
