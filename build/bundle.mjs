@@ -3,9 +3,9 @@
 // `--test-hooks` makes the test build instead, the same bundles with the hooks, into
 // test/out/dist-test/ (build/test-hooks.mjs); the tests that use a hook run that one.
 import { build } from 'esbuild';
-import { chmod, cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { TEST_BUILD_DIR, testHooksDefine } from './test-hooks.mjs';
+import { TEST_BUILD_DIR, leakedHook, testHooksDefine } from './test-hooks.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const exists = (p) =>
@@ -101,5 +101,19 @@ if (await exists('renderer/index.ts')) {
   });
   for (const f of ['index.html', 'style.css']) {
     if (await exists(`renderer/${f}`)) await cp(`${root}renderer/${f}`, `${root}${out}/renderer/${f}`);
+  }
+}
+
+// What ships has no test hook (docs/architecture.md, "Test hooks"): a hook that is not behind
+// globalThis.KUBEJOIN_TEST_HOOKS fails the build here, and its bundles are removed.
+if (!testHooks) {
+  for (const entry of await readdir(`${root}${out}`, { recursive: true })) {
+    if (entry.startsWith('packages') || !/\.(mjs|cjs|js)$/.test(entry)) continue;
+    const leaked = leakedHook(await readFile(`${root}${out}/${entry}`, 'utf8'));
+    if (leaked) {
+      console.error(`build/bundle.mjs: ${leaked} is in ${out}/${entry}: a test hook not behind globalThis.KUBEJOIN_TEST_HOOKS`);
+      for (const e of await readdir(`${root}${out}`)) if (e !== 'packages') await rm(`${root}${out}/${e}`, { recursive: true, force: true });
+      process.exit(1);
+    }
   }
 }

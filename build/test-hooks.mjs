@@ -13,3 +13,8 @@ export function testHooksDefine(on) {
 
 /** Where the test build goes (gitignored, like all of test/out/). */
 export const TEST_BUILD_DIR = 'test/out/dist-test';
+
+/** The first test hook name in `text`, if any: what ships must have none. */
+export function leakedHook(text) {
+  return /KUBEJOIN_TEST_[A-Z0-9_]+/.exec(text)?.[0];
+}
