@@ -78,7 +78,10 @@ await build({
   logLevel: 'warning',
 });
 const leaked = leakedHook(readFileSync(bundle, 'utf8'));
-if (leaked) throw new Error(`${leaked} is in the executable's script: a test hook not behind globalThis.KUBEJOIN_TEST_HOOKS (docs/architecture.md)`);
+if (leaked) {
+  rmSync(OUT, { recursive: true, force: true });
+  throw new Error(`${leaked} is in the executable's script: a test hook not behind globalThis.KUBEJOIN_TEST_HOOKS (docs/architecture.md)`);
+}
 say(`bundle: ${(statSync(bundle).size / 1024).toFixed(0)} KiB`);
 
 // ---- 2. the executables -----------------------------------------------------------------
