@@ -1,8 +1,11 @@
 // Bundles the CLI (one file plus lazily-loaded chunks), the Electron main process,
-// the preload bridge and the renderer page into dist/.
+// the preload bridge and the renderer page into dist/: the product, without the test hooks.
+// `--test-hooks` makes the test build instead, the same bundles with the hooks, into
+// test/out/dist-test/ (build/test-hooks.mjs); the tests that use a hook run that one.
 import { build } from 'esbuild';
-import { chmod, cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { TEST_BUILD_DIR, leakedHook, testHooksDefine } from './test-hooks.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const exists = (p) =>
@@ -16,18 +19,35 @@ const external = ['electron', 'keytar', '@kubernetes/client-node'];
 // CommonJS dependencies inside an ESM bundle need a real `require` for Node built-ins.
 const requireShim = "import { createRequire as __kjCreateRequire } from 'node:module'; const require = __kjCreateRequire(import.meta.url);";
 
+const args = process.argv.slice(2);
+const testHooks = args.includes('--test-hooks');
+if (args.some((a) => a !== '--test-hooks')) {
+  console.error(`build/bundle.mjs: unknown argument in "${args.join(' ')}" (only --test-hooks)`);
+  process.exit(2);
+}
+const out = testHooks ? TEST_BUILD_DIR : 'dist';
+
 // dist/packages (npm run package, build/packages/) is built separately and kept.
-await mkdir(`${root}dist`, { recursive: true });
-for (const entry of await readdir(`${root}dist`)) {
-  if (entry !== 'packages') await rm(`${root}dist/${entry}`, { recursive: true, force: true });
+await mkdir(`${root}${out}`, { recursive: true });
+for (const entry of await readdir(`${root}${out}`)) {
+  if (entry !== 'packages') await rm(`${root}${out}/${entry}`, { recursive: true, force: true });
 }
 
-const common = { absWorkingDir: root, bundle: true, sourcemap: false, legalComments: 'none', logLevel: 'warning' };
+// minifySyntax in every build: it is what removes the code behind a define that is false.
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: testHooksDefine(testHooks),
+  minifySyntax: true,
+};
 
 await build({
   ...common,
   entryPoints: { cli: 'agent/cli/main.ts' },
-  outdir: 'dist',
+  outdir: out,
   outExtension: { '.js': '.mjs' },
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
@@ -38,10 +58,9 @@ await build({
   external,
   banner: { js: `#!/usr/bin/env node\n${requireShim}` },
   minifyWhitespace: true,
-  minifySyntax: true,
 });
 
-await chmod(`${root}dist/cli.mjs`, 0o755);
+await chmod(`${root}${out}/cli.mjs`, 0o755);
 
 // The main process, and the desktop app's keychain helper that Electron's utilityProcess runs
 // (main/keychain-launcher.ts). The preload (below) may only use electron.
@@ -50,7 +69,7 @@ if (await exists('main/main.ts')) {
   await build({
     ...common,
     entryPoints: mainEntries,
-    outdir: 'dist/main',
+    outdir: `${out}/main`,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
     platform: 'node',
@@ -62,7 +81,7 @@ if (await exists('main/preload.ts')) {
   await build({
     ...common,
     entryPoints: { preload: 'main/preload.ts' },
-    outdir: 'dist/main',
+    outdir: `${out}/main`,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
     platform: 'node',
@@ -74,13 +93,27 @@ if (await exists('renderer/index.ts')) {
   await build({
     ...common,
     entryPoints: { app: 'renderer/index.ts' },
-    outdir: 'dist/renderer',
+    outdir: `${out}/renderer`,
     format: 'iife',
     platform: 'browser',
     target: 'chrome120',
     minify: true,
   });
   for (const f of ['index.html', 'style.css']) {
-    if (await exists(`renderer/${f}`)) await cp(`${root}renderer/${f}`, `${root}dist/renderer/${f}`);
+    if (await exists(`renderer/${f}`)) await cp(`${root}renderer/${f}`, `${root}${out}/renderer/${f}`);
+  }
+}
+
+// What ships has no test hook (docs/architecture.md, "Test hooks"): a hook that is not behind
+// globalThis.KUBEJOIN_TEST_HOOKS fails the build here, and its bundles are removed.
+if (!testHooks) {
+  for (const entry of await readdir(`${root}${out}`, { recursive: true })) {
+    if (entry.startsWith('packages') || !/\.(mjs|cjs|js)$/.test(entry)) continue;
+    const leaked = leakedHook(await readFile(`${root}${out}/${entry}`, 'utf8'));
+    if (leaked) {
+      console.error(`build/bundle.mjs: ${leaked} is in ${out}/${entry}: a test hook not behind globalThis.KUBEJOIN_TEST_HOOKS`);
+      for (const e of await readdir(`${root}${out}`)) if (e !== 'packages') await rm(`${root}${out}/${e}`, { recursive: true, force: true });
+      process.exit(1);
+    }
   }
 }

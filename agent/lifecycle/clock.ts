@@ -6,7 +6,8 @@
 // (until the rotation deadline, between retries). Validity checks still use the real
 // clock, so certificates are judged as the API server judges them. With a 600 s
 // certificate (notBefore backdated 5 min by the signer) and N=60, rotation comes every
-// 5.5-8.5 s instead of 5.5-8.5 min.
+// 5.5-8.5 s instead of 5.5-8.5 min. Compiled out of what ships (docs/architecture.md, "Test
+// hooks"): there clockFromEnv always returns the real clock.
 
 export interface Clock {
   /** Milliseconds since the epoch (real time). */
@@ -66,9 +67,12 @@ export function scaledClock(scale: number): Clock {
 
 /** The real clock, or the test hook's scaled one (KUBEJOIN_TEST_CLOCK_SCALE, a number > 0). */
 export function clockFromEnv(env: NodeJS.ProcessEnv, real: Clock = systemClock): Clock {
-  const raw = env.KUBEJOIN_TEST_CLOCK_SCALE;
-  if (raw === undefined || raw === '') return real;
-  const scale = Number(raw);
-  if (!Number.isFinite(scale) || scale <= 0) throw new Error(`KUBEJOIN_TEST_CLOCK_SCALE must be a number > 0, not "${raw}"`);
-  return scale === 1 ? real : scaledClock(scale);
+  if (globalThis.KUBEJOIN_TEST_HOOKS !== false) {
+    const raw = env.KUBEJOIN_TEST_CLOCK_SCALE;
+    if (raw === undefined || raw === '') return real;
+    const scale = Number(raw);
+    if (!Number.isFinite(scale) || scale <= 0) throw new Error(`KUBEJOIN_TEST_CLOCK_SCALE must be a number > 0, not "${raw}"`);
+    return scale === 1 ? real : scaledClock(scale);
+  }
+  return real;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # kubejoin deb after-install: electron-builder's default after-install (the desktop app in
 # /usr/bin, the chrome-sandbox mode, the MIME and desktop databases, the AppArmor profile),
-# plus the CLI in /usr/bin and the kubejoin-join and kubejoin-agent systemd units.
+# plus the CLI in /usr/bin and the kubejoin-join and kubejoin-agent systemd units (the same
+# files the edge packages ship, build/packages/systemd/).
 #
 # electron-builder fills in ${executable} and ${sanitizedProductName}; for that reason this
 # script writes its own variables as $name, never with braces.
@@ -51,7 +52,7 @@ if apparmor_status --enabled > /dev/null 2>&1; then
   fi
 fi
 
-# ---- kubejoin: the CLI and the headless join unit ----
+# ---- kubejoin: the CLI and the systemd units ----
 
 chmod 0755 "$RESOURCES/bin/kubejoin" || true
 ln -sf "$RESOURCES/bin/kubejoin" /usr/bin/kubejoin
@@ -65,12 +66,21 @@ fi
 install -d -m 0750 -o root -g root /etc/kubejoin
 chgrp kubejoin /etc/kubejoin 2>/dev/null || true
 chmod 0750 /etc/kubejoin
+# The join unit (build/packages/systemd/, the edge packages' own) takes the token from
+# /etc/kubejoin/join-token and sees a read-only system except these two directories, which
+# must exist for it to start (as the edge packages' postinstall makes them).
+[ -d /etc/kubernetes ] || install -d -m 0755 /etc/kubernetes
+[ -d /var/lib/kubelet ] || install -d -m 0700 /var/lib/kubelet
+if [ -f /etc/kubejoin/join.yaml ] && [ ! -f /etc/kubejoin/join-token ] && [ ! -e /etc/kubernetes/kubelet.conf ]; then
+    echo "kubejoin: kubejoin-join.service reads the token from /etc/kubejoin/join-token (mode 0600), which is missing: put the token there, alone" >&2
+fi
 
 UNIT=kubejoin-join.service
 install -m 0644 "$RESOURCES/systemd/$UNIT" "/lib/systemd/system/$UNIT"
 if [ -d /run/systemd/system ] && hash systemctl 2>/dev/null; then
     systemctl daemon-reload || true
-    # Enabled at boot; it runs only once /etc/kubejoin/join.yaml exists (ConditionPathExists).
+    # Enabled at boot; it runs only while /etc/kubejoin/join.yaml exists and
+    # /etc/kubernetes/kubelet.conf does not (ConditionPathExists).
     systemctl enable "$UNIT" || true
 elif hash systemctl 2>/dev/null; then
     # No running systemd (a chroot or image build): enable offline.

@@ -14,6 +14,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSy
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { completions, manPage, parseHelp } from './docs.mjs';
+import { leakedHook, testHooksDefine } from '../test-hooks.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(ROOT, 'dist/packages');
@@ -69,11 +70,18 @@ await build({
       },
     },
   ],
+  // What ships has no test hooks (build/test-hooks.mjs); minifySyntax drops their code.
+  define: testHooksDefine(false),
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
+const leaked = leakedHook(readFileSync(bundle, 'utf8'));
+if (leaked) {
+  rmSync(OUT, { recursive: true, force: true });
+  throw new Error(`${leaked} is in the executable's script: a test hook not behind globalThis.KUBEJOIN_TEST_HOOKS (docs/architecture.md)`);
+}
 say(`bundle: ${(statSync(bundle).size / 1024).toFixed(0)} KiB`);
 
 // ---- 2. the executables -----------------------------------------------------------------

@@ -1,14 +1,15 @@
-// Runs the built CLI (`node dist/cli.mjs …`) as a user would, in a child process.
-// For the CLI in this process (no build, collected streams) see cli-in-process.ts.
+// Runs the built CLI (`node dist/cli.mjs …`) as a user would, in a child process; a run whose
+// environment sets a test hook runs the test build instead (cliFor). For the CLI in this
+// process (no build, collected streams) see cli-in-process.ts.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CLI, ROOT } from './paths.js';
+import { CLI, ROOT, TEST_CLI } from './paths.js';
 
-export { CLI, ROOT };
+export { CLI, ROOT, TEST_CLI };
 
 /** What a CLI run left behind: its exit code and everything it printed. */
 export interface Run {
@@ -17,11 +18,30 @@ export interface Run {
   stderr: string;
 }
 
-/** Builds dist/ if a single test file is run without `npm test` (or always with KUBEJOIN_TEST_BUILD=1). */
+/**
+ * Builds what is missing when a single test file is run without `npm test` (both, always, with
+ * KUBEJOIN_TEST_BUILD=1): dist/ (`npm run build`) and the test build (`--test-hooks`).
+ */
 export async function ensureBuilt(): Promise<void> {
-  if (existsSync(CLI) && process.env.KUBEJOIN_TEST_BUILD !== '1') return;
-  const b = await run(process.execPath, [join(ROOT, 'build/bundle.mjs')], {});
-  assert.equal(b.code, 0, `npm run build failed:\n${b.stdout}${b.stderr}`);
+  for (const [cli, args] of [
+    [CLI, []],
+    [TEST_CLI, ['--test-hooks']],
+  ] as const) {
+    if (existsSync(cli) && process.env.KUBEJOIN_TEST_BUILD !== '1') continue;
+    const b = await run(process.execPath, [join(ROOT, 'build/bundle.mjs'), ...args], {});
+    assert.equal(b.code, 0, `node build/bundle.mjs ${args.join(' ')} failed:\n${b.stdout}${b.stderr}`);
+  }
+}
+
+/**
+ * The test hooks: variables only the test build reads (build/test-hooks.mjs; what ships has
+ * none of them, test/unit/build/shipped-hooks.test.ts checks both lists against the sources).
+ */
+export const TEST_HOOKS = ['KUBEJOIN_TEST_CLOCK_SCALE', 'KUBEJOIN_TEST_KILL_AT', 'KUBEJOIN_TEST_WATCH_SECONDS'] as const;
+
+/** The CLI for a run with `env`: the test build when it sets a test hook, else the product (dist/). */
+export function cliFor(env: NodeJS.ProcessEnv | undefined): string {
+  return TEST_HOOKS.some((name) => env?.[name] !== undefined) ? TEST_CLI : CLI;
 }
 
 /** How a process ended: its exit code, or the signal that ended it, and everything it printed. */
@@ -66,13 +86,15 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-/** `kubejoin <args>` with the built CLI in a child process. */
+/** `kubejoin <args>` with the built CLI in a child process (the test build when `env` sets a test hook). */
 export function kubejoin(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Run> {
-  return run(process.execPath, [CLI, ...args], { ...opts, env: opts.env ?? cliEnv() });
+  const env = opts.env ?? cliEnv();
+  return run(process.execPath, [cliFor(env), ...args], { ...opts, env });
 }
 
+/** `kubejoin <args>` started in a child process (the test build when `env` sets a test hook). */
 export function spawnKubejoin(args: string[], env: NodeJS.ProcessEnv = cliEnv()): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [cliFor(env), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function uniqueName(prefix: string): string {

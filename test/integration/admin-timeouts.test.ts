@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { startCluster, type ClusterHandle } from '../harness/index.js';
-import { CLI, cliEnv, ensureBuilt, kubejoin } from '../helpers/cli.js';
+import { TEST_CLI, cliEnv, ensureBuilt, kubejoin } from '../helpers/cli.js';
 
 // docs/protocol.md §7, --request-timeout: an API server that accepts connections and never
 // answers (the real kube-apiserver, SIGSTOPped) ends an admin command with exit 6 within the
@@ -80,7 +80,7 @@ describe('admin calls are bounded (--request-timeout)', () => {
   });
 
   it('valid: cluster sign --watch gets through a hung API server (calls and a silent watch time out) and signs again once it is back', async (t) => {
-    const child = spawn(process.execPath, [CLI, 'cluster', 'sign', '--watch', ...kc, '--request-timeout', '2s'], {
+    const child = spawn(process.execPath, [TEST_CLI, 'cluster', 'sign', '--watch', ...kc, '--request-timeout', '2s'], {
       env: cliEnv({ KUBEJOIN_TEST_WATCH_SECONDS: '3' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -113,7 +113,7 @@ describe('admin calls are bounded (--request-timeout)', () => {
     // A cluster of startCluster() can stop and start its kube-apiserver (ClusterHandle.apiserver).
     const control = c.apiserver;
     assert.ok(control, 'this test starts its own cluster, whose apiserver can be stopped and started');
-    const child = spawn(process.execPath, [CLI, 'cluster', 'sign', '--watch', ...kc, '--request-timeout', '2s'], {
+    const child = spawn(process.execPath, [TEST_CLI, 'cluster', 'sign', '--watch', ...kc, '--request-timeout', '2s'], {
       env: cliEnv({ KUBEJOIN_TEST_WATCH_SECONDS: '3' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

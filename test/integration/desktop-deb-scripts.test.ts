@@ -10,7 +10,7 @@ import { VERSION, nodeExecutables } from '../helpers/packages.js';
 
 // The desktop deb's maintainer scripts (build/linux/after-install.sh, after-remove.sh), run
 // for real as root, the way dpkg runs them, inside a private mount namespace whose /etc,
-// /usr/bin, /usr/sbin, /usr/lib/systemd/system, /var/lib/dpkg and /opt are overlays: every
+// /usr/bin, /usr/sbin, /usr/lib/systemd/system, /var/lib and /opt are overlays: every
 // change lands in the test's upper directories and this machine is left as it was. The app
 // under /opt/kubejoin is the layout electron-builder.yml produces, with the real CLI bundle
 // and launcher, and a stub for the Electron binary (which cannot be downloaded here).
@@ -30,7 +30,7 @@ const NAMESPACE = String.raw`R=$1; NODES=$2
 # What the deb unpacks (electron-builder.yml: extraResources), before dpkg runs after-install.
 A=/opt/kubejoin; mkdir -p $A/resources/bin $A/resources/systemd $A/resources/cli
 install -m 0644 "$R/build/linux/kubejoin" $A/resources/bin/kubejoin
-cp "$R"/build/linux/kubejoin-join.service "$R"/build/linux/kubejoin-agent.service $A/resources/systemd/
+cp "$R"/build/packages/systemd/kubejoin-join.service "$R"/build/packages/systemd/kubejoin-agent.service $A/resources/systemd/
 cp -r "$R/dist/cli.mjs" "$R/dist/chunks" $A/resources/cli/
 printf '#!/bin/sh\necho "desktop $*"\n' > $A/kubejoin-desktop; chmod 0755 $A/kubejoin-desktop; : > $A/chrome-sandbox
 state() {
@@ -41,8 +41,11 @@ state() {
   echo "$1.desktop=$(readlink -f /usr/bin/kubejoin-desktop 2>&1)"
   echo "$1.units=$(ls /usr/lib/systemd/system | grep '^kubejoin' | tr '\n' ' ')"
   echo "$1.wants=$(ls /etc/systemd/system/multi-user.target.wants 2>/dev/null | grep '^kubejoin' | tr '\n' ' ')"
+  echo "$1.same_units=$(cd "$R/build/packages/systemd" && for u in *.service; do cmp -s "$u" "/usr/lib/systemd/system/$u" && printf '%s ' "$u"; done)"
+  echo "$1.unit_dirs=$(stat -c '%n %a' /etc/kubernetes /var/lib/kubelet 2>&1 | tr '\n' ' ')"
 }
 bash "$W/after-install.sh" > "$W/install.log" 2>&1; echo "install.rc=$?"
+echo "install.token_warning=$(grep -c 'reads the token from /etc/kubejoin/join-token' "$W/install.log")"
 state install
 # No Node.js at all (each binary hidden under /dev/null): the launcher hands the command to the app.
 for f in $(echo "$NODES" | tr : ' '); do mount --bind /dev/null "$f"; done
@@ -58,14 +61,15 @@ echo "other.list=$(setpriv --reuid other --regid other --init-groups ls /etc/kub
 # An upgrade over a directory someone opened up: the script runs again and closes it.
 chmod 0755 /etc/kubejoin
 bash "$W/after-install.sh" > "$W/upgrade.log" 2>&1; echo "upgrade.rc=$?"
+echo "upgrade.token_warning=$(grep -c 'reads the token from /etc/kubejoin/join-token' "$W/upgrade.log")"
 state upgrade
 echo "upgrade.provisioning=$(cat /etc/kubejoin/join.yaml)"
 bash "$W/after-remove.sh" > "$W/remove.log" 2>&1; echo "remove.rc=$?"
 state remove
 `;
 
-const DIRS = ['/etc', '/usr/bin', '/usr/sbin', '/usr/lib/systemd/system', '/var/lib/dpkg', '/opt'];
-const TOUCHED = ['/etc/kubejoin', '/usr/bin/kubejoin', '/usr/bin/kubejoin-desktop'];
+const DIRS = ['/etc', '/usr/bin', '/usr/sbin', '/usr/lib/systemd/system', '/var/lib', '/opt'];
+const TOUCHED = ['/etc/kubejoin', '/etc/kubernetes', '/var/lib/kubelet', '/usr/bin/kubejoin', '/usr/bin/kubejoin-desktop'];
 
 async function runScripts(dir: string): Promise<Map<string, string>> {
   await writeFile(join(dir, 'after-install.sh'), await render('build/linux/after-install.sh'));
@@ -97,6 +101,12 @@ describe('desktop deb: after-install and after-remove run as dpkg would (overlay
     assert.equal(out.get('install.wants'), 'kubejoin-agent.service kubejoin-join.service ');
   });
 
+  it("valid: the installed units are the edge packages' own, byte for byte, and the join unit's writable directories exist", () => {
+    assert.equal(out.get('install.same_units'), 'kubejoin-agent.service kubejoin-join.service ');
+    assert.equal(out.get('install.unit_dirs'), '/etc/kubernetes 755 /var/lib/kubelet 700 ');
+    assert.equal(out.get('install.token_warning'), '0', 'no join.yaml yet: nothing to point out');
+  });
+
   it('valid: with no Node.js on the machine, the CLI launcher runs the command through the app (--kubejoin-cli)', () => {
     assert.equal(out.get('nonode.node'), 'hidden');
     assert.equal(out.get('nonode.cli'), 'desktop --kubejoin-cli --version');
@@ -113,6 +123,7 @@ describe('desktop deb: after-install and after-remove run as dpkg would (overlay
     assert.equal(out.get('upgrade.etc_kubejoin'), 'root:kubejoin 750');
     assert.equal(out.get('upgrade.units'), out.get('install.units'));
     assert.equal(out.get('upgrade.provisioning'), 'endpoint: 10.0.0.1:6443');
+    assert.equal(out.get('upgrade.token_warning'), '1', 'a join.yaml without /etc/kubejoin/join-token is pointed out');
   });
 
   it("valid: remove: CLI link, units and their enablement gone; /etc/kubejoin (the operator's) kept", () => {

@@ -4,15 +4,16 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ClusterHandle } from '../harness/index.js';
-import { CLI, cliEnv, fileStoreFlags, tokenJoinArgs, runProcess, type Outcome } from '../helpers/cli.js';
+import { cliEnv, cliFor, fileStoreFlags, tokenJoinArgs, runProcess, type Outcome } from '../helpers/cli.js';
 
-/** The built CLI, with KUBEJOIN_TEST_KILL_AT when `killAt` is given. */
+/** The built CLI, with KUBEJOIN_TEST_KILL_AT when `killAt` is given (then the test build's). */
 export function kubejoinRun(args: string[], opts: { killAt?: string; env?: NodeJS.ProcessEnv; cmd?: string[] } = {}): Promise<Outcome> {
   const env = cliEnv({ ...(opts.env ?? {}), ...(opts.killAt ? { KUBEJOIN_TEST_KILL_AT: opts.killAt } : {}) });
   const prefix = opts.cmd ?? [];
+  const cli = cliFor(env);
   return prefix.length > 0
-    ? runProcess(prefix[0]!, [...prefix.slice(1), process.execPath, CLI, ...args], { env })
-    : runProcess(process.execPath, [CLI, ...args], { env });
+    ? runProcess(prefix[0]!, [...prefix.slice(1), process.execPath, cli, ...args], { env })
+    : runProcess(process.execPath, [cli, ...args], { env });
 }
 
 /** CSRs requested with this token (one token per test case, so: by this test case). */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# npm test: installs what it lacks, builds, starts ONE real control plane shared by the
-# tests (KUBEJOIN_TEST_CLUSTER), and runs every test with node's test runner inside a
-# D-Bus session with an unlocked gnome-keyring, so the keychain tests use a real one.
+# npm test: installs what it lacks, builds (dist/, the product, and test/out/dist-test/, the
+# test build with the test hooks: build/test-hooks.mjs), starts ONE real control plane
+# shared by the tests (KUBEJOIN_TEST_CLUSTER), and runs every test with node's test runner
+# inside a D-Bus session with an unlocked gnome-keyring, so the keychain tests use a real one.
 # Extra arguments are test files (default: all of test/**/*.test.ts).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/../.."
 if [ -z "${KUBEJOIN_TEST_SETUP_DONE:-}" ]; then
   bash test/tools/ensure.sh
   npm run -s build
+  node build/bundle.mjs --test-hooks
   export KUBEJOIN_TEST_SETUP_DONE=1
 fi
 

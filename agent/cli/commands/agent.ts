@@ -16,7 +16,11 @@ or the certificate expired (11). Run it from systemd (kubejoin-agent.service).`,
     ...KUBECONFIG_LOCATION_FLAG,
     ...PROXY_FLAG,
   },
-  environment: [['KUBEJOIN_TEST_CLOCK_SCALE', 'TEST ONLY: make every wait N times shorter (validity is still judged in real time)']],
+  // A test hook, only in the test build (docs/architecture.md, "Test hooks").
+  environment:
+    globalThis.KUBEJOIN_TEST_HOOKS !== false
+      ? [['KUBEJOIN_TEST_CLOCK_SCALE', 'TEST ONLY: make every wait N times shorter (validity is still judged in real time)']]
+      : [],
   exitCodes: true,
   examples: ['kubejoin agent', 'kubejoin agent --kubeconfig /etc/kubernetes/kubelet.conf'],
   async run({ flags }, ctx) {
@@ -24,7 +28,8 @@ or the certificate expired (11). Run it from systemd (kubejoin-agent.service).`,
     const clock = clockFromEnv(ctx.env);
     const proxy = proxyOf(flags.proxy, ctx.env);
     const log = (line: string): void => void ctx.stdout.write(`${new Date().toISOString()} ${line}\n`);
-    if (ctx.env.KUBEJOIN_TEST_CLOCK_SCALE) log(`TEST CLOCK: waits are ${ctx.env.KUBEJOIN_TEST_CLOCK_SCALE} times shorter (KUBEJOIN_TEST_CLOCK_SCALE)`);
+    if (globalThis.KUBEJOIN_TEST_HOOKS !== false && ctx.env.KUBEJOIN_TEST_CLOCK_SCALE)
+      log(`TEST CLOCK: waits are ${ctx.env.KUBEJOIN_TEST_CLOCK_SCALE} times shorter (KUBEJOIN_TEST_CLOCK_SCALE)`);
     log(`agent started (pid ${process.pid})`);
     return runRotationAgent({
       locate: () => locateCredential({ env: ctx.env, ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) }),

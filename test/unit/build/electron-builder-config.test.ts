@@ -1,9 +1,9 @@
 // electron-builder.yml: electron-builder's own schema check (offline), the targets, the
-// production fuses, what ships and what never does, and the Linux scripts and unit it
-// references.
+// production fuses, what ships and what never does, and the Linux scripts it references (the
+// systemd units it ships: systemd-units.test.ts).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { access, constants, readFile, stat } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { dirname } from 'node:path';
@@ -102,13 +102,15 @@ describe('electron-builder.yml', () => {
     it(`${expected ? 'ships' : 'does not ship'} ${path}`, () => assert.equal(ships(path), expected));
   }
 
-  it('ships the CLI with its chunks, its launcher and the systemd unit as resources', async () => {
+  it("ships the CLI with its chunks, its launcher, and the edge packages' systemd units and join.yaml example as resources", async () => {
     const res = new Map(config.extraResources.map((r) => [r.to, r.from]));
     assert.equal(res.get('cli/cli.mjs'), 'dist/cli.mjs');
     assert.equal(res.get('cli/chunks'), 'dist/chunks');
     assert.equal(res.get('bin/kubejoin'), 'build/linux/kubejoin');
-    assert.equal(res.get('systemd/kubejoin-join.service'), 'build/linux/kubejoin-join.service');
-    for (const from of ['build/linux/kubejoin', 'build/linux/kubejoin-join.service']) await access(`${root}${from}`);
+    assert.equal(res.get('systemd/kubejoin-join.service'), 'build/packages/systemd/kubejoin-join.service');
+    assert.equal(res.get('systemd/kubejoin-agent.service'), 'build/packages/systemd/kubejoin-agent.service');
+    assert.equal(res.get('doc/join.yaml.example'), 'build/packages/join.yaml.example');
+    for (const from of res.values()) if (from.startsWith('build/')) await access(`${root}${from}`);
     await access(`${root}build/linux/kubejoin`, constants.X_OK);
     const launcher = await readFile(`${root}build/linux/kubejoin`, 'utf8');
     assert.match(launcher, /exec node "\$here\/\.\.\/cli\/cli\.mjs" "\$@"/);
@@ -192,28 +194,5 @@ describe('deb scripts', () => {
     ]) {
       assert.ok(s.includes(step), `after-remove does "${step}"`);
     }
-  });
-});
-
-describe('kubejoin-join.service', () => {
-  it('runs kubejoin join --config /etc/kubejoin/join.yaml once, only when the config exists', async () => {
-    const unit = await readFile(`${root}build/linux/kubejoin-join.service`, 'utf8');
-    assert.match(unit, /^Type=oneshot$/m);
-    assert.match(unit, /^RemainAfterExit=yes$/m);
-    assert.match(unit, /^ConditionPathExists=\/etc\/kubejoin\/join\.yaml$/m);
-    assert.match(unit, /^ExecStart=\/usr\/bin\/kubejoin join --config \/etc\/kubejoin\/join\.yaml$/m);
-    assert.match(unit, /^After=network-online\.target$/m);
-    assert.match(unit, /^WantedBy=multi-user\.target$/m);
-  });
-
-  it('passes systemd-analyze verify (where available) apart from the not-yet-installed binary', async (t) => {
-    const analyze = '/usr/bin/systemd-analyze';
-    if (!(await stat(analyze).catch(() => undefined))) return t.skip('systemd-analyze is not installed');
-    const out = await promisify(execFile)(analyze, ['verify', `${root}build/linux/kubejoin-join.service`]).then(
-      (r) => r.stderr,
-      (e: { stderr: string }) => e.stderr,
-    );
-    const complaints = out.split('\n').filter((l) => l.trim() !== '' && !/Command \/usr\/bin\/kubejoin is not executable/.test(l));
-    assert.deepEqual(complaints, []);
   });
 });

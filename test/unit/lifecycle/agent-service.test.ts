@@ -1,5 +1,5 @@
-// kubejoin-agent.service: the rotation agent under systemd, shipped by the electron-builder
-// deb (build/linux/) and by the deb/rpm packages (build/packages/systemd/), one content.
+// kubejoin-agent.service: the rotation agent under systemd, one file (build/packages/systemd/)
+// shipped by the deb/rpm packages and by the electron-builder deb (test/unit/build/systemd-units.test.ts).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
@@ -10,7 +10,7 @@ const root = new URL('../../../', import.meta.url).pathname;
 
 describe('kubejoin-agent.service', () => {
   it('runs kubejoin agent once joined, restarts on failure but not for "not joined" (10) or "expired" (11)', async () => {
-    const unit = await readFile(`${root}build/linux/kubejoin-agent.service`, 'utf8');
+    const unit = await readFile(`${root}build/packages/systemd/kubejoin-agent.service`, 'utf8');
     assert.match(unit, /^ExecStart=\/usr\/bin\/kubejoin agent$/m);
     assert.match(unit, /^Type=simple$/m);
     assert.match(unit, /^ConditionPathExists=\/etc\/kubernetes\/kubelet\.conf$/m);
@@ -21,13 +21,10 @@ describe('kubejoin-agent.service', () => {
     assert.match(unit, /^WantedBy=multi-user\.target$/m);
   });
 
-  it('the packages ship the same unit as the electron-builder deb, which installs and enables it', async () => {
-    const a = await readFile(`${root}build/linux/kubejoin-agent.service`, 'utf8');
-    const b = await readFile(`${root}build/packages/systemd/kubejoin-agent.service`, 'utf8');
-    assert.equal(b, a);
+  it("the electron-builder deb ships the packages' unit, and installs and enables it", async () => {
     assert.match(
       await readFile(`${root}electron-builder.yml`, 'utf8'),
-      /- from: build\/linux\/kubejoin-agent\.service\n\s+to: systemd\/kubejoin-agent\.service/,
+      /- from: build\/packages\/systemd\/kubejoin-agent\.service\n\s+to: systemd\/kubejoin-agent\.service/,
     );
     const install = await readFile(`${root}build/linux/after-install.sh`, 'utf8');
     assert.match(install, /UNIT=kubejoin-agent\.service\ninstall -m 0644/);
@@ -37,7 +34,7 @@ describe('kubejoin-agent.service', () => {
   it('passes systemd-analyze verify (where available) apart from the not-yet-installed binary', async (t) => {
     const analyze = '/usr/bin/systemd-analyze';
     if (!(await stat(analyze).catch(() => undefined))) return t.skip('systemd-analyze is not installed');
-    const out = await promisify(execFile)(analyze, ['verify', `${root}build/linux/kubejoin-agent.service`]).then(
+    const out = await promisify(execFile)(analyze, ['verify', `${root}build/packages/systemd/kubejoin-agent.service`]).then(
       (r) => r.stderr,
       (e: { stderr: string }) => e.stderr,
     );
