@@ -2,7 +2,7 @@
 // fields. Validation as you type with the contract's validators; the join button stays
 // disabled, and nothing is sent, until the request is valid.
 import type { ProxyInUse, RendererApi, StoreKind, UiJoinRequest } from '../agent/contract/index.js';
-import { maskUrlCredentials, TOKEN_SHAPE } from '../agent/contract/mask.js';
+import { maskProxyUrl, TOKEN_SHAPE } from '../agent/contract/mask.js';
 import { joinRequestProblems, proxyProblem, type FieldProblem } from '../agent/contract/validate.js';
 import { announce, byId } from './dom.js';
 import { scrub } from './scrub.js';
@@ -46,7 +46,7 @@ export function setupEntryForm(api: RendererApi, onSubmit: (req: UiJoinRequest) 
     byId('proxy-line').textContent = problem
       ? `Proxy: ${problem}`
       : proxy
-        ? `Proxy: ${maskUrlCredentials(proxy)} (from the pasted command; NO_PROXY applies)`
+        ? `Proxy: ${maskProxyUrl(proxy)} (from the pasted command; NO_PROXY applies)`
         : envProxy.problem
           ? `Proxy: ${envProxy.problem}`
           : envProxy.proxy
