@@ -56,11 +56,18 @@ export function maskSecrets(text: string, secretValues: readonly string[] = [], 
 
 /**
  * `text` with the credentials of every URL in it (`scheme://user:password@host`) replaced by
- * `***`: proxy URLs may carry them, and they are never printed. Everything up to the last "@"
- * before a space or quote goes, so a password with an unencoded "/" or "@" is hidden whole.
+ * `***`: proxy URLs may carry them, and they are never printed. In each run of non-space
+ * characters holding "://", all from there to its last "@" goes, so a password with an
+ * unencoded "/", "@" or quote is hidden whole. One pass over the text, no backtracking: it
+ * also runs over long server answers.
  */
 export function maskUrlCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s"'<>]*@/gi, '$1***@');
+  if (!text.includes('://') || !text.includes('@')) return text;
+  return text.replace(/\S+/g, (run) => {
+    const sep = run.indexOf('://');
+    const at = run.lastIndexOf('@');
+    return sep > 0 && at > sep + 3 && /[a-z0-9+.-]/i.test(run[sep - 1]!) ? `${run.slice(0, sep + 3)}***${run.slice(at)}` : run;
+  });
 }
 
 /**
