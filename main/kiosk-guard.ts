@@ -14,6 +14,8 @@ export const DEBUG_SWITCHES = [
   'inspect',
   'inspect-brk',
   'inspect-port',
+  'inspect-wait',
+  'inspect-brk-node',
   'js-flags',
 ] as const;
 

@@ -13,6 +13,8 @@ describe('kiosk switches in every spelling', () => {
     '-inspect',
     '/remote-debugging-port=9222',
     '/INSPECT-BRK',
+    '--inspect-wait=0',
+    '-inspect-brk-node',
     '--Remote-Debugging-Pipe',
     '-JS-FLAGS=--allow-natives-syntax',
   ];
