@@ -1,7 +1,7 @@
 // A cluster-info of our own whose server URL, cluster name and key ids carry terminal control
 // sequences (an xterm title, a screen clear): `kubejoin doctor` and `kubejoin join` (the built
 // CLI) show them as visible escapes, never as raw control bytes (agent/contract/text.ts);
-// `-o json` keeps the value, escaped by JSON. No cluster: a TLS server on loopback answers.
+// `-o json` keeps the value, escaped in the JSON text (C1 controls too). No cluster: a TLS server on loopback answers.
 import assert from 'node:assert/strict';
 import { before, describe, it, type TestContext } from 'node:test';
 import { assertNoSecret, cliEnv, ensureBuilt, fileStoreFlags, kubejoin, type Run } from '../helpers/cli.js';
@@ -10,11 +10,14 @@ import { filesUnder, workdir } from '../helpers/temp.js';
 import { answer, clusterInfoJson, signedWith } from './hostile/answers.js';
 import { tlsServer, type Recorder } from './hostile/servers.js';
 
-const EVIL = '\u001b]0;pwned\u0007\u001b[2J';
-const SHOWN = '\\x1b]0;pwned\\x07\\x1b[2J';
+const EVIL = '\u001b]0;pwned\u0007\u001b[2J\u009b1m';
+const SHOWN = '\\x1b]0;pwned\\x07\\x1b[2J\\x9b1m';
 /** Any control character but the newline. */
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 const TOKEN = 'hstile.0123456789abcdef';
+
+/** A YAML double-quoted string: JSON's, with the C1 control escaped too (YAML wants it so). */
+const yamlString = (s: string): string => JSON.stringify(s).replace(/\u009b/g, '\\u009b');
 
 /** cluster-info signed for TOKEN, with hostile text in the server URL, the cluster name and a key id. */
 async function hostileClusterInfo(t: TestContext, withCa: boolean): Promise<Recorder> {
@@ -24,8 +27,8 @@ async function hostileClusterInfo(t: TestContext, withCa: boolean): Promise<Reco
     'clusters:',
     '- cluster:',
     ...(withCa ? [`    certificate-authority-data: ${Buffer.from(ca).toString('base64')}`] : []),
-    `    server: ${JSON.stringify(`https://127.0.0.1:1/${EVIL}`)}`,
-    `  name: ${JSON.stringify(`c${EVIL}`)}`,
+    `    server: ${yamlString(`https://127.0.0.1:1/${EVIL}`)}`,
+    `  name: ${yamlString(`c${EVIL}`)}`,
     'kind: Config',
     '',
   ].join('\n');
@@ -57,12 +60,12 @@ describe('control characters from cluster-info never reach the terminal', () => 
     assert.match(r.stdout, /signed for token ids: .*k\\x1b\]0;pwned/);
   });
 
-  it('valid: doctor -o json keeps the text, ESC escaped by JSON', async (t) => {
+  it('valid: doctor -o json keeps the text, every control character escaped in the JSON text', async (t) => {
     const server = await hostileClusterInfo(t, true);
     const r = await kubejoin(['doctor', server.endpoint, '--timeout', '10s', '-o', 'json'], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!RAW.test(r.stdout.replace(/\n/g, '')), JSON.stringify(r.stdout));
-    assert.ok(r.stdout.includes('\\u001b]0;pwned\\u0007\\u001b[2J'), r.stdout);
+    assert.ok(r.stdout.includes('\\u001b]0;pwned\\u0007\\u001b[2J\\u009b1m'), r.stdout);
     const report = JSON.parse(r.stdout) as { checks: { evidence: string[] }[] };
     assert.ok(
       report.checks.some((c) => c.evidence.includes(`server in it: https://127.0.0.1:1/${EVIL}`)),
@@ -75,7 +78,7 @@ describe('control characters from cluster-info never reach the terminal', () => 
     const doctor = await kubejoin(['doctor', server.endpoint, '--timeout', '10s'], { env });
     assert.equal(doctor.code, 3, doctor.stdout + doctor.stderr);
     assertShownEscaped(doctor);
-    assert.match(doctor.stdout, /no CA certificate for cluster "c\\x1b\]0;pwned\\x07\\x1b\[2J"/);
+    assert.match(doctor.stdout, /no CA certificate for cluster "c\\x1b\]0;pwned\\x07\\x1b\[2J\\x9b1m"/);
     const dir = await workdir(t);
     const join = await kubejoin(
       ['join', server.endpoint, '--discovery-token-unsafe-skip-ca-verification', '--discovery-timeout', '3s', ...fileStoreFlags(dir)],
@@ -83,7 +86,7 @@ describe('control characters from cluster-info never reach the terminal', () => 
     );
     assert.equal(join.code, 3, join.stdout + join.stderr);
     assertShownEscaped(join);
-    assert.match(join.stderr, /error: the cluster-info kubeconfig has no CA certificate for cluster "c\\x1b\]0;pwned\\x07\\x1b\[2J"/);
+    assert.match(join.stderr, /error: the cluster-info kubeconfig has no CA certificate for cluster "c\\x1b\]0;pwned\\x07\\x1b\[2J\\x9b1m"/);
     assert.deepEqual(await filesUnder(dir), []);
   });
 });

@@ -6,6 +6,7 @@ import { closeSharedAgents } from '../../transport/http.js';
 import { defineCommand } from '../command.js';
 import { maskedStream } from '../masked-output.js';
 import { renderDoctorText } from '../render/doctor.js';
+import { terminalJson } from '../render/json.js';
 import { readTokenFile } from './join.js';
 
 export default defineCommand({
@@ -50,7 +51,7 @@ of the most likely cause's category (the same codes as "kubejoin join").`,
     const stdout = maskedStream(context.stdout, secretsOf(req.token));
     const report = await runDoctor(req, { env: context.env, signal: context.signal });
     closeSharedAgents();
-    stdout.write(output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderDoctorText(report));
+    stdout.write(output === 'json' ? `${terminalJson(report, 2)}\n` : renderDoctorText(report));
     return report.exitCode;
   },
 });

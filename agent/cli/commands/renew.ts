@@ -1,3 +1,4 @@
+import { printable } from '../../contract/index.js';
 import { parseDuration } from '../../protocol/duration.js';
 import { UsageError } from '../../errors.js';
 import { currentCredential, rotate } from '../../lifecycle/rotate.js';
@@ -42,7 +43,7 @@ resumed by the next one (the same key and request are reused).`,
     ctx.stdout.write(`Renewing the certificate of ${facts.nodeName}${unfinished ? ' (finishing an interrupted renewal)' : ''}\n`);
     const result = await rotate(installed, {
       signal: ctx.signal,
-      onProgress: (m) => ctx.stdout.write(`  ${m}\n`),
+      onProgress: (m) => ctx.stdout.write(`  ${printable(m)}\n`),
       ...(expirationSeconds !== undefined ? { expirationSeconds } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
