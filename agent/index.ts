@@ -7,7 +7,7 @@ export { runDoctor } from './doctor/index.js';
 export { proxyConfig, proxyInUse } from './transport/proxy.js';
 export * from './contract/index.js';
 export { runCliProcess } from './cli/main.js';
-export { setKeychainHelperLauncher, type KeychainHelperLauncher, type HelperEvents, type HelperChannel } from './store/keytar-child.js';
+export { helperEnv, setKeychainHelperLauncher, type KeychainHelperLauncher, type HelperEvents, type HelperChannel } from './store/keytar-child.js';
 export type { HelperRequest, HelperReply } from './store/keytar-serve.js';
 export type { Keytar } from './store/keytar-loader.js';
 export { runRotationAgent, type AgentOptions } from './lifecycle/agent-loop.js';

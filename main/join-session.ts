@@ -2,7 +2,7 @@
 // reloading window needs to show the join again, and pushes every event to the window.
 import {
   EXIT_CODES,
-  maskUrlCredentials,
+  maskProxyUrl,
   type JoinEvent,
   type JoinRequest,
   type JoinResult,
@@ -125,7 +125,7 @@ function pickShown(req: Omit<JoinRequest, 'token' | 'tlsBootstrapToken'>): JoinS
   if (req.unsafeSkipCaVerification !== undefined) shown.unsafeSkipCaVerification = req.unsafeSkipCaVerification;
   if (req.nodeName !== undefined) shown.nodeName = req.nodeName;
   if (req.store !== undefined) shown.store = req.store;
-  if (req.proxy !== undefined) shown.proxy = maskUrlCredentials(req.proxy);
+  if (req.proxy !== undefined) shown.proxy = maskProxyUrl(req.proxy);
   return shown;
 }
 

@@ -2,7 +2,7 @@
 // utilityProcess (main/keychain-helper.ts), so a call blocked on an unlock prompt, or libsecret
 // crashing on a locked collection, ends that process and never the app or the kiosk.
 // The packaged app has the runAsNode fuse off, so `node -e` (the CLI's way) is not possible here.
-import type { HelperReply, KeychainHelperLauncher } from '../agent/index.js';
+import { helperEnv, type HelperReply, type KeychainHelperLauncher } from '../agent/index.js';
 
 /** The part of a utilityProcess child the launcher uses. */
 export interface UtilityChildLike {
@@ -24,7 +24,8 @@ export interface UtilityProcessLike {
 
 export function utilityProcessLauncher(utility: UtilityProcessLike, helperPath: string): KeychainHelperLauncher {
   return (events, env) => {
-    const child = utility.fork(helperPath, [], { env, serviceName: 'kubejoin keychain', stdio: ['ignore', 'ignore', 'pipe'] });
+    // Only what keytar needs (helperEnv): never the token or proxy credentials of this process.
+    const child = utility.fork(helperPath, [], { env: helperEnv(env), serviceName: 'kubejoin keychain', stdio: ['ignore', 'ignore', 'pipe'] });
     let output = '';
     let killed = false;
     child.stderr?.on('data', (d: Buffer | string) => (output = (output + d.toString()).slice(-4000)));

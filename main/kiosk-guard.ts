@@ -1,32 +1,49 @@
 // What keeps a kiosk a kiosk on Linux, where BrowserWindow's closable/minimizable options do
 // nothing: the window refuses to close and comes back when minimised or when it loses focus;
-// debugging switches are refused at start; and after repeated renderer crashes a native
-// message with the join's state replaces the blank window.
+// debugging and sandbox-disabling switches are refused at start, in every spelling Chromium
+// accepts; and after repeated renderer crashes a native message with the join's state
+// replaces the blank window.
 import { PHASE_TITLES, type JoinSnapshot, type KioskState } from '../agent/contract/index.js';
 import type { DialogLike, WindowLike } from './electron-api.js';
 
-/** Chromium and Node switches that open the app to a debugger. */
+/** Chromium and Node switches that open the app to a debugger (names without dashes). */
 export const DEBUG_SWITCHES = [
-  '--remote-debugging-port',
-  '--remote-debugging-pipe',
-  '--remote-debugging-address',
-  '--inspect',
-  '--inspect-brk',
-  '--inspect-port',
-  '--js-flags',
+  'remote-debugging-port',
+  'remote-debugging-pipe',
+  'remote-debugging-address',
+  'inspect',
+  'inspect-brk',
+  'inspect-port',
+  'inspect-wait',
+  'inspect-brk-node',
+  'js-flags',
 ] as const;
 
-/** The first debugging switch in argv, or undefined. */
+/** A switch that turns off Chromium's sandbox: --no-sandbox, --disable-gpu-sandbox, … */
+const isSandboxSwitch = (name: string): boolean => name === 'no-sandbox' || (name.startsWith('disable-') && name.includes('sandbox'));
+
+/**
+ * A switch's name as Chromium reads it: after "--", "-" or (on Windows) "/", in any case,
+ * up to "=". Undefined for an argument that is not a switch.
+ */
+function switchName(arg: string): string | undefined {
+  const m = /^(?:--?|\/)([^=]+)/.exec(arg);
+  return m ? m[1]!.toLowerCase() : undefined;
+}
+
+/** The first debugging or sandbox-disabling switch in argv, as given (without a value), or undefined. */
 export function debugSwitch(argv: readonly string[]): string | undefined {
   for (const arg of argv) {
-    const name = arg.split('=')[0]!;
-    if ((DEBUG_SWITCHES as readonly string[]).includes(name)) return name;
+    const name = switchName(arg);
+    if (name !== undefined && ((DEBUG_SWITCHES as readonly string[]).includes(name) || isSandboxSwitch(name))) return arg.split('=')[0]!;
   }
   return undefined;
 }
 
-export function debugSwitchMessage(name: string): string {
-  return `refusing to start: ${name} would let anyone who reaches it control this kiosk; start it without debugging switches`;
+export function debugSwitchMessage(given: string): string {
+  return isSandboxSwitch(switchName(given) ?? '')
+    ? `refusing to start: ${given} turns off Chromium's sandbox, so a compromised page could take over this kiosk; start it without that switch`
+    : `refusing to start: ${given} would let anyone who reaches it control this kiosk; start it without debugging switches`;
 }
 
 export interface KioskGuard {

@@ -1,4 +1,7 @@
-// Tiny DOM helpers: text only (never innerHTML), so nothing from the engine is parsed as markup.
+// Tiny DOM helpers: text only (never innerHTML), so nothing from the engine is parsed as markup,
+// and every string through printable, so no control character a server sent reaches the page
+// (agent/contract/text.ts).
+import { printable } from '../agent/contract/text.js';
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -9,7 +12,7 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  el.append(...children);
+  el.append(...children.map((c) => (typeof c === 'string' ? printable(c, true) : c)));
   return el;
 }
 

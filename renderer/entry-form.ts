@@ -2,7 +2,8 @@
 // fields. Validation as you type with the contract's validators; the join button stays
 // disabled, and nothing is sent, until the request is valid.
 import type { ProxyInUse, RendererApi, StoreKind, UiJoinRequest } from '../agent/contract/index.js';
-import { maskUrlCredentials, TOKEN_SHAPE } from '../agent/contract/mask.js';
+import { maskProxyUrl, TOKEN_SHAPE } from '../agent/contract/mask.js';
+import { printable } from '../agent/contract/text.js';
 import { joinRequestProblems, proxyProblem, type FieldProblem } from '../agent/contract/validate.js';
 import { announce, byId } from './dom.js';
 import { scrub } from './scrub.js';
@@ -43,15 +44,17 @@ export function setupEntryForm(api: RendererApi, onSubmit: (req: UiJoinRequest) 
   const showProxy = (): void => {
     const problem = proxy !== undefined ? proxyProblem(proxy) : undefined;
     byId('proxy-line').className = problem || envProxy.problem ? 'error' : 'muted';
-    byId('proxy-line').textContent = problem
-      ? `Proxy: ${problem}`
-      : proxy
-        ? `Proxy: ${maskUrlCredentials(proxy)} (from the pasted command; NO_PROXY applies)`
-        : envProxy.problem
-          ? `Proxy: ${envProxy.problem}`
-          : envProxy.proxy
-            ? `Proxy: ${envProxy.proxy} (${envProxy.source ?? 'environment'}${envProxy.noProxy ? `; NO_PROXY: ${envProxy.noProxy}` : ''})`
-            : 'Proxy: none (direct connection)';
+    byId('proxy-line').textContent = printable(
+      problem
+        ? `Proxy: ${problem}`
+        : proxy
+          ? `Proxy: ${maskProxyUrl(proxy)} (from the pasted command; NO_PROXY applies)`
+          : envProxy.problem
+            ? `Proxy: ${envProxy.problem}`
+            : envProxy.proxy
+              ? `Proxy: ${envProxy.proxy} (${envProxy.source ?? 'environment'}${envProxy.noProxy ? `; NO_PROXY: ${envProxy.noProxy}` : ''})`
+              : 'Proxy: none (direct connection)',
+    );
   };
 
   const secrets = (): string[] => [token.value, tlsBootstrapToken ?? ''].filter((s) => s.trim() !== '');
@@ -78,7 +81,7 @@ export function setupEntryForm(api: RendererApi, onSubmit: (req: UiJoinRequest) 
     for (const id of Object.keys(elements) as FieldId[]) {
       const mine = problems.filter((p) => p.field === FIELD_OF[id]).map((p) => scrub(p.message, secrets()));
       const show = touched.has(id) && mine.length > 0;
-      byId(`${id}-error`).textContent = show ? mine.join('\n') : '';
+      byId(`${id}-error`).textContent = show ? printable(mine.join('\n'), true) : '';
       elements[id].setAttribute('aria-invalid', String(show));
     }
     joinButton.disabled = problems.length > 0;

@@ -3,6 +3,7 @@
 // running or finished join again.
 import type { DeviceFacts, JoinUpdate, KioskState, RotationUpdate, UiJoinRequest } from '../agent/contract/index.js';
 import { PHASE_TITLES, PHASES } from '../agent/contract/phases.js';
+import { printable } from '../agent/contract/text.js';
 import { bridge } from './bridge.js';
 import { renderDevice } from './device-panel.js';
 import { announce, byId } from './dom.js';
@@ -35,7 +36,7 @@ function render(focusScreen: boolean): void {
   byId('success').hidden = showForm || status !== 'succeeded' || !view.result?.ok;
   byId('failure').hidden = showForm || !(status === 'failed' || status === 'cancelled');
   if (!showForm && status !== 'idle') {
-    byId('progress-title').textContent = view.request?.endpoint ? `Joining ${view.request.endpoint}` : 'Joining';
+    byId('progress-title').textContent = view.request?.endpoint ? `Joining ${printable(view.request.endpoint)}` : 'Joining';
     progress.render(view, secrets());
   }
   if (!byId('success').hidden) renderSuccess(view, rotation);

@@ -1,6 +1,7 @@
 // Kiosk mode: what the provisioning file says (or what is wrong with it) and the countdown
 // to the next attempt. The entry form is hidden: a kiosk joins only from its file.
 import type { KioskState } from '../agent/contract/ipc.js';
+import { printable } from '../agent/contract/text.js';
 import { announce, byId, h } from './dom.js';
 import { scrub } from './scrub.js';
 
@@ -20,7 +21,7 @@ export function renderKiosk(state: KioskState, previous: KioskState | undefined)
   if (!on) return;
   byId('entry').hidden = true;
   byId('kiosk-status').textContent = STATUS[state.phase];
-  byId('kiosk-path').textContent = state.provisionPath ?? '';
+  byId('kiosk-path').textContent = printable(state.provisionPath ?? '');
   const problems = byId('kiosk-problems');
   problems.hidden = !state.problems?.length;
   problems.replaceChildren(...(state.problems ?? []).map((p) => h('li', {}, scrub(p))));

@@ -1,6 +1,6 @@
 // The two endings: success (who the cluster sees, until when, where the credential is)
 // and failure (plain words, what to do next, the exit-code category, diagnostics).
-import { CATEGORY_TITLES, NEXT_STEPS, PHASE_TITLES, type DeviceFacts, type RotationUpdate } from '../agent/contract/index.js';
+import { CATEGORY_TITLES, NEXT_STEPS, PHASE_TITLES, printable, type DeviceFacts, type RotationUpdate } from '../agent/contract/index.js';
 import { diagnosticsText } from './diagnostics.js';
 import { byId, fillFacts } from './dom.js';
 import { formatDuration, formatExpiry } from './format.js';
@@ -27,7 +27,7 @@ export function rotationText(u: RotationUpdate | null | undefined): string | und
 export function renderSuccess(view: JoinView, rotation?: RotationUpdate | null): void {
   const r = view.result;
   if (!r?.ok) return;
-  byId('success-title').textContent = `Joined as node ${r.nodeName}`;
+  byId('success-title').textContent = printable(`Joined as node ${r.nodeName}`);
   fillFacts(byId('success-facts'), [
     ['Node identity', r.identity.username],
     ['Groups', r.identity.groups.join(', ')],

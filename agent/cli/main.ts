@@ -1,4 +1,4 @@
-import { EXIT_CODES } from '../contract/index.js';
+import { EXIT_CODES, printable } from '../contract/index.js';
 import { KubejoinError, UsageError } from '../errors.js';
 import type { Subcommand } from './command.js';
 import type { CliContext } from './context.js';
@@ -61,17 +61,20 @@ export async function runCli(argv: string[], context: CliContext): Promise<numbe
   }
 }
 
-/** Operator errors print without a stack; everything else is an internal error (exit 1). */
+/**
+ * Operator errors print without a stack; everything else is an internal error (exit 1). A
+ * message may quote a server, so control characters in it are made visible (agent/contract/text.ts).
+ */
 export function reportError(err: unknown, ctx: CliContext): number {
   if (err instanceof KubejoinError) {
-    ctx.stderr.write(`error: ${err.message}\n`);
-    if (err.hint) ctx.stderr.write(`  ${err.hint}\n`);
+    ctx.stderr.write(`error: ${printable(err.message)}\n`);
+    if (err.hint) ctx.stderr.write(`  ${printable(err.hint)}\n`);
     if (err instanceof UsageError) ctx.stderr.write('  Run with --help for usage.\n');
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  ctx.stderr.write(`error: internal error: ${message}\n`);
-  if (ctx.env.KUBEJOIN_DEBUG && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
+  ctx.stderr.write(`error: internal error: ${printable(message)}\n`);
+  if (ctx.env.KUBEJOIN_DEBUG && err instanceof Error && err.stack) ctx.stderr.write(`${printable(err.stack, true)}\n`);
   return EXIT_CODES.internal;
 }
 

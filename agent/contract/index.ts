@@ -11,3 +11,4 @@ export * from './steps.js';
 export * from './ipc.js';
 export * from './doctor.js';
 export * from './lifecycle.js';
+export * from './text.js';

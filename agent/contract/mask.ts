@@ -56,10 +56,44 @@ export function maskSecrets(text: string, secretValues: readonly string[] = [], 
 
 /**
  * `text` with the credentials of every URL in it (`scheme://user:password@host`) replaced by
- * `***`: proxy URLs may carry them, and they are never printed.
+ * `***`: proxy URLs may carry them, and they are never printed. In each run of non-space
+ * characters holding "://", all from there to its last "@" goes, so a password with an
+ * unencoded "/", "@" or quote is hidden whole. One pass over the text, no backtracking: it
+ * also runs over long server answers.
  */
 export function maskUrlCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s"']*@/gi, '$1***@');
+  if (!text.includes('://') || !text.includes('@')) return text;
+  return text.replace(/\S+/g, (run) => {
+    const sep = run.indexOf('://');
+    const at = run.lastIndexOf('@');
+    return sep > 0 && at > sep + 3 && /[a-z0-9+.-]/i.test(run[sep - 1]!) ? `${run.slice(0, sep + 3)}***${run.slice(at)}` : run;
+  });
+}
+
+/**
+ * A proxy URL as given (`--proxy`, HTTPS_PROXY, a provisioning file), fit to show: all before
+ * its last "@" becomes `***`, whatever it holds (an unencoded "/", "#", "@" or space in the
+ * password must not end the mask early), so only the scheme and host:port remain.
+ */
+export function maskProxyUrl(value: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+  const at = value.lastIndexOf('@');
+  return at < scheme.length ? value : `${scheme}***${value.slice(at)}`;
+}
+
+/**
+ * Why a proxy URL's user or password cannot be decoded (a "%" not followed by two hex
+ * digits), or undefined. Checked when the URL is read, so a bad one is a usage error (exit 2)
+ * and not a failure in the middle of a connection.
+ */
+export function proxyCredentialsProblem(url: { username: string; password: string }): string | undefined {
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return undefined;
+  } catch {
+    return 'its user or password is not valid percent-encoding: write "%" as %25';
+  }
 }
 
 /** A copy of a JSON-like value (an event, a result, a report) with every string masked. */

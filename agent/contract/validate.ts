@@ -1,6 +1,6 @@
 import type { JoinRequest } from './options.js';
 import { STORE_KINDS } from './options.js';
-import { maskUrlCredentials, TOKEN_PATTERN } from './mask.js';
+import { maskProxyUrl, proxyCredentialsProblem, TOKEN_PATTERN } from './mask.js';
 
 // Pure checks shared by the engine's `validate` phase and the UI's validation-as-you-type.
 // Messages never echo a token secret.
@@ -51,7 +51,8 @@ export function endpointProblem(value: string): string | undefined {
 export function proxyProblem(value: string): string | undefined {
   const v = value.trim();
   if (v === '') return undefined;
-  const shown = maskUrlCredentials(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`);
+  const shown = maskProxyUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`);
+  const encodeHint = v.includes('@') ? ' (write "/", "@", "#", "?" and "%" in the user and password as %2F, %40, %23, %3F, %25)' : '';
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== 'http' && scheme !== 'https')
     return `the proxy "${shown}" uses ${scheme}://; only http:// and https:// proxies (HTTP CONNECT) are supported`;
@@ -59,11 +60,12 @@ export function proxyProblem(value: string): string | undefined {
   try {
     url = new URL(scheme ? v : `http://${v}`);
   } catch {
-    return `the proxy "${shown}" is not a valid URL: give it as http://host:port`;
+    return `the proxy "${shown}" is not a valid URL: give it as http://host:port${encodeHint}`;
   }
   if (url.hostname === '') return `the proxy "${shown}" has no host: give it as http://host:port`;
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') return `the proxy "${shown}" has a path: give only http://host:port`;
-  return undefined;
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') return `the proxy "${shown}" has a path: give only http://host:port${encodeHint}`;
+  const credentials = proxyCredentialsProblem(url);
+  return credentials ? `the proxy "${shown}": ${credentials}` : undefined;
 }
 
 /** A DNS-1123 subdomain: lower case, at most 253 characters, dot-separated labels. */

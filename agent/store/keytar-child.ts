@@ -52,10 +52,54 @@ export interface HelperChannel {
 /** Starts one helper process. */
 export type KeychainHelperLauncher = (events: HelperEvents, env: NodeJS.ProcessEnv) => HelperChannel;
 
+/**
+ * What the keychain helper may see of the environment (docs/stores.md §2): what libsecret needs
+ * to find the session bus and the keyring (DBUS_SESSION_BUS_ADDRESS, or XDG_RUNTIME_DIR's bus;
+ * DISPLAY and XAUTHORITY for D-Bus autolaunch), HOME, PATH, the user and the locale, and on
+ * Windows the system's own variables Node and Credential Manager need. Nothing else: never
+ * KUBEJOIN_TOKEN, a proxy or its password, NODE_OPTIONS. The helper reads no KUBEJOIN_*
+ * variable itself (the timeout and the service name are applied by this process).
+ */
+const HELPER_ENV_NAMES = new Set([
+  'DBUS_SESSION_BUS_ADDRESS',
+  'DISPLAY',
+  'WAYLAND_DISPLAY',
+  'XAUTHORITY',
+  'GNOME_KEYRING_CONTROL',
+  'HOME',
+  'PATH',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LANGUAGE',
+  'TMPDIR',
+  'SYSTEMROOT',
+  'WINDIR',
+  'USERPROFILE',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'TEMP',
+  'TMP',
+  'USERNAME',
+  'USERDOMAIN',
+]);
+const HELPER_ENV_PREFIXES = ['XDG_', 'LC_'];
+
+/** The keychain helper's environment, made from `env` (both launchers use it: main/keychain-launcher.ts). */
+export function helperEnv(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    // Windows names are case-insensitive (Path, SystemRoot); elsewhere they are exact.
+    const key = platform === 'win32' ? name.toUpperCase() : name;
+    if (value !== undefined && (HELPER_ENV_NAMES.has(key) || HELPER_ENV_PREFIXES.some((p) => key.startsWith(p)))) out[name] = value;
+  }
+  return out;
+}
+
 /** A helper speaking JSON lines over stdin/stdout (node -e, the single executable). */
 export function stdioLauncher(command: string, args: readonly string[]): KeychainHelperLauncher {
   return (events, env) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: helperEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     child.unref();
     for (const s of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) s.unref?.();

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { maskUrlCredentials } from '../contract/mask.js';
+import { maskProxyUrl, proxyCredentialsProblem } from '../contract/mask.js';
 import { UsageError } from '../errors.js';
 import { NoProxy, splitHostPort } from './no-proxy.js';
 
@@ -22,10 +22,10 @@ export interface ProxyConfig {
   key: string;
 }
 
-/** A proxy URL with any user:password replaced by "***" (also without a scheme). */
-export function maskProxyUrl(url: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? maskUrlCredentials(url) : maskUrlCredentials(`http://${url}`).slice('http://'.length);
-}
+/** A proxy URL with all before its last "@" replaced by "***" (also without a scheme). */
+export { maskProxyUrl };
+
+const ENCODE_HINT = 'Percent-encode "/", "@", "#", "?" and "%" in the proxy user and password (%2F, %40, %23, %3F, %25).';
 
 /** Parses a proxy URL as Go's httpproxy does (no scheme means http://); http: and https: only. */
 export function parseProxyUrl(value: string, source: string): URL {
@@ -42,7 +42,7 @@ export function parseProxyUrl(value: string, source: string): URL {
     } catch {
       throw new UsageError(
         `the proxy "${shown}" (${source}) is not a valid URL`,
-        'Give it as http://host:port (credentials as http://user:password@host:port).',
+        `Give it as http://host:port (credentials as http://user:password@host:port).${value.includes('@') ? ` ${ENCODE_HINT}` : ''}`,
       );
     }
   }
@@ -53,8 +53,10 @@ export function parseProxyUrl(value: string, source: string): URL {
     );
   }
   if (url.pathname !== '/' && url.pathname !== '') {
-    throw new UsageError(`the proxy "${shown}" (${source}) has a path; give only http://host:port`);
+    throw new UsageError(`the proxy "${shown}" (${source}) has a path; give only http://host:port`, value.includes('@') ? ENCODE_HINT : undefined);
   }
+  const credentials = proxyCredentialsProblem(url);
+  if (credentials) throw new UsageError(`the proxy "${shown}" (${source}): ${credentials}`, ENCODE_HINT);
   return url;
 }
 
@@ -101,6 +103,12 @@ export function describeRoute(config: ProxyConfig | undefined, endpoint: string)
     : `connecting to ${endpoint} directly: ${hp && (hp.host === 'localhost' || /^(127\.|::1$)/.test(hp.host)) ? 'loopback is never proxied' : 'NO_PROXY exempts it'} (proxy ${config.display} from ${config.source})`;
 }
 
+/** The Proxy-Authorization value for the URL's user and password; undefined without them. */
+export function proxyAuthorization(url: URL): string | undefined {
+  if (!url.username && !url.password) return undefined;
+  return `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+}
+
 /** A failure on the way through the proxy (no code: its message says it all). */
 export class ProxyError extends Error {
   readonly code = undefined;
@@ -126,10 +134,26 @@ export function openTunnel(config: ProxyConfig, host: string, port: number | str
   return new Promise((resolve, reject) => {
     // An https:// proxy is reached over TLS verified by the system's trust store
     // (NODE_EXTRA_CA_CERTS adds to it); the cluster's own TLS then runs inside.
+    let authorization: string | undefined;
+    try {
+      authorization = proxyAuthorization(url);
+    } catch {
+      // parseProxyUrl refuses such a URL; a ProxyConfig made otherwise still fails cleanly.
+      reject(new ProxyError(`the proxy ${config.display} (${config.source}): ${proxyCredentialsProblem(url) ?? 'its credentials cannot be read'}`));
+      return;
+    }
     const proxyHost = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const secure = url.protocol === 'https:';
     const socket: net.Socket = secure
-      ? tls.connect({ host: proxyHost, port: Number(url.port || 443), ...(net.isIP(proxyHost) ? {} : { servername: proxyHost }), ALPNProtocols: ['http/1.1'] })
+      ? tls.connect({
+          host: proxyHost,
+          port: Number(url.port || 443),
+          ...(net.isIP(proxyHost) ? {} : { servername: proxyHost }),
+          ALPNProtocols: ['http/1.1'],
+          // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED=0 cannot turn it off: an unverified
+          // proxy would receive the proxy user and password.
+          rejectUnauthorized: true,
+        })
       : net.connect({ host: proxyHost, port: Number(url.port || 80) });
     let head = Buffer.alloc(0);
     const fail = (why: string): void => {
@@ -145,8 +169,12 @@ export function openTunnel(config: ProxyConfig, host: string, port: number | str
             ? 'connection refused'
             : err.code === 'ENOTFOUND'
               ? 'host name not found'
-              : secure && /CERT|SELF_SIGNED|ISSUER|ALTNAME/.test(err.code ?? '')
-                ? `its certificate is not trusted (${err.code}): add its CA with NODE_EXTRA_CA_CERTS`
+              : secure && /CERT|SELF_SIGNED|ISSUER|ALTNAME|VERIFY/.test(err.code ?? '')
+                ? `its certificate is not trusted (${err.code}): add its CA with NODE_EXTRA_CA_CERTS${
+                    process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0'
+                      ? ' (NODE_TLS_REJECT_UNAUTHORIZED=0 does not apply to the proxy: it would get the proxy password)'
+                      : ''
+                  }`
                 : (err.code ?? err.message)
         }`,
       );
@@ -178,10 +206,7 @@ export function openTunnel(config: ProxyConfig, host: string, port: number | str
     socket.on('error', onError).on('close', onClose).on('data', onData);
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       const lines = [`CONNECT ${target} HTTP/1.1`, `Host: ${target}`, 'User-Agent: kubejoin'];
-      if (url.username || url.password) {
-        const creds = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-        lines.push(`Proxy-Authorization: Basic ${Buffer.from(creds).toString('base64')}`);
-      }
+      if (authorization) lines.push(`Proxy-Authorization: ${authorization}`);
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
     });
   });

@@ -1,3 +1,4 @@
+import { printable } from '../../contract/index.js';
 import { clockFromEnv } from '../../lifecycle/clock.js';
 import { runRotationAgent } from '../../lifecycle/agent-loop.js';
 import { locateCredential } from '../../store/installed.js';
@@ -27,7 +28,7 @@ or the certificate expired (11). Run it from systemd (kubejoin-agent.service).`,
     const expirationSeconds = expirationSecondsOf(flags['expiration-seconds']);
     const clock = clockFromEnv(ctx.env);
     const proxy = proxyOf(flags.proxy, ctx.env);
-    const log = (line: string): void => void ctx.stdout.write(`${new Date().toISOString()} ${line}\n`);
+    const log = (line: string): void => void ctx.stdout.write(`${new Date().toISOString()} ${printable(line)}\n`);
     if (globalThis.KUBEJOIN_TEST_HOOKS !== false && ctx.env.KUBEJOIN_TEST_CLOCK_SCALE)
       log(`TEST CLOCK: waits are ${ctx.env.KUBEJOIN_TEST_CLOCK_SCALE} times shorter (KUBEJOIN_TEST_CLOCK_SCALE)`);
     log(`agent started (pid ${process.pid})`);

@@ -5,6 +5,7 @@ import { defineCommand, outputOf } from '../command.js';
 import { maskedStream } from '../masked-output.js';
 import { renderDoctorText } from '../render/doctor.js';
 import { resolveToken, TOKEN_ENVIRONMENT, TOKEN_FLAGS } from '../token-source.js';
+import { terminalJson } from '../render/json.js';
 
 export default defineCommand({
   description: `Check, one layer at a time, why this device can or cannot join the cluster at <host:port>:
@@ -41,7 +42,7 @@ of the most likely cause's category (the same codes as "kubejoin join").`,
     const stdout = maskedStream(context.stdout, secretsOf(req.token));
     const report = await runDoctor(req, { env: context.env, signal: context.signal });
     closeSharedAgents();
-    stdout.write(output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderDoctorText(report));
+    stdout.write(output === 'json' ? `${terminalJson(report, 2)}\n` : renderDoctorText(report));
     return report.exitCode;
   },
 });

@@ -1,3 +1,4 @@
+import { printable } from '../../contract/index.js';
 import { currentCredential, rotate } from '../../lifecycle/rotate.js';
 import { humanDuration } from '../../lifecycle/deadline.js';
 import { locateCredential } from '../../store/installed.js';
@@ -41,7 +42,7 @@ resumed by the next one (the same key and request are reused).`,
     const result = await rotate(installed, {
       signal: ctx.signal,
       proxy,
-      onProgress: (m) => ctx.stdout.write(`  ${m}\n`),
+      onProgress: (m) => ctx.stdout.write(`  ${printable(m)}\n`),
       ...(expirationSeconds !== undefined ? { expirationSeconds } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });

@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.js';
 import { credentialStatus } from '../../lifecycle/status.js';
 import { defineCommand } from '../command.js';
 import { LOCATION_FLAGS, PROXY_FLAG, proxyOf } from '../lifecycle-flags.js';
+import { terminalJson } from '../render/json.js';
 import { renderStatusText } from '../render/status.js';
 
 export default defineCommand({
@@ -30,7 +31,7 @@ approve" line). Offline, it says so and shows what is stored.`,
       ...(flags['cert-dir'] ? { certDir: flags['cert-dir'] } : {}),
       ...(flags['node-name'] ? { nodeName: flags['node-name'] } : {}),
     });
-    ctx.stdout.write(output === 'json' ? `${JSON.stringify(status, null, 2)}\n` : renderStatusText(status));
+    ctx.stdout.write(output === 'json' ? `${terminalJson(status, 2)}\n` : renderStatusText(status));
     return status.exitCode ?? EXIT_CODES.internal;
   },
 });

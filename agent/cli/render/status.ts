@@ -1,6 +1,7 @@
-import type { CredentialStatus } from '../../contract/index.js';
+import { printable, type CredentialStatus } from '../../contract/index.js';
 
-// `kubejoin status` for people: one fact per line, aligned.
+// `kubejoin status` for people: one fact per line, aligned. Values (the server, the subject,
+// what the cluster answered) go through printable (agent/contract/text.ts).
 
 function left(seconds: number): string {
   const s = Math.abs(seconds);
@@ -30,8 +31,8 @@ export function renderStatusText(s: CredentialStatus): string {
     if (p.approveCommand && (p.state === undefined || p.state === 'pending' || p.state === 'unknown')) rows.push(['  approve with', p.approveCommand]);
   }
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
-  const lines = rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`);
-  lines.push('', `${s.summary[0]!.toUpperCase()}${s.summary.slice(1)}.`);
-  if (s.hint) lines.push(s.hint);
+  const lines = rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${printable(v)}`);
+  lines.push('', printable(`${s.summary[0]!.toUpperCase()}${s.summary.slice(1)}.`));
+  if (s.hint) lines.push(printable(s.hint));
   return `${lines.join('\n')}\n`;
 }

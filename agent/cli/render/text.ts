@@ -1,7 +1,20 @@
-import { PHASE_TITLES, CATEGORY_TITLES, applyStepEvent, pendingSteps, type JoinEvent, type JoinResult, type StepView } from '../../contract/index.js';
+import {
+  PHASE_TITLES,
+  CATEGORY_TITLES,
+  applyStepEvent,
+  pendingSteps,
+  printable as p,
+  type JoinEvent,
+  type JoinResult,
+  type StepView,
+} from '../../contract/index.js';
 import type { CliContext } from '../context.js';
 
-/** Renders join events for people: a live step list on a TTY, one plain line per event otherwise. */
+/**
+ * Renders join events for people: a live step list on a TTY, one plain line per event otherwise.
+ * Every value from the engine goes through printable (`p`): it may hold a server's text, and a
+ * control character in it would steer the terminal (agent/contract/text.ts).
+ */
 export class TextRenderer {
   private steps: StepView[] = pendingSteps();
   private readonly live: boolean;
@@ -26,9 +39,9 @@ export class TextRenderer {
       e.type === 'started'
         ? `[${e.phase}] ${title}…`
         : e.type === 'progress'
-          ? `[${e.phase}] ${e.message}`
+          ? `[${e.phase}] ${p(e.message)}`
           : e.type === 'succeeded'
-            ? `[${e.phase}] done in ${e.durationMs} ms${e.message ? `: ${e.message}` : ''}`
+            ? `[${e.phase}] done in ${e.durationMs} ms${e.message ? `: ${p(e.message)}` : ''}`
             : `[${e.phase}] FAILED after ${e.durationMs} ms`;
     this.ctx.stdout.write(`${line}\n`);
   }
@@ -38,7 +51,7 @@ export class TextRenderer {
     for (const s of this.steps) {
       const mark = { pending: this.paint('2', '·'), running: this.paint('36', '›'), done: this.paint('32', '✔'), failed: this.paint('31', '✘') }[s.state];
       const ms = s.durationMs === undefined ? '' : this.paint('2', ` ${s.durationMs} ms`);
-      const note = s.message && s.state !== 'failed' ? this.paint('2', ` — ${s.message}`) : '';
+      const note = s.message && s.state !== 'failed' ? this.paint('2', ` — ${p(s.message)}`) : '';
       out.push(`${mark} ${PHASE_TITLES[s.phase]}${ms}${note}`);
     }
     const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F\x1b[J` : '';
@@ -49,32 +62,34 @@ export class TextRenderer {
   private result(r: JoinResult): void {
     if (r.ok && r.alreadyJoined) {
       this.ctx.stdout.write(
-        `\nAlready joined as ${r.identity.username} (groups: ${r.identity.groups.join(', ')}): nothing was requested.\n` +
-          `  server:      ${r.server}\n` +
-          `  certificate: valid until ${r.certificate.notAfter}\n` +
-          `  stored in:   ${r.store.kind}: ${r.store.location}\n` +
-          `  kubeconfig:  ${r.store.kubeconfigPath}\n` +
+        `\nAlready joined as ${p(r.identity.username)} (groups: ${p(r.identity.groups.join(', '))}): nothing was requested.\n` +
+          `  server:      ${p(r.server)}\n` +
+          `  certificate: valid until ${p(r.certificate.notAfter)}\n` +
+          `  stored in:   ${r.store.kind}: ${p(r.store.location)}\n` +
+          `  kubeconfig:  ${p(r.store.kubeconfigPath)}\n` +
           `  To join again with a new key: kubejoin join … --force\n`,
       );
       return;
     }
     if (r.ok) {
       this.ctx.stdout.write(
-        `\nJoined as ${r.identity.username} (groups: ${r.identity.groups.join(', ')}) in ${r.durationMs} ms.\n` +
-          `  server:      ${r.server}\n` +
-          `  certificate: valid until ${r.certificate.notAfter} (${r.csrName})\n` +
-          `  stored in:   ${r.store.kind}: ${r.store.location}\n` +
-          `               ${r.store.reason}\n` +
-          `  kubeconfig:  ${r.store.kubeconfigPath}\n` +
+        `\nJoined as ${p(r.identity.username)} (groups: ${p(r.identity.groups.join(', '))}) in ${r.durationMs} ms.\n` +
+          `  server:      ${p(r.server)}\n` +
+          `  certificate: valid until ${p(r.certificate.notAfter)} (${p(r.csrName)})\n` +
+          `  stored in:   ${r.store.kind}: ${p(r.store.location)}\n` +
+          `               ${p(r.store.reason)}\n` +
+          `  kubeconfig:  ${p(r.store.kubeconfigPath)}\n` +
           (r.device
-            ? `  device:      ${r.device.hostname}, ${r.device.os} ${r.device.arch}, ${r.device.cores} cores, ${Math.round(r.device.memoryBytes / 2 ** 30)} GiB${r.device.primaryIp ? `, ${r.device.primaryIp}` : ''}${r.device.primaryMac ? ` (${r.device.primaryMac})` : ''}\n`
+            ? p(
+                `  device:      ${r.device.hostname}, ${r.device.os} ${r.device.arch}, ${r.device.cores} cores, ${Math.round(r.device.memoryBytes / 2 ** 30)} GiB${r.device.primaryIp ? `, ${r.device.primaryIp}` : ''}${r.device.primaryMac ? ` (${r.device.primaryMac})` : ''}`,
+              ) + '\n'
             : ''),
       );
       return;
     }
     const e = r.error;
-    this.ctx.stderr.write(`\nerror: ${e.message}\n`);
-    if (e.hint) this.ctx.stderr.write(`  ${e.hint}\n`);
+    this.ctx.stderr.write(`\nerror: ${p(e.message)}\n`);
+    if (e.hint) this.ctx.stderr.write(`  ${p(e.hint)}\n`);
     this.ctx.stderr.write(`  (exit ${e.exitCode}: ${CATEGORY_TITLES[e.category]}${r.phase ? `, in phase ${r.phase}` : ''})\n`);
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { joinRequestProblems, maskSecrets, maskUrlCredentials, proxyProblem } from '../../../agent/contract/index.js';
+import { joinRequestProblems, maskProxyUrl, maskSecrets, maskUrlCredentials, proxyProblem } from '../../../agent/contract/index.js';
 
 test('maskUrlCredentials hides user:password of every URL in a text', () => {
   assert.equal(maskUrlCredentials('via http://u:p4ss@proxy:3128 and https://a@b/c'), 'via http://***@proxy:3128 and https://***@b/c');
@@ -32,4 +32,21 @@ test('proxyProblem: http:// and https:// proxies only, no path, credentials neve
     problems.map((p) => p.field),
     ['proxy'],
   );
+});
+
+test('invalid: a password with an unencoded "/", "@" or "#" is masked whole; a stray "%" is a problem', () => {
+  assert.equal(maskUrlCredentials('proxy http://u:pa/ss@h:1 failed'), 'proxy http://***@h:1 failed');
+  assert.equal(maskUrlCredentials('"http://u:p@ss@h:1"'), '"http://***@h:1"');
+  assert.equal(maskProxyUrl('http://u:pa/s#s@h:1'), 'http://***@h:1');
+  assert.equal(maskProxyUrl('u:pa/ss@h:1'), '***@h:1');
+  assert.equal(maskProxyUrl('http://h:1'), 'http://h:1');
+  for (const [value, re] of [
+    ['http://u:pa/ss@127.0.0.1:1', /^the proxy "http:\/\/\*\*\*@127\.0\.0\.1:1" is not a valid URL: .*%2F/],
+    ['http://u:pa%zzss@127.0.0.1:1', /^the proxy "http:\/\/\*\*\*@127\.0\.0\.1:1": its user or password is not valid percent-encoding: write "%" as %25$/],
+    ['u:pa#ss@127.0.0.1:1', /^the proxy "http:\/\/\*\*\*@127\.0\.0\.1:1"/],
+  ] as const) {
+    const problem = proxyProblem(value);
+    assert.match(problem ?? 'no problem', re);
+    assert.ok(!/pa\/ss|zzss|pa#ss/.test(problem!), problem);
+  }
 });

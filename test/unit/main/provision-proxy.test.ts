@@ -30,4 +30,17 @@ describe('provisioning file: proxy', () => {
     assert.equal(r.ok, false);
     assert.match(r.ok ? '' : r.problems[0]!, /has a path/);
   });
+
+  it('invalid: a password with an unencoded "/" or a stray "%" is a problem on its line, masked whole', async () => {
+    for (const [password, re] of [
+      ['pr0xy/pa55', /^\/p\.yaml:4: the proxy "http:\/\/\*\*\*@proxy\.example:3128" is not a valid URL/],
+      ['pr0xy%zzpa55', /^\/p\.yaml:4: the proxy "http:\/\/\*\*\*@proxy\.example:3128": its user or password is not valid percent-encoding/],
+    ] as const) {
+      const r = await parseProvision(file(`http://kiosk:${password}@proxy.example:3128`), '/p.yaml', noTokenFile);
+      assert.equal(r.ok, false);
+      const problem = r.ok ? '' : r.problems.join('\n');
+      assert.match(problem, re);
+      assert.ok(!problem.includes('pa55'), problem);
+    }
+  });
 });

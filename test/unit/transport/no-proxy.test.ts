@@ -74,6 +74,17 @@ test('NO_PROXY: ports, case, spaces, CIDRs and invalid entries', () => {
     ['192.168.1.5', '::ffff:192.168.1.5', '6443', false], // IPv4-mapped counts as IPv4
     [':1', 'example.com', '80', true], // Go's TestInvalidNoProxy: ignored, no crash
     [',,,', 'example.com', '80', true],
+    // Where an earlier reading differed from Go's (golang.org/x/net v0.49.0 httpproxy):
+    ['[2001:db8::1]', '2001:db8::1', '443', true], // brackets without a port: no IP to Go
+    ['[2001:db8::1]:443', '2001:db8::1', '443', false],
+    ['', 'LOCALHOST', '6443', true], // Go compares "localhost" before lower-casing
+    ['localhost', 'LOCALHOST', '6443', false], // ...and NO_PROXY entries after
+    ['::/0', '10.1.2.3', '6443', true], // an IPv6 CIDR matches IPv6 hosts only
+    ['::/0', '2001:db8::7', '6443', false],
+    ['::ffff:0:0/96', '10.1.2.3', '6443', false], // Go reads a v4-mapped network as IPv4
+    ['::ffff:10.0.0.0/104', '10.1.2.3', '6443', false],
+    ['::ffff:10.0.0.0/104', '11.1.2.3', '6443', true],
+    ['10.0.0.0/8', '::ffff:a01:203', '6443', false], // 10.1.2.3, v4-mapped in hex
   ];
   for (const [noProxy, host, port, proxied] of cases) {
     assert.equal(new NoProxy(noProxy).useProxy(host, port), proxied, `NO_PROXY=${JSON.stringify(noProxy)} ${host}:${port}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KubejoinError } from '../../../agent/errors.js';
-import { describeRoute, maskProxyUrl, proxyConfig, proxyFor } from '../../../agent/transport/proxy.js';
+import { describeRoute, maskProxyUrl, openTunnel, proxyConfig, proxyFor, ProxyError } from '../../../agent/transport/proxy.js';
 
 test('proxyConfig: --proxy wins over HTTPS_PROXY, which wins over https_proxy; no scheme means http://', () => {
   assert.equal(proxyConfig({}), undefined);
@@ -51,4 +51,38 @@ test('proxyFor and describeRoute follow NO_PROXY and never proxy loopback', () =
   assert.match(describeRoute(c, 'api.corp:6443')!, /directly: NO_PROXY exempts it/);
   assert.match(describeRoute(c, '127.0.0.1:6443')!, /directly: loopback is never proxied/);
   assert.equal(describeRoute(undefined, 'api.example.com:6443'), undefined);
+});
+
+test('invalid: proxy credentials with an unencoded "/" or a stray "%": exit 2, the password never shown', () => {
+  for (const [value, re] of [
+    ['http://user:pa/ss@proxy.example:3128', /^the proxy "http:\/\/\*\*\*@proxy\.example:3128" \(HTTPS_PROXY\) has a path/],
+    [
+      'http://user:pa%zzss@proxy.example:3128',
+      /^the proxy "http:\/\/\*\*\*@proxy\.example:3128" \(HTTPS_PROXY\): its user or password is not valid percent-encoding/,
+    ],
+    ['user:pa%zzss@proxy.example:3128', /^the proxy "\*\*\*@proxy\.example:3128" \(HTTPS_PROXY\): its user or password/],
+  ] as const) {
+    assert.throws(
+      () => proxyConfig({ HTTPS_PROXY: value }),
+      (err: unknown) => {
+        assert.ok(err instanceof KubejoinError);
+        assert.equal(err.exitCode, 2);
+        assert.match(err.message, re);
+        assert.match(err.hint ?? '', /Percent-encode "\/", "@", "#", "\?" and "%"/);
+        assert.ok(!`${err.message} ${err.hint}`.includes('pa/ss') && !`${err.message} ${err.hint}`.includes('zzss'), err.message);
+        return true;
+      },
+    );
+  }
+  assert.equal(maskProxyUrl('http://u:p@ss/x#y@proxy:3128'), 'http://***@proxy:3128');
+});
+
+test('invalid: a ProxyConfig whose credentials cannot be decoded fails the tunnel, it does not throw in a listener', async () => {
+  const config = { ...proxyConfig({ HTTPS_PROXY: 'http://127.0.0.1:1' })!, url: new URL('http://u:bad%zz@127.0.0.1:1') };
+  await assert.rejects(openTunnel(config, 'api.example.com', 443), (err: unknown) => {
+    assert.ok(err instanceof ProxyError);
+    assert.match(err.message, /not valid percent-encoding/);
+    assert.ok(!err.message.includes('bad%zz'));
+    return true;
+  });
 });
