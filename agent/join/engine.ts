@@ -73,8 +73,12 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   let store: CredentialStore | undefined;
   let staged: StagedCredential | undefined;
+  // The store's run lock (docs/stores.md §8), held from the store's first use to the result.
+  let unlock: (() => Promise<void>) | undefined;
 
   const finish = async (result: JoinResult): Promise<JoinResult> => {
+    await unlock?.().catch(() => undefined);
+    unlock = undefined;
     const facts: DeviceFacts | undefined = options.deviceFacts === false ? undefined : await getDeviceFacts().catch(() => undefined);
     const withDevice = facts ? { ...result, device: facts } : result;
     emit({ type: 'result', result: withDevice, at: clock.at() });
@@ -123,6 +127,7 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
           ...(options.credentialCommand ? { credentialCommand: options.credentialCommand } : {}),
         });
         p(`credential store: ${choice.kind} (${choice.reason})`);
+        unlock = await abortable(store.lock({ signal }));
         if (!req.force) {
           const { found, why } = await abortable(findAlreadyJoined(store, subject, cluster.cas));
           if (why) p(why);
