@@ -127,7 +127,7 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
           ...(options.credentialCommand ? { credentialCommand: options.credentialCommand } : {}),
         });
         p(`credential store: ${choice.kind} (${choice.reason})`);
-        unlock = await abortable(store.lock({ signal }));
+        unlock = await abortable(store.lock({ signal, onWait: p }));
         if (!req.force) {
           const { found, why } = await abortable(findAlreadyJoined(store, subject, cluster.cas));
           if (why) p(why);

@@ -74,7 +74,11 @@ export async function rotate(installed: InstalledCredential | undefined, opts: R
   if (!installed) return rotateLocked(installed, opts); // not joined: reported by currentCredential
   // One run at a time (docs/stores.md §8): a join, a reset or another rotation on this store
   // waits, or this one does. The credential is read again under the lock.
-  const lock = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.lockWaitMs !== undefined ? { waitMs: opts.lockWaitMs } : {}) };
+  const lock = {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.lockWaitMs !== undefined ? { waitMs: opts.lockWaitMs } : {}),
+    ...(opts.onProgress ? { onWait: opts.onProgress } : {}),
+  };
   return withRunLocks(lockDirsOf(installed), lock, () => rotateLocked(installed, opts));
 }
 

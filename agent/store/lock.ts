@@ -28,6 +28,8 @@ export interface LockOptions {
   signal?: AbortSignal;
   /** Create a missing directory (0700); otherwise a missing directory needs no lock. */
   create?: boolean;
+  /** Told once when the run has to wait, in words (a progress line). */
+  onWait?: (message: string) => void;
 }
 
 export type Release = () => Promise<void>;
@@ -183,6 +185,7 @@ export async function acquireRunLock(dir: string, opts: LockOptions = {}): Promi
     }
     const left = startedAt + waitMs - Date.now();
     if (left <= 0) throw busy(dir, holder, Date.now() - startedAt);
+    if (attempt === 0) opts.onWait?.(`waiting for another kubejoin${holder ? ` (pid ${holder.pid})` : ''} to finish on ${dir}`);
     try {
       await sleep(Math.min(50 * 2 ** Math.min(attempt, 4), 500, left), undefined, opts.signal ? { signal: opts.signal } : {});
     } catch {

@@ -65,9 +65,11 @@ describe('run lock', () => {
   it('valid: a waiter gets the lock once the holder releases it', async (t) => {
     const d = await dir(t);
     const holder = await acquireRunLock(d);
-    const waiter = acquireRunLock(d, { waitMs: 5000 });
+    const said: string[] = [];
+    const waiter = acquireRunLock(d, { waitMs: 5000, onWait: (m) => said.push(m) });
     setTimeout(() => void holder(), 200);
     const release = await waiter;
+    assert.deepEqual(said, [`waiting for another kubejoin (pid ${process.pid}) to finish on ${d}`], 'said once');
     assert.match(await readlink(lockOf(d)), new RegExp(`^kubejoin:${process.pid}:`));
     await release();
   });
