@@ -4,7 +4,7 @@ import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { cliEnv, ensureBuilt, spawnKubejoin, uniqueName, writeTokenFile } from '../helpers/cli.js';
-import { eventually } from '../helpers/poll.js';
+import { eventually, sleep } from '../helpers/poll.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
 import { certSpki, csrsOfToken, joinArgs, keySpki, kubejoinRun, readOptional } from './fault-helpers.js';
 import { lc, whoami, type Joined } from './lifecycle-helpers.js';
@@ -50,11 +50,27 @@ async function pausedJoin(args: string[], point: string): Promise<{ pid: number;
 describe('one run at a time on a cert dir', { skip: process.platform === 'linux' ? false : 'SIGSTOP and /proc: Linux only' }, () => {
   it('valid: four joins at once (same token, node, cert dir): one CSR, one working credential, the others wait or give up cleanly', async (t) => {
     const dir = await workdir(t);
-    const token = await cluster.signedToken();
+    // A group allowed to request node certificates but not auto-approved: every run is still
+    // at work when the first CSR shows up, so the four overlap for certain.
+    const group = `system:bootstrappers:${uniqueName('manual')}`;
+    const binding = await cluster.kubectl(['create', 'clusterrolebinding', group.split(':')[2]!, '--clusterrole=system:node-bootstrapper', `--group=${group}`]);
+    assert.equal(binding.code, 0, binding.stderr);
+    t.after(() => cluster.kubectl(['delete', 'clusterrolebinding', group.split(':')[2]!]));
+    const token = await cluster.signedToken({ groups: [group] });
     const node = uniqueName('four');
     const args = joinArgs(cluster, await writeTokenFile(dir, token), node, dir);
 
-    const runs = await Promise.all([1, 2, 3, 4].map(() => kubejoinRun(args)));
+    const all = Promise.all([1, 2, 3, 4].map(() => kubejoinRun(args)));
+    let ended = false;
+    void all.finally(() => (ended = true));
+    while (!ended) {
+      for (const csr of await csrsOfToken(cluster, token)) await cluster.kubectl(['certificate', 'approve', csr.name]);
+      await sleep(200);
+    }
+    const runs = await all;
+    t.diagnostic(
+      `outcomes: ${runs.map((r) => (r.code === 0 ? (/Already joined/.test(r.stdout) ? 'already joined' : 'joined') : `exit ${r.code}`)).join(', ')}`,
+    );
     const joined = runs.filter((r) => r.code === 0 && new RegExp(`Joined as system:node:${node}`).test(r.stdout));
     assert.equal(joined.length, 1, `exactly one run joined:\n${runs.map((r) => `${r.code}: ${r.stdout}${r.stderr}`).join('\n---\n')}`);
     for (const r of runs.filter((x) => !joined.includes(x))) {
