@@ -28,8 +28,8 @@ export interface CredentialStore {
   readonly reason: string;
   /**
    * One run at a time (docs/stores.md §8): waits (bounded) for another join, rotation or reset
-   * on the same directories, then holds them until the returned function is called. Every
-   * other method needs it held.
+   * on the same directories, then holds them until the returned function is called. A run
+   * takes it before its first store call: the start-up recovery and sweep refuse to run without it.
    */
   lock(opts?: LockOptions): Promise<Release>;
   /** A key saved by an earlier, unfinished join for the same node and cluster. */
