@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { cliEnv, ensureBuilt, spawnKubejoin, uniqueName, writeTokenFile } from '../helpers/cli.js';
+import { cliEnv, ensureBuilt, spawnKubejoin, tokenJoinArgs, uniqueName, writeTokenFile } from '../helpers/cli.js';
 import { eventually, sleep } from '../helpers/poll.js';
 import { filesUnder, workdir } from '../helpers/temp.js';
 import { certSpki, csrsOfToken, joinArgs, keySpki, kubejoinRun, readOptional } from './fault-helpers.js';
-import { lc, whoami, type Joined } from './lifecycle-helpers.js';
+import { AgentProcess, joinMachine, lc, whoami, type Joined } from './lifecycle-helpers.js';
 
 // docs/stores.md §8: one run at a time on a cert dir. Real runs of the built CLI at once
 // against the real control plane; a run paused (SIGSTOP) while it holds the lock, with its
@@ -166,5 +166,27 @@ describe('one run at a time on a cert dir', { skip: process.platform === 'linux'
     assert.equal(again.code, 0, again.stdout + again.stderr);
     await noLockLeft(dir);
     assert.equal((await csrsOfToken(cluster, token)).length, 1);
+  });
+
+  it('valid: a rotation of the agent that meets a join holding the lock says so, backs off, and rotates after it', async (t) => {
+    const m = await joinMachine(t, cluster, 'file', undefined, 'agentlock');
+    const short = await lc(m, ['renew', '--force', '--expiration-seconds', '600']);
+    assert.equal(short.code, 0, short.stderr);
+    const args = [...tokenJoinArgs(cluster, join(m.dir, 'token'), m.node), '--store', 'file', '--cert-dir', m.certDir, '--kubeconfig-out', m.kubeconfig];
+    const paused = await pausedJoin([...args, '--force'], 'credential-staged');
+    // 60 times shorter waits: the rotation deadline of a 600 s certificate comes in seconds.
+    const agent = new AgentProcess(m, ['--expiration-seconds', '600'], { ...m.env, KUBEJOIN_TEST_CLOCK_SCALE: '60' });
+    t.after(() => void agent.kill());
+    await agent.waitFor(new RegExp(`waiting for another kubejoin \\(pid ${paused.pid}\\) to finish on ${m.dir}`), 1, 60_000);
+    await agent.waitFor(new RegExp(`rotation failed \\(attempt 1\\): another kubejoin is running \\(pid ${paused.pid}\\)`), 1, 60_000);
+    assert.equal(agent.count(/ rotated: serial /), 0, 'no rotation while the join holds the lock');
+
+    process.kill(paused.pid, 'SIGCONT');
+    const joined = await paused.done;
+    assert.equal(joined.code, 0, joined.out);
+    await agent.waitFor(/ rotated: serial /, 1, 60_000);
+    assert.equal((await agent.terminate()).code, 0, agent.stderr);
+    assert.equal((await whoami(m)).username, `system:node:${m.node}`);
+    await noLockLeft(m.dir);
   });
 });
