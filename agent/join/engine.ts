@@ -59,6 +59,9 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
   const phases = new PhaseClock(emit, startedAt, signal, aborted);
   const ctx: JoinContext = { req, options, env: options.env ?? process.env, signal, phases };
   const finish = async (result: JoinResult): Promise<JoinResult> => {
+    // The run lock is released before the result is told (the failure path's clean-up ran under it).
+    await ctx.unlock?.().catch(() => undefined);
+    ctx.unlock = undefined;
     const facts: DeviceFacts | undefined = options.deviceFacts === false ? undefined : await getDeviceFacts().catch(() => undefined);
     const withDevice = facts ? { ...result, device: facts } : result;
     emit({ type: 'result', result: withDevice, at: phases.at() });

@@ -36,6 +36,8 @@ export interface JoinContext {
   /** Set once opened, for the engine's clean-up after a failure. */
   store?: CredentialStore;
   staged?: StagedCredential;
+  /** Releases the store's run lock (docs/stores.md §8), held from the store's first access to the result. */
+  unlock?: () => Promise<void>;
 }
 
 export interface Validated {
@@ -145,6 +147,8 @@ export function requestPhase(ctx: JoinContext, input: Validated, cluster: Verifi
       });
       ctx.store = store;
       p(`credential store: ${choice.kind} (${choice.reason})`);
+      // One run at a time, before the store's first access (which sweeps its temporaries).
+      ctx.unlock = await store.lock({ signal: ctx.signal, onWait: p });
       if (!req.force) {
         const { found, why } = await findAlreadyJoined(store, input.subject, cluster.cas);
         if (why) p(why);

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { KubejoinError } from '../errors.js';
 import { CURRENT_PEM } from '../store/file.js';
-import { kubeconfigPathOf, locateCredential, type StoredItem } from '../store/installed.js';
+import { kubeconfigPathOf, locateCredential, lockDirsOf, type StoredItem } from '../store/installed.js';
+import { withRunLocks } from '../store/lock.js';
 import { InstalledFiles } from '../store/installed-file.js';
 import { deleteKeychainAccount, pendingJoinEntries } from '../store/installed-keychain.js';
 import { keychainService } from '../store/keychain.js';
@@ -63,9 +64,14 @@ export async function planReset(opts: ResetOptions): Promise<ResetPlan> {
     ...(nodeName ? { nodeName } : {}),
     adminAdvice,
     async apply() {
-      const removed = items.length === 0 ? [] : await primary.remove();
-      for (const e of pendingEntries) await deleteKeychainAccount(opts.env, e.account);
-      return items.length === 0 ? [] : [...removed, ...items.filter((i) => !removed.some((r) => r.where === i.where))];
+      if (items.length === 0) return [];
+      // Not while a join or a rotation works on this store (docs/stores.md §8); the question
+      // before it is asked without the lock, so nobody waits for a person.
+      return withRunLocks(lockDirsOf(primary), {}, async () => {
+        const removed = await primary.remove();
+        for (const e of pendingEntries) await deleteKeychainAccount(opts.env, e.account);
+        return [...removed, ...items.filter((i) => !removed.some((r) => r.where === i.where))];
+      });
     },
   };
 }

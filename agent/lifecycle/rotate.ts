@@ -7,7 +7,8 @@ import { nodeSubject } from '../csr/pkcs10.js';
 import { KubejoinError } from '../errors.js';
 import { certificatesOf } from '../protocol/pin.js';
 import { openNodeSession, proveIdentity } from '../session/index.js';
-import type { CertAndKey, InstalledCredential } from '../store/installed.js';
+import { lockDirsOf, type CertAndKey, type InstalledCredential } from '../store/installed.js';
+import { withRunLocks } from '../store/lock.js';
 import type { ProxyConfig } from '../transport/proxy.js';
 import { certificateFacts, humanDuration, type CertificateFacts } from './deadline.js';
 
@@ -29,6 +30,8 @@ export interface RotateOptions {
   /** One line per step. */
   onProgress?: (message: string) => void;
   now?: () => number;
+  /** How long to wait for another kubejoin on the same store (default: agent/store/lock.ts). */
+  lockWaitMs?: number;
 }
 
 export interface RotationResult {
@@ -69,6 +72,18 @@ export async function currentCredential(installed: InstalledCredential | undefin
 }
 
 export async function rotate(installed: InstalledCredential | undefined, opts: RotateOptions = {}): Promise<RotationResult> {
+  if (!installed) return rotateLocked(installed, opts); // not joined: reported by currentCredential
+  // One run at a time (docs/stores.md §8): a join, a reset or another rotation on this store
+  // waits, or this one does. The credential is read again under the lock.
+  const lock = {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.lockWaitMs !== undefined ? { waitMs: opts.lockWaitMs } : {}),
+    ...(opts.onProgress ? { onWait: opts.onProgress } : {}),
+  };
+  return withRunLocks(lockDirsOf(installed), lock, () => rotateLocked(installed, opts));
+}
+
+async function rotateLocked(installed: InstalledCredential | undefined, opts: RotateOptions): Promise<RotationResult> {
   const now = opts.now ?? Date.now;
   const say = opts.onProgress ?? ((): void => {});
   const { pair, facts: previous } = await currentCredential(installed, now());

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import type { StoredCredential } from '../contract/index.js';
+import { KubejoinError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
 import { fileStoreError } from './errno.js';
 import {
@@ -14,6 +15,9 @@ import {
   type StagedFile,
 } from './fs-atomic.js';
 import { commitTogether, recover } from './journal.js';
+import { acquireRunLocks, type LockOptions, type Release } from './lock.js';
+import { readCredentialFile } from './read-credential.js';
+import { stopPoint } from './stop-point.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultCertDir, defaultKubeconfigPath } from './paths.js';
 import type { ClusterRef, CredentialStore, ExistingCredential, StagedCredential, StoreTarget } from './types.js';
@@ -32,6 +36,7 @@ export class FileStore implements CredentialStore {
   readonly certDir: string;
   readonly kubeconfigPath: string;
   private prepared: Promise<void> | undefined;
+  private locked = false;
 
   constructor(
     target: StoreTarget,
@@ -49,8 +54,26 @@ export class FileStore implements CredentialStore {
     return join(this.certDir, CURRENT_PEM);
   }
 
-  /** Once per run, before anything is read: finish a half-done commit, sweep our temporaries. */
+  /** The directories this store writes into: each holds the run lock (docs/stores.md §8). */
+  get lockDirs(): string[] {
+    return [this.certDir, dirname(this.kubeconfigPath)];
+  }
+
+  async lock(opts: LockOptions = {}): Promise<Release> {
+    const release = await acquireRunLocks(this.lockDirs, { ...opts, create: true });
+    this.locked = true;
+    return async () => {
+      this.locked = false;
+      await release();
+    };
+  }
+
+  /**
+   * Once per run, before anything is read: finish a half-done commit, sweep our temporaries.
+   * Only under the run lock: a sweep must never remove the staged files of a live run.
+   */
   private prepare(): Promise<void> {
+    if (!this.locked) return Promise.reject(new KubejoinError('internal', `the file store in ${this.certDir} was used without its run lock`));
     this.prepared ??= (async () => {
       try {
         await recover(join(this.certDir, JOURNAL), [this.pemPath, this.kubeconfigPath]);
@@ -89,12 +112,12 @@ export class FileStore implements CredentialStore {
 
   async loadCredential(): Promise<ExistingCredential | undefined> {
     await this.prepare();
-    let text: string | undefined;
+    // The kubelet's layout is accepted: after a rotation the current pem is a symlink (§7).
+    const text = await readCredentialFile(this.pemPath);
     try {
-      text = await readFileNoFollow(this.pemPath);
       if (text === undefined || (await readFileNoFollow(this.kubeconfigPath)) === undefined) return undefined;
     } catch (err) {
-      throw fileStoreError('read', this.pemPath, err);
+      throw fileStoreError('read', this.kubeconfigPath, err);
     }
     const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
     const key = text.match(/-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/);
@@ -125,6 +148,7 @@ export class FileStore implements CredentialStore {
       throw fileStoreError('write', path, err);
     }
     crashPoint('credential-staged');
+    stopPoint('credential-staged');
     return {
       abort,
       commit: async () => {

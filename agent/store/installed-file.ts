@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, open, readdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { StoredCredential } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
+import { readFileNoFollow, writeFileAtomic } from './fs-atomic.js';
+import { readCredentialFile } from './read-credential.js';
 import type { InstalledCredential } from './installed.js';
 import { splitPem, type CertAndKey, type StoredItem } from './pem-pair.js';
 import type { ClusterRef } from './types.js';
@@ -65,13 +66,10 @@ export class InstalledFiles implements InstalledCredential {
   }
 
   async load(): Promise<CertAndKey | undefined> {
-    let pem: string;
-    try {
-      pem = await readFile(this.currentPath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw fail('read', this.currentPath, err);
-    }
+    // The same read as the join's (agent/store/read-credential.ts): a regular file, or a link
+    // to one in the same directory.
+    const pem = await readCredentialFile(this.currentPath);
+    if (pem === undefined) return undefined;
     const pair = splitPem(pem);
     if (!pair)
       throw new KubejoinError('store-failed', `${this.currentPath} does not hold a certificate and a private key`, {
@@ -82,9 +80,8 @@ export class InstalledFiles implements InstalledCredential {
 
   async loadRotationKey(): Promise<string | undefined> {
     try {
-      return await readFile(this.rotationKeyPath, 'utf8');
+      return await readFileNoFollow(this.rotationKeyPath);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw fail('read', this.rotationKeyPath, err);
     }
   }

@@ -64,6 +64,14 @@ interface KubeconfigUsers {
   'current-context'?: string;
 }
 
+/**
+ * The directories a rotation or a reset of this credential writes into, which hold the run
+ * lock (docs/stores.md §8): the kubeconfig's, and the file store's certificate directory.
+ */
+export function lockDirsOf(installed: InstalledCredential): string[] {
+  return [dirname(installed.kubeconfigPath), ...(installed instanceof InstalledFiles ? [installed.certDir] : [])];
+}
+
 export function kubeconfigPathOf(opts: LocateOptions): string {
   return resolve(opts.kubeconfig ?? defaultKubeconfigPath(opts.env));
 }

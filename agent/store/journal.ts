@@ -1,5 +1,6 @@
 import { dirname, basename } from 'node:path';
 import { rename } from 'node:fs/promises';
+import { KubejoinError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
 import { TMP_PREFIX, lstatFile, readFileNoFollow, removeFile, syncDir, writeFileAtomic, type StagedFile } from './fs-atomic.js';
 
@@ -17,20 +18,36 @@ interface Entry {
 /** Renames all staged files into place as one unit, recorded in `journalPath`. */
 export async function commitTogether(files: readonly StagedFile[], journalPath: string): Promise<void> {
   const entries: Entry[] = files.map((f) => ({ tmp: f.tmp, path: f.path }));
+  // A staged file that is gone was removed by someone else: committing the rest would put
+  // half a credential in place (or nothing, reported as done). Nothing is renamed then.
+  for (const e of entries) await assertStaged(e);
   await writeFileAtomic(journalPath, `${JSON.stringify(entries)}\n`, 0o600);
   crashPoint('journal-written');
-  await applyEntries(entries);
+  await applyEntries(entries, true);
   await removeFile(journalPath);
   await syncDir(dirname(journalPath));
 }
 
-async function applyEntries(entries: readonly Entry[]): Promise<void> {
+/** Fails (exit 7) when a staged file is no longer there; the target is left as it is. */
+export async function assertStaged(file: { tmp: string; path: string }): Promise<void> {
+  if (await lstatFile(file.tmp)) return;
+  throw new KubejoinError(
+    'store-failed',
+    `the staged copy of ${file.path} (${file.tmp}) was removed by another program before it was put in place; nothing was replaced`,
+    {
+      hint: 'Make sure no other program (or an older kubejoin) works in that directory at the same time, then join again: the pending key is kept, so the same certificate request is reused.',
+    },
+  );
+}
+
+/** `strict` (a live commit): every temporary must be renamed. Otherwise (recovery) a missing one was already renamed. */
+async function applyEntries(entries: readonly Entry[], strict = false): Promise<void> {
   let first = true;
   for (const e of entries) {
     if (!first) crashPoint('first-rename');
     first = false;
-    // Already renamed by the run that died (or by an earlier recovery): nothing to do.
-    if (await lstatFile(e.tmp)) await rename(e.tmp, e.path);
+    // Recovery: already renamed by the run that died (or by an earlier recovery): nothing to do.
+    if (strict || (await lstatFile(e.tmp))) await rename(e.tmp, e.path);
   }
   for (const dir of new Set(entries.map((e) => dirname(e.path)))) await syncDir(dir);
 }

@@ -7,6 +7,8 @@ import { fileStoreError } from './errno.js';
 import { ensureDir, stageFile, sweepTemporaries, type StagedFile } from './fs-atomic.js';
 import { KeychainCallError, runKeytar, type KeytarOp } from './keytar-child.js';
 import { isSingleExecutable } from './keytar-loader.js';
+import { assertStaged } from './journal.js';
+import { acquireRunLocks, type LockOptions, type Release } from './lock.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultKubeconfigPath } from './paths.js';
 import type { ClusterRef, CredentialStore, ExistingCredential, StagedCredential, StoreTarget } from './types.js';
@@ -82,6 +84,7 @@ export class KeychainStore implements CredentialStore {
   private readonly kubeconfigPath: string;
   /** This run loaded or wrote the pending entry: a denial removes it. */
   private hasPending = false;
+  private locked = false;
 
   constructor(
     private readonly target: StoreTarget,
@@ -99,7 +102,23 @@ export class KeychainStore implements CredentialStore {
     return runKeytar(ops, { env: this.target.env, ...(this.target.signal ? { signal: this.target.signal } : {}) });
   }
 
+  /** The kubeconfig's directory holds the run lock (docs/stores.md §8). */
+  get lockDirs(): string[] {
+    return [dirname(this.kubeconfigPath)];
+  }
+
+  async lock(opts: LockOptions = {}): Promise<Release> {
+    const release = await acquireRunLocks(this.lockDirs, { ...opts, create: true });
+    this.locked = true;
+    return async () => {
+      this.locked = false;
+      await release();
+    };
+  }
+
   async loadPendingKey(): Promise<string | undefined> {
+    // Only under the run lock: a sweep must never remove the staged kubeconfig of a live run.
+    if (!this.locked) throw new KubejoinError('internal', `the keychain store was used without its run lock on ${dirname(this.kubeconfigPath)}`);
     await sweepTemporaries(dirname(this.kubeconfigPath));
     try {
       const [pem] = await this.run([{ op: 'get', service: this.service, account: this.account('pending-key') }]);
@@ -172,9 +191,11 @@ export class KeychainStore implements CredentialStore {
       commit: async () => {
         // One entry holds the pair: a kill leaves the old pair or the new one (§2).
         try {
+          await assertStaged(staged);
           await this.run([{ op: 'set', service: s, account: this.account('credential'), password: entry }]);
         } catch (err) {
           await staged.abort();
+          if (err instanceof KubejoinError) throw err;
           throw keychainFailure('store the credential', err);
         }
         crashPoint('keychain-entry-written');

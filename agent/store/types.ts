@@ -1,4 +1,5 @@
 import type { StoredCredential } from '../contract/index.js';
+import type { LockOptions, Release } from './lock.js';
 
 export interface ClusterRef {
   server: string;
@@ -25,6 +26,12 @@ export interface CredentialStore {
   readonly kind: 'file' | 'keychain';
   /** Why this store was picked (shown to the operator). */
   readonly reason: string;
+  /**
+   * One run at a time (docs/stores.md §8): waits (bounded) for another join, rotation or reset
+   * on the same directories, then holds them until the returned function is called. A run
+   * takes it before its first store call: the start-up recovery and sweep refuse to run without it.
+   */
+  lock(opts?: LockOptions): Promise<Release>;
   /** A key saved by an earlier, unfinished join for the same node and cluster. */
   loadPendingKey(): Promise<string | undefined>;
   /** Saves the key before the CSR is sent, so a re-run reuses it. */

@@ -37,7 +37,7 @@ export async function ensureBuilt(): Promise<void> {
  * The test hooks: variables only the test build reads (build/test-hooks.mjs; what ships has
  * none of them, test/unit/build/shipped-hooks.test.ts checks both lists against the sources).
  */
-export const TEST_HOOKS = ['KUBEJOIN_TEST_CLOCK_SCALE', 'KUBEJOIN_TEST_KILL_AT', 'KUBEJOIN_TEST_WATCH_SECONDS'] as const;
+export const TEST_HOOKS = ['KUBEJOIN_TEST_CLOCK_SCALE', 'KUBEJOIN_TEST_KILL_AT', 'KUBEJOIN_TEST_STOP_AT', 'KUBEJOIN_TEST_WATCH_SECONDS'] as const;
 
 /** The CLI for a run with `env`: the test build when it sets a test hook, else the product (dist/). */
 export function cliFor(env: NodeJS.ProcessEnv | undefined): string {

@@ -9,6 +9,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { KubejoinError } from '../../../agent/errors.js';
 import { FileStore, JOURNAL, PENDING_KEY } from '../../../agent/store/file.js';
 import { TMP_PREFIX } from '../../../agent/store/fs-atomic.js';
+import { LOCK_FILE } from '../../../agent/store/lock.js';
 
 async function dir(t: TestContext): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'kj-store-'));
@@ -18,6 +19,16 @@ async function dir(t: TestContext): Promise<string> {
 
 const store = (d: string, certDir = join(d, 'pki')): FileStore =>
   new FileStore({ nodeName: 'n', server: 'https://x', certDir, kubeconfigOut: join(d, 'kubelet.conf'), env: {} }, 'test');
+
+/** A file store holding its run lock (docs/stores.md §8) until the test ends. */
+async function locked(t: TestContext, d: string, certDir?: string): Promise<FileStore> {
+  const s = store(d, certDir);
+  t.after(await s.lock({ waitMs: 0 }));
+  return s;
+}
+
+/** A directory's entries, without the run lock the test holds. */
+const ls = async (path: string): Promise<string[]> => (await readdir(path)).filter((f) => f !== LOCK_FILE).sort();
 
 async function fails(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(p, (err: unknown) => err instanceof KubejoinError && err.category === 'store-failed' && pattern.test(err.message));
@@ -29,7 +40,7 @@ describe('file store: symlinks, sweeping, cleanup, journal', () => {
     const elsewhere = join(d, 'elsewhere');
     await mkdir(elsewhere);
     await symlink(elsewhere, join(d, 'pki'));
-    await fails(store(d).savePendingKey('KEY'), /pki: it is a symbolic link, which kubejoin does not follow there \(ELOOP\)/);
+    await fails(store(d).lock(), /pki: it is a symbolic link, which kubejoin does not follow there \(ELOOP\)/);
     assert.deepEqual(await readdir(elsewhere), []);
   });
 
@@ -38,20 +49,20 @@ describe('file store: symlinks, sweeping, cleanup, journal', () => {
     await mkdir(join(d, 'pki'), { mode: 0o700 });
     await writeFile(join(d, 'secret'), 'NOT A KEY');
     await symlink(join(d, 'secret'), join(d, 'pki', PENDING_KEY));
-    await fails(store(d).loadPendingKey(), /kubelet-client\.key\.tmp: it is a symbolic link/);
+    await fails((await locked(t, d)).loadPendingKey(), /kubelet-client\.key\.tmp: it is a symbolic link/);
   });
 
   it('valid: chmod of certDir goes through a descriptor: the directory becomes 0700, a symlinked target never changes', async (t) => {
     const d = await dir(t);
     await mkdir(join(d, 'pki'), { mode: 0o755 });
     await chmod(join(d, 'pki'), 0o755);
-    const s = store(d);
+    const s = await locked(t, d);
     await s.savePendingKey('-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n');
     const cert = '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n';
     await s.save(cert, '-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n', { server: 'https://x', caPem: cert });
     assert.equal((await stat(join(d, 'pki'))).mode & 0o777, 0o700);
     assert.equal((await stat(join(d, 'pki', 'kubelet-client-current.pem'))).mode & 0o777, 0o600);
-    assert.deepEqual((await readdir(join(d, 'pki'))).sort(), ['kubelet-client-current.pem'], 'pending key, journal and temporaries gone');
+    assert.deepEqual(await ls(join(d, 'pki')), ['kubelet-client-current.pem'], 'pending key, journal and temporaries gone');
   });
 
   it('valid: a kubeconfig path that is a symlink is replaced, not written through', async (t) => {
@@ -59,7 +70,7 @@ describe('file store: symlinks, sweeping, cleanup, journal', () => {
     await writeFile(join(d, 'target'), 'UNTOUCHED');
     await symlink(join(d, 'target'), join(d, 'kubelet.conf'));
     const cert = '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n';
-    await store(d).save(cert, '-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n', { server: 'https://x', caPem: cert });
+    await (await locked(t, d)).save(cert, '-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n', { server: 'https://x', caPem: cert });
     assert.equal(await readFile(join(d, 'target'), 'utf8'), 'UNTOUCHED');
     assert.ok((await lstat(join(d, 'kubelet.conf'))).isFile());
   });
@@ -71,19 +82,19 @@ describe('file store: symlinks, sweeping, cleanup, journal', () => {
       await writeFile(join(d, 'pki', f), 'x');
     await mkdir(join(d, 'pki', `${TMP_PREFIX}dir`));
     await writeFile(join(d, `${TMP_PREFIX}kubelet.conf.123`), 'x');
-    assert.equal(await store(d).loadPendingKey(), undefined);
-    assert.deepEqual((await readdir(join(d, 'pki'))).sort(), ['.kubejoin-tmp.dir', '.other.tmp', 'notes']);
+    assert.equal(await (await locked(t, d)).loadPendingKey(), undefined);
+    assert.deepEqual(await ls(join(d, 'pki')), ['.kubejoin-tmp.dir', '.other.tmp', 'notes']);
     assert.ok(!(await readdir(d)).some((f) => f.startsWith(TMP_PREFIX)));
   });
 
   it('valid: discardPending removes the pending key and nothing else, never a directory it created', async (t) => {
     const d = await dir(t);
     const deep = join(d, 'a', 'b', 'pki');
-    const s = store(d, deep);
+    const s = await locked(t, d, deep);
     await s.savePendingKey('KEY');
     await writeFile(join(d, 'a', 'other-program-file'), 'keep me');
     await s.discardPending();
-    assert.deepEqual(await readdir(deep), []);
+    assert.deepEqual(await ls(deep), []);
     assert.equal(await readFile(join(d, 'a', 'other-program-file'), 'utf8'), 'keep me');
   });
 
@@ -102,9 +113,41 @@ describe('file store: symlinks, sweeping, cleanup, journal', () => {
         { tmp: join(d, 'pki', `${TMP_PREFIX}x`), path: join(d, 'elsewhere') },
       ]),
     );
-    await store(d).loadPendingKey();
+    await (await locked(t, d)).loadPendingKey();
     assert.equal(await readFile(pem, 'utf8'), 'NEW PAIR');
     assert.equal(await readFile(join(d, 'victim'), 'utf8'), 'VICTIM', 'not renamed: not one of our temporaries');
-    assert.deepEqual((await readdir(join(d, 'pki'))).sort(), ['kubelet-client-current.pem']);
+    assert.deepEqual(await ls(join(d, 'pki')), ['kubelet-client-current.pem']);
+  });
+
+  it('invalid: used without its run lock, the store refuses before it sweeps anything', async (t) => {
+    const d = await dir(t);
+    await mkdir(join(d, 'pki'));
+    await writeFile(join(d, 'pki', `${TMP_PREFIX}kubelet-client-current.pem.live`), 'another run is staging this');
+    await assert.rejects(
+      store(d).loadPendingKey(),
+      (err: unknown) => err instanceof KubejoinError && err.category === 'internal' && /without its run lock/.test(err.message),
+    );
+    assert.deepEqual(await ls(join(d, 'pki')), [`${TMP_PREFIX}kubelet-client-current.pem.live`]);
+  });
+
+  it('invalid: a staged file removed before the commit: exit 7, nothing replaced, the pending key kept', async (t) => {
+    const d = await dir(t);
+    const key = '-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n';
+    const cert = '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n';
+    const s = await locked(t, d);
+    await s.save(cert, key, { server: 'https://x', caPem: cert });
+    const before = [await readFile(join(d, 'pki', 'kubelet-client-current.pem')), await readFile(join(d, 'kubelet.conf'))];
+    await s.savePendingKey('PENDING');
+    const staged = await s.stage(cert.replace('BBBB', 'CCCC'), key, { server: 'https://y', caPem: cert });
+    const tmp = (await ls(join(d, 'pki'))).find((f) => f.startsWith(`${TMP_PREFIX}kubelet-client-current.pem.`))!;
+    await rm(join(d, 'pki', tmp));
+    await fails(
+      staged.commit(),
+      /the staged copy of .*kubelet-client-current\.pem .* was removed by another program before it was put in place; nothing was replaced/,
+    );
+    assert.deepEqual([await readFile(join(d, 'pki', 'kubelet-client-current.pem')), await readFile(join(d, 'kubelet.conf'))], before, 'byte-identical');
+    assert.equal(await readFile(join(d, 'pki', PENDING_KEY), 'utf8'), 'PENDING');
+    assert.deepEqual(await ls(join(d, 'pki')), ['kubelet-client-current.pem', PENDING_KEY], 'no journal, no temporary');
+    assert.ok(!(await readdir(d)).some((f) => f.startsWith(TMP_PREFIX)), 'the staged kubeconfig is removed');
   });
 });
