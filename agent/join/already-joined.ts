@@ -4,7 +4,7 @@ import type { PhaseClock } from './phase-clock.js';
 import { checkIssuedCertificate } from '../csr/check.js';
 import { loadClientKey } from '../csr/key.js';
 import type { Subject } from '../csr/pkcs10.js';
-import type { CredentialStore, ExistingCredential } from '../store/types.js';
+import type { Store, ExistingCredential } from '../store/types.js';
 
 export interface AlreadyJoined {
   existing: ExistingCredential;
@@ -17,11 +17,7 @@ export interface AlreadyJoined {
  * has nothing to do (docs/stores.md §6). A pending key left by the run that stored it (killed
  * after the commit) is dropped. Undefined, with the reason, when the join must go ahead.
  */
-export async function findAlreadyJoined(
-  store: CredentialStore,
-  subject: Subject,
-  cas: readonly X509Certificate[],
-): Promise<{ found?: AlreadyJoined; why?: string }> {
+export async function findAlreadyJoined(store: Store, subject: Subject, cas: readonly X509Certificate[]): Promise<{ found?: AlreadyJoined; why?: string }> {
   const existing = await store.loadCredential();
   if (!existing) return {};
   let certificate: IssuedCertificate;

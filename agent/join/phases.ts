@@ -15,7 +15,7 @@ import { PinSet } from '../protocol/pin.js';
 import { parseToken } from '../protocol/token.js';
 import { bootstrapSession, openNodeSession, proveIdentity, type ClusterApi } from '../session/index.js';
 import { chooseStore, openStore, type StoreChoice } from '../store/select.js';
-import type { CredentialStore, StagedCredential } from '../store/types.js';
+import type { Store, StagedCredential } from '../store/types.js';
 import { proxyConfig, type ProxyConfig } from '../transport/proxy.js';
 import { findAlreadyJoined, type AlreadyJoined } from './already-joined.js';
 import type { JoinOptions } from './engine.js';
@@ -34,7 +34,7 @@ export interface JoinContext {
   readonly signal: AbortSignal;
   readonly phases: PhaseClock;
   /** Set once opened, for the engine's clean-up after a failure. */
-  store?: CredentialStore;
+  store?: Store;
   staged?: StagedCredential;
   /** Releases the store's run lock (docs/stores.md §8), held from the store's first access to the result. */
   unlock?: () => Promise<void>;
@@ -126,7 +126,7 @@ function prover(ctx: JoinContext, input: Validated, cluster: VerifiedCluster, on
 }
 
 export type RequestOutcome =
-  | ({ kind: 'requested'; api: ClusterApi; store: CredentialStore } & Requested)
+  | ({ kind: 'requested'; api: ClusterApi; store: Store } & Requested)
   | { kind: 'already'; already: AlreadyJoined; verify: (certPem: string, keyPem: string) => Promise<Identity> };
 
 /** The store opened; an existing valid credential found (already joined), or the key and CSR. */

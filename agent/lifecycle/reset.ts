@@ -1,11 +1,8 @@
-import { join } from 'node:path';
 import { KubejoinError } from '../errors.js';
-import { CURRENT_PEM } from '../store/file.js';
-import { kubeconfigPathOf, locateCredential, lockDirsOf, type StoredItem } from '../store/installed.js';
+import { kubeconfigPathOf, locateCredential, type StoredItem } from '../store/installed.js';
 import { withRunLocks } from '../store/lock.js';
-import { InstalledFiles } from '../store/installed-file.js';
-import { deleteKeychainAccount, pendingJoinEntries } from '../store/installed-keychain.js';
-import { keychainService } from '../store/keychain.js';
+import { FileStore } from '../store/file.js';
+import { deleteKeychainAccount, keychainService, pendingJoinEntries } from '../store/keychain.js';
 import { defaultCertDir } from '../store/paths.js';
 import { certificateFacts } from './deadline.js';
 
@@ -45,7 +42,7 @@ export async function planReset(opts: ResetOptions): Promise<ResetPlan> {
   }
   // The credential the kubeconfig names, or, without one, what a join may have left in the cert dir.
   const primary =
-    installed ?? new InstalledFiles(kubeconfigPathOf(opts), { server: '', caPem: '' }, join(opts.certDir ?? defaultCertDir(opts.env), CURRENT_PEM));
+    installed ?? new FileStore({ certDir: opts.certDir ?? defaultCertDir(opts.env), kubeconfigPath: kubeconfigPathOf(opts) }, 'leftovers of a join');
   const items = await primary.inventory();
   const service = keychainService(opts.env);
   const seen = new Set(items.map((i) => i.where));
@@ -67,7 +64,7 @@ export async function planReset(opts: ResetOptions): Promise<ResetPlan> {
       if (items.length === 0) return [];
       // Not while a join or a rotation works on this store (docs/stores.md §8); the question
       // before it is asked without the lock, so nobody waits for a person.
-      return withRunLocks(lockDirsOf(primary), {}, async () => {
+      return withRunLocks(primary.lockDirs, {}, async () => {
         const removed = await primary.remove();
         for (const e of pendingEntries) await deleteKeychainAccount(opts.env, e.account);
         return [...removed, ...items.filter((i) => !removed.some((r) => r.where === i.where))];

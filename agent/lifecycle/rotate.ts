@@ -7,7 +7,7 @@ import { nodeSubject } from '../csr/pkcs10.js';
 import { KubejoinError } from '../errors.js';
 import { certificatesOf } from '../protocol/pin.js';
 import { openNodeSession, proveIdentity } from '../session/index.js';
-import { lockDirsOf, type CertAndKey, type InstalledCredential } from '../store/installed.js';
+import type { CertAndKey, InstalledCredential } from '../store/installed.js';
 import { withRunLocks } from '../store/lock.js';
 import type { ProxyConfig } from '../transport/proxy.js';
 import { certificateFacts, humanDuration, type CertificateFacts } from './deadline.js';
@@ -80,7 +80,7 @@ export async function rotate(installed: InstalledCredential | undefined, opts: R
     ...(opts.lockWaitMs !== undefined ? { waitMs: opts.lockWaitMs } : {}),
     ...(opts.onProgress ? { onWait: opts.onProgress } : {}),
   };
-  return withRunLocks(lockDirsOf(installed), lock, () => rotateLocked(installed, opts));
+  return withRunLocks(installed.lockDirs, lock, () => rotateLocked(installed, opts));
 }
 
 async function rotateLocked(installed: InstalledCredential | undefined, opts: RotateOptions): Promise<RotationResult> {

@@ -7,7 +7,7 @@ import { nodeSubject } from '../csr/pkcs10.js';
 import { KubejoinError } from '../errors.js';
 import { defaultCertDir } from '../store/paths.js';
 import { locateCredential, type InstalledCredential } from '../store/installed.js';
-import { pendingJoinEntries } from '../store/installed-keychain.js';
+import { pendingJoinEntries } from '../store/keychain.js';
 import { readJoinPendingKey } from './leftovers.js';
 import { csrStanding } from './cluster-view.js';
 import { openNodeSession, whoAmI, type ClusterApi } from '../session/index.js';

@@ -20,30 +20,52 @@ import { readCredentialFile } from './read-credential.js';
 import { stopPoint } from './stop-point.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultCertDir, defaultKubeconfigPath } from './paths.js';
-import type { ClusterRef, CredentialStore, ExistingCredential, StagedCredential, StoreTarget } from './types.js';
+import { fail, fileInventory, fileRemove, PENDING_KEY, ROTATION_KEY, switchCurrent, type FilePlace } from './file-rotation.js';
+import { splitPem, type CertAndKey, type StoredItem } from './pem-pair.js';
+import type { ClusterRef, ExistingCredential, StagedCredential, Store, StoreTarget } from './types.js';
 
-// The kubelet's layout: <certDir>/kubelet-client-current.pem (certificate blocks then key,
-// 0600, directory 0700) and a kubelet.conf-like kubeconfig pointing at it. The key of an
-// unfinished join waits in <certDir>/kubelet-client.key.tmp, as the kubelet keeps it.
-// docs/stores.md §1: staged, fsynced, renamed as one unit (journal), directories fsynced.
+// The file backend of the one Store (docs/stores.md §1 and §7), the kubelet's layout:
+// <certDir>/kubelet-client-current.pem (certificate blocks then key, 0600, directory 0700)
+// and a kubelet.conf-like kubeconfig pointing at it. The key of an unfinished join waits in
+// <certDir>/kubelet-client.key.tmp, as the kubelet keeps it; a rotation's in
+// kubelet-client-rotation.key.tmp. A join stages the pair and the kubeconfig and renames them
+// as one unit (journal); a rotation switches the current name to a new timestamped pair
+// (file-rotation.ts). Every read of the current pair accepts the kubelet's symlinked layout.
 
 export const CURRENT_PEM = 'kubelet-client-current.pem';
-export const PENDING_KEY = 'kubelet-client.key.tmp';
+export { PENDING_KEY, ROTATION_KEY, timestampedName } from './file-rotation.js';
 export const JOURNAL = '.kubejoin-commit.json';
 
-export class FileStore implements CredentialStore {
+export class FileStore implements Store {
   readonly kind = 'file' as const;
   readonly certDir: string;
   readonly kubeconfigPath: string;
+  /** The kubeconfig's client-certificate (normally <certDir>/kubelet-client-current.pem). */
+  readonly currentPath: string;
   private prepared: Promise<void> | undefined;
   private locked = false;
 
   constructor(
-    target: StoreTarget,
+    place: Omit<FilePlace, 'currentPath'> & { currentPath?: string },
     readonly reason: string,
+    /** Server and CA from the kubeconfig, for a store found through it (after the join). */
+    readonly cluster?: ClusterRef,
   ) {
-    this.certDir = resolve(target.certDir ?? defaultCertDir(target.env));
-    this.kubeconfigPath = resolve(target.kubeconfigOut ?? defaultKubeconfigPath(target.env));
+    this.certDir = resolve(place.certDir);
+    this.kubeconfigPath = resolve(place.kubeconfigPath);
+    this.currentPath = resolve(place.currentPath ?? join(this.certDir, CURRENT_PEM));
+  }
+
+  /** Where a join puts the credential: its --cert-dir and --kubeconfig-out, or the defaults. */
+  static forTarget(target: StoreTarget, reason: string): FileStore {
+    return new FileStore(
+      { certDir: target.certDir ?? defaultCertDir(target.env), kubeconfigPath: target.kubeconfigOut ?? defaultKubeconfigPath(target.env) },
+      reason,
+    );
+  }
+
+  private get place(): FilePlace {
+    return { certDir: this.certDir, kubeconfigPath: this.kubeconfigPath, currentPath: this.currentPath };
   }
 
   private get pendingPath(): string {
@@ -51,7 +73,11 @@ export class FileStore implements CredentialStore {
   }
 
   private get pemPath(): string {
-    return join(this.certDir, CURRENT_PEM);
+    return this.currentPath;
+  }
+
+  private get rotationKeyPath(): string {
+    return join(this.certDir, ROTATION_KEY);
   }
 
   /** The directories this store writes into: each holds the run lock (docs/stores.md §8). */
@@ -122,10 +148,10 @@ export class FileStore implements CredentialStore {
     const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
     const key = text.match(/-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/);
     if (!certs || !key) return undefined;
-    return { certPem: `${certs.join('\n')}\n`, keyPem: `${key[0]}\n`, stored: this.stored() };
+    return { certPem: `${certs.join('\n')}\n`, keyPem: `${key[0]}\n`, stored: this.describe() };
   }
 
-  private stored(): StoredCredential {
+  describe(): StoredCredential {
     return { kind: 'file', reason: this.reason, kubeconfigPath: this.kubeconfigPath, location: this.pemPath };
   }
 
@@ -161,7 +187,7 @@ export class FileStore implements CredentialStore {
         staged.length = 0;
         await removeFile(this.pendingPath).catch(() => undefined);
         await syncDir(this.certDir).catch(() => undefined);
-        return this.stored();
+        return this.describe();
       },
     };
   }
@@ -174,5 +200,57 @@ export class FileStore implements CredentialStore {
   async discardPending(): Promise<void> {
     await removeFile(this.pendingPath);
     await syncDir(this.certDir).catch(() => undefined);
+  }
+
+  /** The current pair (a regular file, or the kubelet's link to one in the same directory). */
+  async load(): Promise<CertAndKey | undefined> {
+    const pem = await readCredentialFile(this.currentPath);
+    if (pem === undefined) return undefined;
+    const pair = splitPem(pem);
+    if (!pair)
+      throw new KubejoinError('store-failed', `${this.currentPath} does not hold a certificate and a private key`, {
+        hint: 'Join again with a new token, or run "kubejoin reset" first.',
+      });
+    return pair;
+  }
+
+  get rotationKeyLocation(): string {
+    return this.rotationKeyPath;
+  }
+
+  async loadRotationKey(): Promise<string | undefined> {
+    try {
+      return await readFileNoFollow(this.rotationKeyPath);
+    } catch (err) {
+      throw fail('read', this.rotationKeyPath, err);
+    }
+  }
+
+  async saveRotationKey(keyPem: string): Promise<void> {
+    await writeFileAtomic(this.rotationKeyPath, keyPem, 0o600).catch((err: unknown) => {
+      throw fail('write', this.rotationKeyPath, err);
+    });
+  }
+
+  async discardRotationKey(): Promise<void> {
+    await removeFile(this.rotationKeyPath);
+  }
+
+  /** The file store commits in one rename: there is never a verified-but-uncommitted pair. */
+  async loadUncommitted(): Promise<CertAndKey | undefined> {
+    return undefined;
+  }
+
+  async replace(certPem: string, keyPem: string): Promise<void> {
+    await switchCurrent(this.place, certPem, keyPem);
+    await this.discardRotationKey();
+  }
+
+  inventory(): Promise<StoredItem[]> {
+    return fileInventory(this.place);
+  }
+
+  remove(): Promise<StoredItem[]> {
+    return fileRemove(this.place);
   }
 }

@@ -1,50 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
-import type { StoredCredential } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
 import { clusterOf } from '../protocol/kubeconfig.js';
-import { InstalledFiles } from './installed-file.js';
-import { InstalledKeychain } from './installed-keychain.js';
+import { FileStore } from './file.js';
+import { KeychainStore } from './keychain.js';
 import { defaultKubeconfigPath } from './paths.js';
-import type { CertAndKey, StoredItem } from './pem-pair.js';
-import type { ClusterRef } from './types.js';
+import type { InstalledCredential } from './types.js';
 
 export type { CertAndKey, StoredItem } from './pem-pair.js';
+export type { InstalledCredential } from './types.js';
 
 // The credential a join left behind, found from the kubeconfig it wrote: its user names
 // either the file store's kubelet-client-current.pem or the keychain's exec plugin
 // (`kubejoin credential --server S --node-name N`). Used after the join by status,
 // renew, the rotation agent and reset (docs/stores.md §7).
-
-export interface InstalledCredential {
-  readonly kind: 'file' | 'keychain';
-  readonly kubeconfigPath: string;
-  /** Server URL and CA bundle, from the kubeconfig (i.e. from cluster-info at join time). */
-  readonly cluster: ClusterRef;
-  /** Store, location and kubeconfig, as a join reports them. */
-  describe(): StoredCredential;
-  /** The current certificate and key (a consistent pair), or undefined if gone. */
-  load(): Promise<CertAndKey | undefined>;
-  /** Where the key of an unfinished rotation is kept, in words. */
-  readonly rotationKeyLocation: string;
-  /** The key of a rotation that has not finished (its CSR may be waiting). */
-  loadRotationKey(): Promise<string | undefined>;
-  /** Saved before the rotation's CSR is sent, so a re-run reuses the same request. */
-  saveRotationKey(keyPem: string): Promise<void>;
-  discardRotationKey(): Promise<void>;
-  /**
-   * Makes a verified certificate and its key the current credential. A kill at any
-   * point leaves either the old pair or the new one usable.
-   */
-  replace(certPem: string, keyPem: string): Promise<void>;
-  /** A rotation that was verified but not committed when the process died, if any. */
-  loadUncommitted(): Promise<CertAndKey | undefined>;
-  /** Everything of this credential that exists in the store (for reset). */
-  inventory(): Promise<StoredItem[]>;
-  /** Removes everything `inventory()` lists; returns what it removed. */
-  remove(): Promise<StoredItem[]>;
-}
 
 export interface LocateOptions {
   /** The kubeconfig a join wrote (default: the join's default path). */
@@ -64,13 +34,7 @@ interface KubeconfigUsers {
   'current-context'?: string;
 }
 
-/**
- * The directories a rotation or a reset of this credential writes into, which hold the run
- * lock (docs/stores.md §8): the kubeconfig's, and the file store's certificate directory.
- */
-export function lockDirsOf(installed: InstalledCredential): string[] {
-  return [dirname(installed.kubeconfigPath), ...(installed instanceof InstalledFiles ? [installed.certDir] : [])];
-}
+const FOUND = 'found through the kubeconfig';
 
 export function kubeconfigPathOf(opts: LocateOptions): string {
   return resolve(opts.kubeconfig ?? defaultKubeconfigPath(opts.env));
@@ -108,7 +72,7 @@ export async function locateCredential(opts: LocateOptions): Promise<InstalledCr
   if (certFile) {
     const abs = isAbsolute(certFile) ? certFile : resolve(dirname(path), certFile);
     if (user['client-key'] !== certFile) throw notOurs('its client certificate and key are not one kubelet-style file');
-    return new InstalledFiles(path, ref, abs);
+    return new FileStore({ certDir: dirname(abs), kubeconfigPath: path, currentPath: abs }, FOUND, ref) as InstalledCredential;
   }
   const args = user.exec?.args ?? [];
   const at = args.indexOf('credential');
@@ -119,5 +83,5 @@ export async function locateCredential(opts: LocateOptions): Promise<InstalledCr
   const server = flag('--server');
   const nodeName = flag('--node-name');
   if (at < 0 || !server || !nodeName) throw notOurs('its user is neither a client certificate file nor the "kubejoin credential" exec plugin');
-  return new InstalledKeychain(path, ref, nodeName, server, opts.env);
+  return new KeychainStore({ nodeName, server, env: opts.env, kubeconfigPath: path }, FOUND, ref) as InstalledCredential;
 }

@@ -1,105 +1,106 @@
 import { existsSync } from 'node:fs';
+import { lstat, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { StoredCredential } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
 import { fileStoreError } from './errno.js';
 import { ensureDir, stageFile, sweepTemporaries, type StagedFile } from './fs-atomic.js';
-import { KeychainCallError, runKeytar, type KeytarOp } from './keytar-child.js';
+import { runKeytar, type KeytarOp } from './keytar-child.js';
 import { isSingleExecutable } from './keytar-loader.js';
+import {
+  ENTRIES,
+  keychainAccount,
+  keychainCall,
+  keychainFailure,
+  keychainService,
+  loadKeychainPair,
+  matchingPair,
+  MAX_ENTRY_BYTES,
+  readPair,
+  text,
+  WHAT,
+  type Entry,
+} from './keychain-entries.js';
+import type { CertAndKey, StoredItem } from './pem-pair.js';
 import { assertStaged } from './journal.js';
 import { acquireRunLocks, type LockOptions, type Release } from './lock.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultKubeconfigPath } from './paths.js';
-import type { ClusterRef, CredentialStore, ExistingCredential, StagedCredential, StoreTarget } from './types.js';
+import type { ClusterRef, ExistingCredential, StagedCredential, Store, StoreTarget } from './types.js';
 
-// The OS keychain through keytar: Secret Service on Linux, Keychain on macOS, Credential
-// Manager on Windows. Certificate and key are one entry (`#credential`), under Windows'
-// 2,500-byte limit, so they are replaced together. Every call runs in a bounded child
-// process (keytar-child.ts). The kubeconfig holds no secret: kubectl runs `kubejoin credential`.
+// The keychain backend of the one Store (docs/stores.md §2 and §7): the OS keychain through
+// keytar (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows).
+// Certificate and key are one entry (`#credential`), under Windows' 2,500-byte limit, so they
+// are replaced together; a rotation keeps its key, then its verified certificate, in entries
+// of their own until the new pair is the credential (a kill leaves either pair usable). Every
+// call runs in a bounded child process (keytar-child.ts). The kubeconfig holds no secret:
+// kubectl runs `kubejoin credential`.
 
-/** Windows Credential Manager's limit for one secret. */
-export const MAX_ENTRY_BYTES = 2500;
-const PROBE_ACCOUNT = 'kubejoin-probe';
+export {
+  deleteKeychainAccount,
+  keychainAccount,
+  keychainFailure,
+  keychainHint,
+  keychainService,
+  loadKeychainPair,
+  MAX_ENTRY_BYTES,
+  pendingJoinEntries,
+  probeKeychain,
+  readPair,
+  type Entry,
+} from './keychain-entries.js';
 
-export function keychainService(env: NodeJS.ProcessEnv): string {
-  return env.KUBEJOIN_KEYCHAIN_SERVICE || 'kubejoin';
+/** Where a keychain store lives: its entries (node and server) and its kubeconfig. */
+export interface KeychainPlace {
+  nodeName: string;
+  /** The server the entries are named after (cluster-info's, at join time). */
+  server: string;
+  env: NodeJS.ProcessEnv;
+  kubeconfigPath: string;
+  /** The command kubectl runs as exec plugin (a join writes it into the kubeconfig). */
+  credentialCommand?: { command: string; args: string[] };
+  /** Ends a keychain call in flight (the join's cancel and deadline). */
+  signal?: AbortSignal;
 }
 
-export type Entry = 'credential' | 'key' | 'cert' | 'pending-key' | 'rotation-key' | 'rotation-cert';
-
-export function keychainAccount(nodeName: string, server: string, entry: Entry): string {
-  return `${nodeName}@${server}#${entry}`;
-}
-
-function words(err: unknown): string {
-  return ((err as Error).message ?? String(err)).split('\n')[0] ?? '';
-}
-
-/**
- * Why the keychain cannot be used, in words for the operator; undefined when it can. It
- * writes and removes a probe entry: a locked collection refuses that in words, where a read
- * would look empty (and listing one crashes libsecret).
- */
-export async function probeKeychain(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string | undefined> {
-  const service = keychainService(env);
-  try {
-    await runKeytar(
-      [
-        { op: 'set', service, account: PROBE_ACCOUNT, password: 'probe' },
-        { op: 'delete', service, account: PROBE_ACCOUNT },
-      ],
-      { env, ...(signal ? { signal } : {}) },
-    );
-    return undefined;
-  } catch (err) {
-    if (err instanceof KeychainCallError && err.kind === 'cancelled')
-      throw new KubejoinError('internal', 'the join was cancelled while the keychain was probed');
-    const message = words(err);
-    if (/locked/i.test(message)) return `the keychain's collection is locked (${message})`;
-    if (process.platform === 'linux') {
-      if (/D-Bus|DBUS|dbus|Could not connect|autolaunch/.test(message)) {
-        return `no D-Bus session bus is reachable for the Secret Service (DBUS_SESSION_BUS_ADDRESS=${env.DBUS_SESSION_BUS_ADDRESS ?? 'unset'}: ${message})`;
-      }
-      if (/org\.freedesktop\.secrets|ServiceUnknown/.test(message))
-        return `no Secret Service (gnome-keyring or KWallet) is running on the session bus (${message})`;
-    }
-    return `the keychain is not usable: ${message}`;
-  }
-}
-
-export function keychainHint(): string {
-  return process.platform === 'linux'
-    ? 'Unlock the keyring (log in to the desktop session, or start it with "gnome-keyring-daemon --unlock" inside a D-Bus session), or use --store file.'
-    : 'Unlock the login keychain, or use --store file.';
-}
-
-export function keychainFailure(action: string, err: unknown): KubejoinError {
-  return new KubejoinError('store-failed', `cannot ${action} in the keychain: ${words(err)}`, { hint: keychainHint() });
-}
-
-export class KeychainStore implements CredentialStore {
+export class KeychainStore implements Store {
   readonly kind = 'keychain' as const;
   private readonly service: string;
-  private readonly kubeconfigPath: string;
+  readonly kubeconfigPath: string;
+  private readonly nodeName: string;
+  /** The server the entries are named after (the exec plugin's --server). */
+  private readonly entryServer: string;
+  private readonly env: NodeJS.ProcessEnv;
   /** This run loaded or wrote the pending entry: a denial removes it. */
   private hasPending = false;
   private locked = false;
 
   constructor(
-    private readonly target: StoreTarget,
+    private readonly place: KeychainPlace,
     readonly reason: string,
+    /** Server and CA from the kubeconfig, for a store found through it (after the join). */
+    readonly cluster?: ClusterRef,
   ) {
-    this.service = keychainService(target.env);
-    this.kubeconfigPath = resolve(target.kubeconfigOut ?? defaultKubeconfigPath(target.env));
+    this.service = keychainService(place.env);
+    this.kubeconfigPath = resolve(place.kubeconfigPath);
+    this.nodeName = place.nodeName;
+    this.entryServer = place.server;
+    this.env = place.env;
+  }
+
+  /** Where a join puts the credential: the keychain, and its --kubeconfig-out (or the default). */
+  static forTarget(target: StoreTarget, reason: string): KeychainStore {
+    const { certDir: _certDir, kubeconfigOut, ...rest } = target;
+    return new KeychainStore({ ...rest, kubeconfigPath: kubeconfigOut ?? defaultKubeconfigPath(target.env) }, reason);
   }
 
   private account(entry: Entry): string {
-    return keychainAccount(this.target.nodeName, this.target.server, entry);
+    return keychainAccount(this.nodeName, this.entryServer, entry);
   }
 
   private run(ops: KeytarOp[]): ReturnType<typeof runKeytar> {
-    return runKeytar(ops, { env: this.target.env, ...(this.target.signal ? { signal: this.target.signal } : {}) });
+    return runKeytar(ops, { env: this.env, ...(this.place.signal ? { signal: this.place.signal } : {}) });
   }
 
   /** The kubeconfig's directory holds the run lock (docs/stores.md §8). */
@@ -142,15 +143,15 @@ export class KeychainStore implements CredentialStore {
   async loadCredential(): Promise<ExistingCredential | undefined> {
     let pair: { certPem: string; keyPem: string } | undefined;
     try {
-      pair = await readPair(this.target.env, this.target.nodeName, this.target.server, this.target.signal);
+      pair = await readPair(this.env, this.nodeName, this.entryServer, this.place.signal);
     } catch (err) {
       throw keychainFailure('read the credential', err);
     }
     if (!pair || !existsSync(this.kubeconfigPath)) return undefined;
-    return { ...pair, stored: this.stored() };
+    return { ...pair, stored: this.describe() };
   }
 
-  private stored(): StoredCredential {
+  describe(): StoredCredential {
     return {
       kind: 'keychain',
       reason: this.reason,
@@ -171,11 +172,11 @@ export class KeychainStore implements CredentialStore {
       );
     }
     // The packaged single executable is its own exec plugin, wherever it was installed.
-    const command = isSingleExecutable() ? { command: process.execPath, args: [] } : (this.target.credentialCommand ?? { command: 'kubejoin', args: [] });
+    const command = isSingleExecutable() ? { command: process.execPath, args: [] } : (this.place.credentialCommand ?? { command: 'kubejoin', args: [] });
     const kubeconfig = renderKubeconfig(cluster, {
       kind: 'exec',
       command: command.command,
-      args: [...command.args, 'credential', '--server', this.target.server, '--node-name', this.target.nodeName],
+      args: [...command.args, 'credential', '--server', this.entryServer, '--node-name', this.nodeName],
     });
     let staged: StagedFile;
     try {
@@ -208,7 +209,7 @@ export class KeychainStore implements CredentialStore {
           () => undefined,
         );
         this.hasPending = false;
-        return this.stored();
+        return this.describe();
       },
     };
   }
@@ -222,27 +223,74 @@ export class KeychainStore implements CredentialStore {
     await this.run([{ op: 'delete', service: this.service, account: this.account('pending-key') }]).catch(() => false);
     this.hasPending = false;
   }
-}
 
-const CERTS = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-const KEY = /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/;
-
-/** The pair from the one `#credential` entry, or from the separate entries older versions wrote. */
-export async function readPair(
-  env: NodeJS.ProcessEnv,
-  nodeName: string,
-  server: string,
-  signal?: AbortSignal,
-): Promise<{ certPem: string; keyPem: string } | undefined> {
-  const service = keychainService(env);
-  const [one, keyPem, certPem] = await runKeytar(
-    (['credential', 'key', 'cert'] as const).map((e) => ({ op: 'get' as const, service, account: keychainAccount(nodeName, server, e) })),
-    { env, ...(signal ? { signal } : {}) },
-  );
-  if (typeof one === 'string' && one) {
-    const certs = one.match(CERTS);
-    const key = one.match(KEY);
-    return certs && key ? { certPem: `${certs.join('\n')}\n`, keyPem: `${key[0]}\n` } : undefined;
+  private async get(entry: Entry): Promise<string | undefined> {
+    const [answer] = await keychainCall(`read the ${WHAT[entry]}`, this.env, [{ op: 'get', service: this.service, account: this.account(entry) }]);
+    return text(answer);
   }
-  return typeof keyPem === 'string' && keyPem && typeof certPem === 'string' && certPem ? { certPem, keyPem } : undefined;
+
+  private async set(entry: Entry, value: string): Promise<void> {
+    await keychainCall(`store the ${WHAT[entry]}`, this.env, [{ op: 'set', service: this.service, account: this.account(entry), password: value }]);
+  }
+
+  private async delete(...entries: Entry[]): Promise<void> {
+    const ops = entries.map((e): KeytarOp => ({ op: 'delete', service: this.service, account: this.account(e) }));
+    await keychainCall(`delete the ${entries.map((e) => WHAT[e]).join(', ')}`, this.env, ops);
+  }
+
+  get rotationKeyLocation(): string {
+    return `keychain service "${this.service}", account "${this.account('rotation-key')}"`;
+  }
+
+  async load(): Promise<CertAndKey | undefined> {
+    return loadKeychainPair(this.env, this.nodeName, this.entryServer);
+  }
+
+  async loadRotationKey(): Promise<string | undefined> {
+    return this.get('rotation-key');
+  }
+
+  async saveRotationKey(keyPem: string): Promise<void> {
+    await this.set('rotation-key', keyPem);
+  }
+
+  async discardRotationKey(): Promise<void> {
+    await this.delete('rotation-cert', 'rotation-key');
+  }
+
+  async loadUncommitted(): Promise<CertAndKey | undefined> {
+    return matchingPair(this.env, this.nodeName, this.entryServer, 'rotation-key', 'rotation-cert');
+  }
+
+  async replace(certPem: string, keyPem: string): Promise<void> {
+    await this.set('rotation-key', keyPem);
+    await this.set('rotation-cert', certPem);
+    await this.set('credential', `${certPem.trim()}\n${keyPem.trim()}\n`);
+    await this.delete('key', 'cert');
+    await this.discardRotationKey();
+  }
+
+  async inventory(): Promise<StoredItem[]> {
+    const [accounts] = await keychainCall('list the entries', this.env, [{ op: 'find', service: this.service }]);
+    const present = new Set(Array.isArray(accounts) ? accounts : []);
+    const items: StoredItem[] = ENTRIES.filter((e) => present.has(this.account(e))).map((e) => ({
+      what: WHAT[e],
+      where: `keychain service "${this.service}", account "${this.account(e)}"`,
+    }));
+    if (
+      await lstat(this.kubeconfigPath).then(
+        () => true,
+        () => false,
+      )
+    )
+      items.push({ what: 'kubeconfig', where: this.kubeconfigPath });
+    return items;
+  }
+
+  async remove(): Promise<StoredItem[]> {
+    const items = await this.inventory();
+    await this.delete(...ENTRIES);
+    await rm(this.kubeconfigPath, { force: true });
+    return items;
+  }
 }

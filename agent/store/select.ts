@@ -2,7 +2,7 @@ import type { StoreKind } from '../contract/index.js';
 import { KubejoinError } from '../errors.js';
 import { FileStore } from './file.js';
 import { KeychainStore, keychainHint, probeKeychain } from './keychain.js';
-import type { CredentialStore, StoreTarget } from './types.js';
+import type { Store, StoreTarget } from './types.js';
 
 export type StoreChoice = { kind: 'keychain' | 'file'; reason: string };
 
@@ -22,6 +22,6 @@ export async function chooseStore(kind: StoreKind, env: NodeJS.ProcessEnv, signa
     : { kind: 'keychain', reason: 'auto: the OS keychain is reachable' };
 }
 
-export function openStore(choice: StoreChoice, target: StoreTarget): CredentialStore {
-  return choice.kind === 'keychain' ? new KeychainStore(target, choice.reason) : new FileStore(target, choice.reason);
+export function openStore(choice: StoreChoice, target: StoreTarget): Store {
+  return choice.kind === 'keychain' ? KeychainStore.forTarget(target, choice.reason) : FileStore.forTarget(target, choice.reason);
 }

@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { KubejoinError, UsageError } from '../../errors.js';
-import { loadKeychainPair } from '../../store/installed-keychain.js';
-import { keychainService } from '../../store/keychain.js';
+import { keychainService, loadKeychainPair } from '../../store/keychain.js';
 import { defineCommand } from '../command.js';
 
 export default defineCommand({
@@ -14,7 +13,7 @@ the kubeconfig that join writes; you do not need to run it yourself.`,
   },
   async run({ flags }, ctx) {
     if (!flags.server || !flags['node-name']) throw new UsageError('--server and --node-name are required');
-    // Reads through an interrupted rotation's commit (agent/store/installed-keychain.ts).
+    // Reads through an interrupted rotation's commit (agent/store/keychain-entries.ts).
     const service = keychainService(ctx.env);
     const pair = await loadKeychainPair(ctx.env, flags['node-name'], flags.server);
     if (!pair) {

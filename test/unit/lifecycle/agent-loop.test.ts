@@ -11,8 +11,20 @@ const day = 86_400_000;
 
 function storeWith(pair: { certPem: string; keyPem: string }): InstalledCredential {
   const none = async (): Promise<undefined> => undefined;
+  const unused = async (): Promise<never> => {
+    throw new Error('not used by the agent loop');
+  };
   return {
     kind: 'file',
+    reason: 'test',
+    lockDirs: [],
+    lock: async () => async () => {},
+    loadPendingKey: none,
+    savePendingKey: unused,
+    discardPending: async () => {},
+    loadCredential: none,
+    stage: unused,
+    save: unused,
     kubeconfigPath: '/k.conf',
     cluster: { server: 'https://10.0.0.1:6443', caPem: '' },
     rotationKeyLocation: '/pki/kubelet-client-rotation.key.tmp',

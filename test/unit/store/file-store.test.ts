@@ -18,7 +18,7 @@ async function dir(t: TestContext): Promise<string> {
 }
 
 const store = (d: string, certDir = join(d, 'pki')): FileStore =>
-  new FileStore({ nodeName: 'n', server: 'https://x', certDir, kubeconfigOut: join(d, 'kubelet.conf'), env: {} }, 'test');
+  FileStore.forTarget({ nodeName: 'n', server: 'https://x', certDir, kubeconfigOut: join(d, 'kubelet.conf'), env: {} }, 'test');
 
 /** A file store holding its run lock (docs/stores.md §8) until the test ends. */
 async function locked(t: TestContext, d: string, certDir?: string): Promise<FileStore> {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../../agent/cli/main.js';
-import { InstalledKeychain, loadKeychainPair } from '../../../agent/store/installed-keychain.js';
+import { KeychainStore, loadKeychainPair } from '../../../agent/store/keychain.js';
 import { keychainAccount, probeKeychain, type Entry } from '../../../agent/store/keychain.js';
 import { runKeytar } from '../../../agent/store/keytar-child.js';
 import { nodeCredential } from '../lifecycle/node-cert.js';
@@ -70,7 +70,7 @@ describe('keychain rotation commit (real Secret Service)', () => {
     if (problem) return t.skip(`SKIP: no reachable keychain here (${problem}); npm test runs inside dbus-run-session with gnome-keyring`);
     const old = await nodeCredential(NODE, new Date(Date.now() - day), new Date(Date.now() + day));
     const next = await nodeCredential(NODE, new Date(Date.now() - day), new Date(Date.now() + day));
-    const store = new InstalledKeychain('/nonexistent/k.conf', { server: SERVER, caPem: '' }, NODE, SERVER, ENV);
+    const store = new KeychainStore({ nodeName: NODE, server: SERVER, env: ENV, kubeconfigPath: '/nonexistent/k.conf' }, 'test', { server: SERVER, caPem: '' });
     await set('credential', pairEntry(old));
 
     // Killed after the rotation key (before the CSR or while it waits): the old pair.

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { renderKubeconfig } from '../../../agent/protocol/kubeconfig.js';
 import { locateCredential } from '../../../agent/store/installed.js';
-import { InstalledFiles, timestampedName } from '../../../agent/store/installed-file.js';
+import { FileStore, timestampedName } from '../../../agent/store/file.js';
 import { pairMatches } from '../../../agent/store/pem-pair.js';
 import { nodeCredential } from '../lifecycle/node-cert.js';
 
@@ -34,7 +34,7 @@ describe('locateCredential', () => {
     const pem = join(dir, 'pki', 'kubelet-client-current.pem');
     await writeFile(join(dir, 'k.conf'), renderKubeconfig(cluster, { kind: 'files', certFile: pem, keyFile: pem }));
     const found = await locateCredential({ kubeconfig: join(dir, 'k.conf'), env: {} });
-    assert.ok(found instanceof InstalledFiles);
+    assert.ok(found instanceof FileStore);
     assert.equal(found.currentPath, pem);
     assert.deepEqual(found.cluster, cluster);
     assert.equal(await found.load(), undefined, 'the pem is gone: nothing loaded');
@@ -70,7 +70,7 @@ describe('locateCredential', () => {
   });
 });
 
-describe('InstalledFiles.replace', () => {
+describe('FileStore.replace', () => {
   it('writes a timestamped pem (0600), switches the symlink, drops the rotation key, keeps one previous pem', async () => {
     const dir = await tmp();
     const certDir = join(dir, 'pki');
@@ -78,7 +78,7 @@ describe('InstalledFiles.replace', () => {
     const current = join(certDir, 'kubelet-client-current.pem');
     const first = await nodeCredential('n1', new Date(Date.now() - day), new Date(Date.now() + day));
     await writeFile(current, `${first.certPem}${first.keyPem}`, { mode: 0o600 });
-    const store = new InstalledFiles(join(dir, 'k.conf'), cluster, current);
+    const store = new FileStore({ certDir: dirname(current), kubeconfigPath: join(dir, 'k.conf'), currentPath: current }, 'test', cluster);
     assert.deepEqual(await store.load(), { certPem: first.certPem.trim() + '\n', keyPem: first.keyPem.trim() + '\n' });
 
     const targets: string[] = [];
