@@ -3,7 +3,6 @@ import { EXIT_CODES, secretsOf, type JoinRequest, type JoinResult } from '../../
 import { UsageError } from '../../errors.js';
 import { closeSharedAgents } from '../../transport/http.js';
 import { join } from '../../join/engine.js';
-import { loadJoinConfiguration } from '../../join/config-file.js';
 import { readBoundedFile, readBoundedStream } from '../../transport/bounded-file.js';
 import { JOIN_FLAGS, joinFlagsFrom, type JoinFlagValues } from '../../join/flags.js';
 import { defineCommand } from '../command.js';
@@ -37,7 +36,8 @@ export async function resolveJoinRequest(
 ): Promise<{ request: JoinRequest; output: 'text' | 'json'; warnings: string[] }> {
   const flags = joinFlagsFrom(values, endpoint);
   const warnings: string[] = [];
-  const base = flags.configFile ? await loadJoinConfiguration(flags.configFile) : {};
+  // A JoinConfiguration needs a full YAML parser: loaded only with --config (docs/performance.md).
+  const base = flags.configFile ? await (await import('../../join/config-file.js')).loadJoinConfiguration(flags.configFile) : {};
   const request: JoinRequest = { ...base, ...flags.request };
   if (flags.tokenFile !== undefined) {
     if (flags.request.token !== undefined) throw new UsageError('give the token once: --token or --token-file, not both');
