@@ -25,7 +25,7 @@ export type YamlValue = null | boolean | number | string | YamlValue[] | { [key:
 /** Reads `text` (the subset above); throws YamlSubsetError for anything outside it. */
 export function readYamlSubset(text: string): YamlValue {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  if (/^\s*[[{]/.test(body)) return readJson(body);
+  if (/^[ \n\r]*[[{]/.test(body)) return readJson(body);
   const lines = meaningfulLines(body);
   if (lines.length === 0) return null;
   const [value, next] = block(lines, 0, lines[0]!.indent);
@@ -58,11 +58,11 @@ function meaningfulLines(body: string): Line[] {
     // C0 controls, DEL, C1 controls, and the line/paragraph separators YAML 1.1 breaks on.
     if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(line)) throw new YamlSubsetError(no, 'a control character');
     if (line.includes('\t')) throw new YamlSubsetError(no, 'a tab');
-    const text = line.trimStart();
+    const text = line.replace(/^ +/, '');
     if (text === '' || text.startsWith('#')) return;
     if (text === '---' && out.length === 0 && line === '---') return;
-    if (/^(?:---|\.\.\.)(?:\s|$)/.test(text) || text.startsWith('%')) throw new YamlSubsetError(no, 'a document marker or directive');
-    out.push({ no, indent: line.length - text.length, text: text.trimEnd() });
+    if (/^(?:---|\.\.\.)(?: |$)/.test(text) || text.startsWith('%')) throw new YamlSubsetError(no, 'a document marker or directive');
+    out.push({ no, indent: line.length - text.length, text: text.replace(/ +$/, '') });
   });
   return out;
 }
@@ -80,7 +80,7 @@ function sequence(lines: Line[], start: number, indent: number): [YamlValue[], n
   let i = start;
   while (i < lines.length && lines[i]!.indent === indent && isSeqItem(lines[i]!.text)) {
     const line = lines[i]!;
-    const rest = line.text.slice(1).trimStart();
+    const rest = line.text.slice(1).replace(/^ +/, '');
     if (rest === '' || rest.startsWith('#')) {
       const [value, next] = nested(lines, i + 1, indent);
       out.push(value);
@@ -150,10 +150,10 @@ function endOfScalar(lines: Line[], i: number, indent: number): number {
 function keyOf(text: string, no: number): [string, string] | undefined {
   if (text.startsWith('"')) {
     const end = quotedEnd(text, no);
-    if (!/^:(?:\s|$)/.test(text.slice(end))) return undefined;
-    return [scalarString(text.slice(0, end), no), text.slice(end + 1).trimStart()];
+    if (!/^:(?: |$)/.test(text.slice(end))) return undefined;
+    return [scalarString(text.slice(0, end), no), text.slice(end + 1).replace(/^ +/, '')];
   }
-  const m = /^([^\s:#'"][^\s:]*):(?:\s+|$)/.exec(text);
+  const m = /^([^ :#'"][^ :]*):(?: +|$)/.exec(text);
   if (!m) return undefined;
   // A key YAML would read as null, a boolean or a number (and then turn into other text) is refused.
   if (!PLAIN_KEY.test(m[1]!) || typeof resolvePlain(m[1]!) !== 'string') throw new YamlSubsetError(no, 'a key that is not plain text');
@@ -180,7 +180,7 @@ function scalarString(quoted: string, no: number): string {
 
 /** After a quoted or flow value: nothing, or a comment. */
 function trailing(after: string, no: number): void {
-  if (after !== '' && !/^\s+#/.test(after)) throw new YamlSubsetError(no, 'text after a quoted value');
+  if (after !== '' && !/^ +#/.test(after)) throw new YamlSubsetError(no, 'text after a quoted value');
 }
 
 function scalar(text: string, no: number): YamlValue {
@@ -200,11 +200,11 @@ function scalar(text: string, no: number): YamlValue {
     trailing(flow[2]!, no);
     return flow[1] === '{}' ? {} : [];
   }
-  const comment = text.search(/\s#/);
-  const plain = (comment >= 0 ? text.slice(0, comment) : text).trimEnd();
-  if (/^[[\]{},&*!|>%@`#]/.test(plain) || /^[?:-](?:\s|$)/.test(plain))
+  const comment = text.search(/ #/);
+  const plain = (comment >= 0 ? text.slice(0, comment) : text).replace(/ +$/, '');
+  if (/^[[\]{},&*!|>%@`#]/.test(plain) || /^[?:-](?: |$)/.test(plain))
     throw new YamlSubsetError(no, 'a YAML construct outside plain values (flow, anchor, tag, block scalar)');
-  if (/:(?:\s|$)/.test(plain)) throw new YamlSubsetError(no, 'a nested mapping on one line');
+  if (/:(?: |$)/.test(plain)) throw new YamlSubsetError(no, 'a nested mapping on one line');
   return resolvePlain(plain);
 }
 

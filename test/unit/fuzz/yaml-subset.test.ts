@@ -84,7 +84,8 @@ describe('fuzz: the kubeconfig YAML subset against a full YAML parser', () => {
         }
         assert.deepEqual(mine, full, JSON.stringify(text));
       }),
-      opts,
+      // Found by this test: a Unicode space (U+2000) is text to YAML, not whitespace.
+      { ...opts, examples: [['clusters:\n  - ":":  \u2000x\n'], ['a: \u00a0b\u3000\n']] },
     );
   });
 
