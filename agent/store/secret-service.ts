@@ -1,8 +1,7 @@
 import { connect, type Socket } from 'node:net';
-import { keychainAccount, keychainService } from './keychain.js';
-import { KeychainCallError, keychainTimeoutMs } from './keytar-child.js';
-import { pairMatches, splitPem, type CertAndKey } from './pem-pair.js';
+import { parseDuration } from '../protocol/duration.js';
 import { message, replies, type Call, type Value } from './dbus-wire.js';
+import { pairMatches, splitPem, type CertAndKey } from './pem-pair.js';
 
 // One keychain read without keytar, for the kubectl exec plugin (docs/stores.md §2): the Secret
 // Service's own D-Bus API (SearchItems, then GetSecrets over a "plain" session), spoken from
@@ -12,14 +11,42 @@ import { message, replies, type Call, type Value } from './dbus-wire.js';
 // Anything else (no bus, no Secret Service, a locked or missing item, an error) returns
 // undefined and the caller asks keytar through its helper as before.
 
+// The exec plugin loads only this file and its two helpers, not the store (keychain.ts,
+// keytar-child.ts and what they import): so the names and the bound are repeated here, and
+// test/unit/cli/credential.test.ts holds them equal to keychain.ts's and keytar-child.ts's.
+
+/** keychain.ts's service name. */
+export function serviceName(env: NodeJS.ProcessEnv): string {
+  return env.KUBEJOIN_KEYCHAIN_SERVICE || 'kubejoin';
+}
+
+/** keychain.ts's account of a node's current credential. */
+export function credentialAccount(nodeName: string, server: string): string {
+  return `${nodeName}@${server}#credential`;
+}
+
+/** keytar-child.ts's bound on a keychain call (default 10 s, KUBEJOIN_KEYCHAIN_TIMEOUT). */
+export function boundMs(env: NodeJS.ProcessEnv): number {
+  const ms = env.KUBEJOIN_KEYCHAIN_TIMEOUT ? parseDuration(env.KUBEJOIN_KEYCHAIN_TIMEOUT) : undefined;
+  return ms !== undefined && ms > 0 ? ms : 10_000;
+}
+
+/** No answer within the bound: the words of keytar-child.ts's timeout. */
+export class SecretServiceTimeout extends Error {
+  readonly kind = 'timeout';
+  constructor(ms: number) {
+    super(`the keychain did not answer within ${ms / 1000} s (is it locked, or waiting for an unlock prompt?)`);
+    this.name = 'SecretServiceTimeout';
+  }
+}
+
 /**
  * The current credential of a node as `kubejoin credential` needs it: the `#credential` entry,
  * unlocked, its key and certificate matching; undefined when that is not the answer (the
  * caller then reads through keytar: older layouts, an interrupted rotation, a locked keyring).
  */
 export async function readCredentialDirect(env: NodeJS.ProcessEnv, nodeName: string, server: string): Promise<CertAndKey | undefined> {
-  const attributes = keytarAttributes(keychainService(env), keychainAccount(nodeName, server, 'credential'));
-  const text = await readUnlockedSecret(env, attributes, keychainTimeoutMs(env));
+  const text = await readUnlockedSecret(env, keytarAttributes(serviceName(env), credentialAccount(nodeName, server)), boundMs(env));
   const pair = text ? splitPem(text) : undefined;
   return pair && pairMatches(pair.certPem, pair.keyPem) ? pair : undefined;
 }
@@ -60,17 +87,11 @@ export async function readUnlockedSecret(env: NodeJS.ProcessEnv, attributes: Rec
         conversation(socket, attributes, resolve, reject);
       }),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new KeychainCallError(`the keychain did not answer within ${timeoutMs / 1000} s (is it locked, or waiting for an unlock prompt?)`, 'timeout'),
-            ),
-          timeoutMs,
-        );
+        timer = setTimeout(() => reject(new SecretServiceTimeout(timeoutMs)), timeoutMs);
       }),
     ]);
   } catch (err) {
-    if (err instanceof KeychainCallError) throw err;
+    if (err instanceof SecretServiceTimeout) throw err;
     return undefined;
   } finally {
     clearTimeout(timer);

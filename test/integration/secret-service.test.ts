@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeychainCallError, runKeytar } from '../../agent/store/keytar-child.js';
-import { keytarAttributes, readUnlockedSecret } from '../../agent/store/secret-service.js';
+import { runKeytar } from '../../agent/store/keytar-child.js';
+import { keytarAttributes, readUnlockedSecret, SecretServiceTimeout } from '../../agent/store/secret-service.js';
 import { privateKeyring } from './private-keyring.js';
 
 // docs/stores.md §2: `kubejoin credential` reads its entry from the Secret Service over D-Bus,
@@ -35,7 +35,7 @@ describe('Secret Service read over D-Bus (a real gnome-keyring)', { skip: haveKe
     kr.freeze();
     const started = Date.now();
     await assert.rejects(read('n@https://h:6443#credential', 500), (err: unknown) => {
-      assert.ok(err instanceof KeychainCallError && err.kind === 'timeout');
+      assert.ok(err instanceof SecretServiceTimeout && err.kind === 'timeout');
       assert.match(err.message, /the keychain did not answer within 0\.5 s/);
       return true;
     });

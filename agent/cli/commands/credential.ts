@@ -1,13 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { KubejoinError, UsageError } from '../../errors.js';
-import { keychainFailure, loadKeychainPair } from '../../store/installed-keychain.js';
-import { keychainService } from '../../store/keychain.js';
-import { readCredentialDirect } from '../../store/secret-service.js';
+import { readCredentialDirect, serviceName } from '../../store/secret-service.js';
 import { defineCommand } from '../command.js';
 
 // kubectl runs this on every call through a keychain kubeconfig (docs/stores.md §2), so it is
 // the one command kept lean: on Linux it reads the entry straight from the Secret Service over
-// D-Bus (no native code, no second process); any other outcome goes through keytar's helper.
+// D-Bus (no native code, no second process); any other outcome goes through keytar's helper,
+// and only then is the store's code loaded.
 
 /** The ExecCredential for a pair; `expirationTimestamp` (notAfter) lets client-go cache it. */
 export function execCredential({ certPem, keyPem }: { certPem: string; keyPem: string }): string {
@@ -24,9 +23,11 @@ async function readCredential(env: NodeJS.ProcessEnv, nodeName: string, server: 
     const direct = await readCredentialDirect(env, nodeName, server);
     if (direct) return direct;
   } catch (err) {
+    const { keychainFailure } = await import('../../store/installed-keychain.js');
     throw keychainFailure(`read the credential of node "${nodeName}"`, err);
   }
   // Reads through an interrupted rotation's commit (agent/store/installed-keychain.ts).
+  const { loadKeychainPair } = await import('../../store/installed-keychain.js');
   return loadKeychainPair(env, nodeName, server);
 }
 
@@ -44,7 +45,7 @@ the kubeconfig that join writes; you do not need to run it yourself.`,
     if (!pair) {
       throw new KubejoinError(
         'store-failed',
-        `no credential for node "${flags['node-name']}" at ${flags.server} in the keychain (service "${keychainService(ctx.env)}")`,
+        `no credential for node "${flags['node-name']}" at ${flags.server} in the keychain (service "${serviceName(ctx.env)}")`,
         { hint: 'Join again with "kubejoin join … --store keychain".' },
       );
     }

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
 import { x509 } from '../../harness/x509.js';
 import { execCredential } from '../../../agent/cli/commands/credential.js';
-import { busSocketPath, keytarAttributes } from '../../../agent/store/secret-service.js';
+import { boundMs, busSocketPath, credentialAccount, keytarAttributes, serviceName, SecretServiceTimeout } from '../../../agent/store/secret-service.js';
+import { keychainAccount, keychainService } from '../../../agent/store/keychain.js';
+import { KeychainCallError, keychainTimeoutMs } from '../../../agent/store/keytar-child.js';
 
 // docs/stores.md §2: what `kubejoin credential` prints for kubectl, and where it reads from.
 
@@ -49,5 +51,22 @@ describe('credential: the Secret Service read without keytar', () => {
       service: 'kubejoin',
       account: 'n@https://h:6443#credential',
     });
+  });
+
+  it("uses the store's names and bound, repeated so that the plugin does not load the store", () => {
+    for (const env of [
+      {},
+      { KUBEJOIN_KEYCHAIN_SERVICE: 'other' },
+      { KUBEJOIN_KEYCHAIN_TIMEOUT: '2s' },
+      { KUBEJOIN_KEYCHAIN_TIMEOUT: '0' },
+      { KUBEJOIN_KEYCHAIN_TIMEOUT: 'x' },
+    ]) {
+      assert.equal(serviceName(env), keychainService(env));
+      assert.equal(boundMs(env), keychainTimeoutMs(env));
+    }
+    assert.equal(credentialAccount('n', 'https://h:6443'), keychainAccount('n', 'https://h:6443', 'credential'));
+    const ours = new SecretServiceTimeout(2000);
+    const theirs = new KeychainCallError('the keychain did not answer within 2 s (is it locked, or waiting for an unlock prompt?)', 'timeout');
+    assert.equal(ours.message, theirs.message);
   });
 });
