@@ -108,6 +108,8 @@ describe('PKCS#10 request', () => {
     assert.match(text, /Signature Algorithm: ecdsa-with-SHA256/);
     const pub = execFileSync('openssl', ['req', '-noout', '-pubkey'], { input: pem }).toString();
     assert.equal(pub, key.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    // OpenSSL's own DER of what it parsed is our bytes, byte for byte.
+    assert.deepEqual(execFileSync('openssl', ['req', '-outform', 'DER'], { input: pem }), der(pem));
     const verified = execFileSync('bash', ['-c', 'openssl req -verify -noout 2>&1'], { input: pem }).toString();
     assert.match(verified, /verify OK|Certificate request self-signature verify OK/);
   });
