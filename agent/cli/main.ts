@@ -107,5 +107,10 @@ const singleExecutable = isSingleExecutable();
 if (singleExecutable && process.argv[2] === KEYCHAIN_HELPER_ARG) {
   void import('../store/keytar-serve.js').then((m) => m.serveKeytarOnStdio(loadKeytar));
 } else if (!process.versions.electron && (singleExecutable || /(?:^|[\\/])(?:cli\.mjs|kubejoin|main\.ts)$/.test(invokedAs))) {
+  // The exec plugin runs on every kubectl call. On Linux it reads the Secret Service itself;
+  // elsewhere its keychain helper starts while the command's code loads (docs/stores.md §2).
+  if (process.argv[2] === 'credential' && process.platform !== 'linux') {
+    void import('../store/keytar-child.js').then((m) => m.prestartKeychainHelper(process.env));
+  }
   void runCliProcess(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

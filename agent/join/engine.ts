@@ -1,6 +1,6 @@
 import { DEFAULT_JOIN_TIMEOUT_MS, maskDeep, type DeviceFacts, type JoinEvent, type JoinRequest, type JoinResult } from '../contract/index.js';
 import { Channel } from './channel.js';
-import { getDeviceFacts } from './device-facts.js';
+import { joinDeviceFacts } from './device-facts.js';
 import { KubejoinError, toErrorInfo } from '../errors.js';
 import { PhaseClock } from './phase-clock.js';
 import { approvalPhase, discoveryPhases, requestPhase, storePhase, validatePhase, verifyPhase, type JoinContext } from './phases.js';
@@ -14,8 +14,8 @@ export interface JoinOptions {
   /** What kubectl runs for the keychain store's exec plugin (default: `kubejoin`). */
   credentialCommand?: { command: string; args: string[] };
   /**
-   * Add device facts (systeminformation) to the result (default true). They are read
-   * after the last network phase, so they never slow the join's own phases.
+   * Add device facts to the result (default true). Read from node:os and two small files while
+   * the join runs, bounded, no subprocess (join/device-facts.ts): they never slow the join.
    */
   deviceFacts?: boolean;
   /** Delay before discovery attempt n (tests shorten it). */
@@ -58,11 +58,12 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
   const { signal, aborted } = joinSignal(req, options.signal);
   const phases = new PhaseClock(emit, startedAt, signal, aborted);
   const ctx: JoinContext = { req, options, env: options.env ?? process.env, signal, phases };
+  const device = options.deviceFacts === false ? undefined : joinDeviceFacts();
   const finish = async (result: JoinResult): Promise<JoinResult> => {
     // The run lock is released before the result is told (the failure path's clean-up ran under it).
     await ctx.unlock?.().catch(() => undefined);
     ctx.unlock = undefined;
-    const facts: DeviceFacts | undefined = options.deviceFacts === false ? undefined : await getDeviceFacts().catch(() => undefined);
+    const facts: DeviceFacts | undefined = await device?.facts();
     const withDevice = facts ? { ...result, device: facts } : result;
     emit({ type: 'result', result: withDevice, at: phases.at() });
     return withDevice;

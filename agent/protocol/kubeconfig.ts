@@ -1,8 +1,10 @@
-import { parse, stringify } from 'yaml';
 import { KubejoinError } from '../errors.js';
+import { readYamlSubset, YamlSubsetError } from './yaml-subset.js';
 
 // Reading the cluster out of a kubeconfig (cluster-info, --discovery-file) and writing
-// the kubeconfigs kubejoin hands out.
+// the kubeconfigs kubejoin hands out. Both without a general YAML parser, which would cost
+// the join path more than everything else it loads (docs/performance.md): the kubeconfig
+// subset of yaml-subset.ts in, the same subset out.
 
 export interface ClusterEntry {
   name: string;
@@ -18,10 +20,13 @@ export interface ClusterEntry {
 export function clusterOf(text: string, what: string, readFile?: (path: string) => string): ClusterEntry {
   let doc: unknown;
   try {
-    // No code frame and no process warnings: either could quote a token from the text.
-    doc = parse(text, { prettyErrors: false, logLevel: 'error' });
+    doc = readYamlSubset(text);
   } catch (err) {
-    throw new KubejoinError('untrusted-cluster', `${what} is not a valid kubeconfig: ${(err as Error).message.split('\n')[0]}`);
+    // The reader's messages name a line and a construct, never the text (it may hold a token).
+    if (!(err instanceof YamlSubsetError)) throw err;
+    throw new KubejoinError('untrusted-cluster', `${what} is not a valid kubeconfig: ${err.message}`, {
+      hint: 'kubejoin reads kubeconfigs as kubeadm and kubectl write them (block YAML or JSON, one document, no anchors, tags or multi-line values).',
+    });
   }
   // Untrusted YAML: every field is checked for its type before it is used.
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -64,7 +69,7 @@ export type KubeconfigUser = { kind: 'files'; certFile: string; keyFile: string 
 
 /** A kubeconfig like the kubelet's kubelet.conf: one cluster, one user, one context. */
 export function renderKubeconfig(cluster: { server: string; caPem: string }, user: KubeconfigUser): string {
-  const userEntry =
+  const userEntry: Emitted =
     user.kind === 'files'
       ? { 'client-certificate': user.certFile, 'client-key': user.keyFile }
       : {
@@ -76,7 +81,7 @@ export function renderKubeconfig(cluster: { server: string; caPem: string }, use
             provideClusterInfo: false,
           },
         };
-  return stringify({
+  return emit({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'default-cluster', cluster: { 'certificate-authority-data': Buffer.from(cluster.caPem).toString('base64'), server: cluster.server } }],
@@ -85,4 +90,41 @@ export function renderKubeconfig(cluster: { server: string; caPem: string }, use
     preferences: {},
     users: [{ name: 'default-auth', user: userEntry }],
   });
+}
+
+type Emitted = string | boolean | Emitted[] | { [key: string]: Emitted };
+
+// A string left plain only if every YAML reader takes it as that same string: Go's yaml.v2
+// (YAML 1.1: yes/no/on/off/y/n are booleans there) and YAML 1.2 alike. Anything else is
+// double-quoted, JSON's escapes being valid YAML; controls and YAML 1.1's line breaks escaped.
+const PLAIN = /^[A-Za-z0-9/_.~+-][A-Za-z0-9/_.~+:@=,-]*$/;
+const AMBIGUOUS = /^(?:[-+]?[0-9.]|\.|~$|-$|(?:y|yes|n|no|true|false|on|off|null)$)|:$/i;
+
+function scalar(s: string): string {
+  if (PLAIN.test(s) && !AMBIGUOUS.test(s)) return s;
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Block YAML in the `yaml` package's layout (two spaces, sequences indented under their key). */
+function emit(value: { [key: string]: Emitted }): string {
+  const out: string[] = [];
+  const walk = (v: Emitted, indent: string, first: string): void => {
+    if (typeof v === 'string' || typeof v === 'boolean') throw new Error('emit: a scalar at the top');
+    const entries: [string | undefined, Emitted][] = Array.isArray(v) ? v.map((x) => [undefined, x]) : Object.entries(v);
+    entries.forEach(([key, x], i) => {
+      const lead = i === 0 ? first : indent;
+      const head = key === undefined ? `${lead}- ` : `${lead}${key}:`;
+      const sep = key === undefined ? '' : ' ';
+      if (typeof x === 'string') out.push(`${head}${sep}${scalar(x)}`);
+      else if (typeof x === 'boolean') out.push(`${head}${sep}${x}`);
+      else if (Array.isArray(x) ? x.length === 0 : Object.keys(x).length === 0) out.push(`${head}${sep}${Array.isArray(x) ? '[]' : '{}'}`);
+      else if (key === undefined) walk(x, `${indent}  `, head);
+      else {
+        out.push(head);
+        walk(x, `${indent}  `, `${indent}  `);
+      }
+    });
+  };
+  walk(value, '', '');
+  return `${out.join('\n')}\n`;
 }

@@ -223,13 +223,32 @@ function exitReason(code: number | null, signal: string | null, output: string):
   );
 }
 
+function currentHelper(env: NodeJS.ProcessEnv): Helper {
+  if (helper) return helper;
+  const h: Helper = new Helper(defaultLauncher(), env, () => {
+    if (helper === h) helper = undefined;
+  });
+  return (helper = h);
+}
+
+/**
+ * Starts the helper now, before the first call: a process whose keychain work is known when it
+ * starts (`kubejoin credential`, the kubectl exec plugin) loads its own code meanwhile
+ * (docs/stores.md §2). A helper that cannot start is reported by the first call.
+ */
+export function prestartKeychainHelper(env: NodeJS.ProcessEnv): void {
+  try {
+    currentHelper(env);
+  } catch {
+    // runKeytar throws the same error, in words, where it can be reported
+  }
+}
+
 /** Runs `ops` in order in the helper process; all answers, or the first failure. */
 export async function runKeytar(ops: readonly KeytarOp[], opts: { env: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<KeytarAnswer[]> {
   const timeoutMs = keychainTimeoutMs(opts.env);
   if (opts.signal?.aborted) throw new KeychainCallError('the keychain call was cancelled', 'cancelled');
-  const h = (helper ??= new Helper(defaultLauncher(), opts.env, () => {
-    if (helper === h) helper = undefined;
-  }));
+  const h = currentHelper(opts.env);
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void => h.end(new KeychainCallError('the keychain call was cancelled', 'cancelled'));
   opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -6,6 +6,8 @@
 //   5. API requests per join by verb and resource, from the apiserver audit log
 //   6. fleets of N joins at once in one process: the engine (Promise.all over join()) vs
 //      `refjoin --count N`
+//   8. kubectl through the keychain: `kubectl auth whoami` with the keychain kubeconfig (the
+//      exec plugin runs every call) vs the file kubeconfig, in a keyring of the bench's own
 //   7. the packaged executable (npm run package, issue 13): `--version` and a cold join beside
 //      `node -e 0` (the system's and its own runtime's), the Go path and the current CLI;
 //      peak RSS; the deb's size. Skipped, with the reason printed, when it is not built.
@@ -26,6 +28,7 @@ import { bundleEngineWorker } from './bundle.js';
 import { worker, type BenchContext } from './context.js';
 import { figuresOf } from './figures.js';
 import { runFleets } from './fleet.js';
+import { kubectlSection } from './kubectl.js';
 import { hasGnuTime, lastJson, run, runWithPeakRss, type Ran } from './measure.js';
 import { findPackaged, packagedFigures } from './packaged.js';
 import { ensureRefjoin } from './refjoin.js';
@@ -163,6 +166,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       for (let i = 0; i < runs; i++) for (let j = 0; j < KINDS.length; j++) await once(KINDS[(i + j) % KINDS.length]!, measure);
     }
 
+    // Section 8: kubectl through the keychain (cold processes too, so before the warm sections).
+    const kubectl = await kubectlSection({ c, cli: CLI, work, tokenFile, rounds: runs * 4, failures, log });
+    if (kubectl.skipped) log(`section 8 skipped: ${kubectl.skipped}`);
+
     // Section 2: the engine in a warm process.
     log(`section 2: ${runs} engine join(s) in a warm process (after ${WARMUP_JOINS} warm-up joins; device facts ${deviceFactsWarm ? 'on' : 'off'})`);
     const warm = await worker(bundle.worker, {
@@ -200,6 +207,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
 
     // Section 7: the packaged executable.
     figures.push(...packagedFigures(pkg, wall, rss));
+    figures.push(...kubectl.figures);
 
     const goVersion = await promisify(execFile)('go', ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).then((r) => r.stdout.trim(), () => 'unknown');
     return {
@@ -213,7 +221,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       fleet,
       allSucceeded: failures.length === 0,
       failures,
-      raw: { wallMs: wall, rssKiB: rss, goInProcessMs: goInProcess, engineWarm: warm.joins, engineWarmup: warm.warmup },
+      raw: { wallMs: wall, rssKiB: rss, kubectlMs: kubectl.raw, goInProcessMs: goInProcess, engineWarm: warm.joins, engineWarmup: warm.warmup },
     };
   } finally {
     await cluster?.stop().catch(() => {});

@@ -32,6 +32,8 @@ export function figuresOf(m: Measured): Figure[] {
   fig({ id: 'cold.cli', section: 1, label: 'cold CLI join, wall', unit: 'ms', value: mWall.cli, baseline: mWall.go, baselineLabel: 'Go reference, cold', target: '<= 2.0x', met: cold !== null && cold <= 2.0 });
   fig({ id: 'cold.cli-vs-node', section: 1, label: 'cold CLI join, wall', unit: 'ms', value: mWall.cli, baseline: mWall.node, baselineLabel: 'node -e 0' });
   fig({ id: 'cold.cli-json', section: 1, label: 'cold CLI join -o json (+device facts), wall', unit: 'ms', value: mWall.cliJson, baseline: mWall.go, baselineLabel: 'Go reference, cold' });
+  const jsonExtra = mWall.cliJson !== null && mWall.cli !== null ? mWall.cliJson - mWall.cli : null;
+  fig({ id: 'cold.cli-json-vs-text', section: 1, label: 'cold CLI join -o json, wall', unit: 'ms', value: mWall.cliJson, baseline: mWall.cli, baselineLabel: 'the same join, text', target: '<= +10 ms', met: jsonExtra !== null && jsonExtra <= 10 });
   fig({ id: 'cold.go-vs-node', section: 1, label: 'Go reference join, wall', unit: 'ms', value: mWall.go, baseline: mWall.node, baselineLabel: 'node -e 0' });
 
   const warmRatio = ratio(engineTotal, goTotal);

@@ -1,7 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { EXIT_CODES, secretsOf, type JoinRequest, type JoinResult } from '../../contract/index.js';
 import { UsageError } from '../../errors.js';
-import { parseJoinConfiguration } from '../../input/join-configuration.js';
 import { closeSharedAgents } from '../../transport/http.js';
 import { join } from '../../join/engine.js';
 import { readBoundedFile } from '../../transport/bounded-file.js';
@@ -22,6 +21,8 @@ export async function loadJoinConfiguration(file: string): Promise<{ request: Jo
     if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read --config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  // A JoinConfiguration needs a full YAML parser: loaded only with --config (docs/performance.md).
+  const { parseJoinConfiguration } = await import('../../input/join-configuration.js');
   return parseJoinConfiguration(text, file);
 }
 
