@@ -106,7 +106,7 @@ describe('desktop app: keytar in a utilityProcess (a real gnome-keyring)', { ski
 });
 
 describe("desktop app as kubectl's exec plugin (<app> --kubejoin-cli credential)", { skip }, () => {
-  it('valid: kubectl authenticates through dist/main/main.cjs in CLI mode, keytar in its utilityProcess', async (t) => {
+  it('valid: kubectl authenticates through dist/main/main.cjs in CLI mode, the entry read over D-Bus (keytar, if needed, only in its utilityProcess)', async (t) => {
     const kr = await privateKeyring(t);
     const dir = await workdir(t);
     const node = uniqueName('desktop-cli');
@@ -130,11 +130,17 @@ describe("desktop app as kubectl's exec plugin (<app> --kubejoin-cli credential)
     });
     assert.equal(who.code, 0, who.stderr);
     assert.equal(who.stdout, `system:node:${node}`);
-    const forks = (await readFile(forkLog, 'utf8'))
+    // The unlocked entry is read over D-Bus without native code (agent/store/secret-service.ts);
+    // keytar, when it is needed at all, runs only in the utilityProcess helper.
+    const forks = (await readFile(forkLog, 'utf8').catch(() => ''))
       .trim()
       .split('\n')
+      .filter(Boolean)
       .map((l) => JSON.parse(l) as { modulePath: string; serviceName: string });
-    assert.ok(forks.length >= 1 && forks.every((f) => f.modulePath === HELPER && f.serviceName === 'kubejoin keychain'), JSON.stringify(forks));
+    assert.ok(
+      forks.every((f) => f.modulePath === HELPER && f.serviceName === 'kubejoin keychain'),
+      JSON.stringify(forks),
+    );
   });
 
   it('invalid: a frozen keyring: kubectl gets a clear message from the app within the bound', async (t) => {
