@@ -6,12 +6,13 @@ import { clusterOf } from '../protocol/kubeconfig.js';
 import type { NodeSession } from '../session/index.js';
 import { lockDirsOf, replaceCaBundle, type CertAndKey, type InstalledCredential } from '../store/installed.js';
 import { withRunLocks } from '../store/lock.js';
-import { createAgent, isTlsVerificationError, TransportError } from '../transport/http.js';
+import { createAgent, isTlsVerificationError, sharedAgent, TransportError } from '../transport/http.js';
 import type { ProxyConfig } from '../transport/proxy.js';
 
 // Following the cluster's CA bundle (docs/operations.md, "CA rotation"; docs/protocol.md §9):
 // kube-public/cluster-info is read over the NODE session (TLS verified with the CA set held
-// now, the node's client certificate, no token), and the stored kubeconfig's CA set is kept
+// now, the node's client certificate, no token; anonymously over the same trust where the
+// cluster lets only system:anonymous read it, as kubeadm sets it up), and the stored kubeconfig's CA set is kept
 // equal to the cluster's. A CA added is written at once; a CA removed only when the server
 // already chains to what remains: a bundle that would not verify the server we are talking
 // to is refused and reported, never written. This is a bounded periodic check (one GET by
@@ -78,7 +79,11 @@ export async function followCaBundle(session: NodeSession, installed: InstalledC
     getClusterInfo(endpoint, agent, { timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   let answer;
   try {
-    answer = parseClusterInfo(await read(session.agent));
+    let res = await read(session.agent);
+    // kubeadm lets only system:anonymous read cluster-info: a node is refused (403). Then the
+    // same read without the client certificate, still verified with the CAs held now.
+    if (res.status === 403) res = await read(sharedAgent({ ca: installed.cluster.caPem, proxy: opts.proxy }));
+    answer = parseClusterInfo(res);
   } catch (err) {
     return { kind: 'unavailable', size, reason: err instanceof Error ? err.message : String(err) };
   }

@@ -104,11 +104,11 @@ export class CaFollower {
   }
 }
 
-/** More than one CA, and the certificate is not issued by the one that started last. */
+/** More than one CA, and the certificate is not issued by the one that started last (the later in the bundle on a tie). */
 export function notFromNewest(certPem: string, bundlePem: string): boolean {
   const cas = certificatesOf(bundlePem);
   if (cas.length < 2) return false;
-  const newest = cas.reduce((a, b) => (Date.parse(b.validFrom) > Date.parse(a.validFrom) ? b : a));
+  const newest = cas.reduce((a, b) => (Date.parse(b.validFrom) >= Date.parse(a.validFrom) ? b : a));
   const cert = new X509Certificate(certPem);
   return !(cert.checkIssued(newest) && cert.verify(newest.publicKey));
 }

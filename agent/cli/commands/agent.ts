@@ -2,7 +2,7 @@ import { printable } from '../../contract/index.js';
 import { UsageError } from '../../errors.js';
 import { clockFromEnv } from '../../lifecycle/clock.js';
 import { runRotationAgent } from '../../lifecycle/agent-loop.js';
-import { DEFAULT_CA_CHECK_INTERVAL_MS } from '../../lifecycle/ca-follow.js';
+import { DEFAULT_CA_CHECK_INTERVAL_MS, DEFAULT_CA_RENEW_WINDOW_MS } from '../../lifecycle/ca-follow.js';
 import { AgentMetrics, listenMetrics, textfileWriter } from '../../lifecycle/metrics.js';
 import { checkDuration } from '../../protocol/duration.js';
 import { locateCredential } from '../../store/installed.js';
@@ -50,6 +50,11 @@ See docs/operations.md.`,
       value: '<duration>',
       help: `how often to check the cluster's CA bundle (default ${DEFAULT_CA_CHECK_INTERVAL_MS / 60_000}m, jittered ±10 %)`,
     },
+    'ca-renew-window': {
+      type: 'string',
+      value: '<duration>',
+      help: `after a CA bundle change, renew the client certificate at a random\ntime within this window (default ${DEFAULT_CA_RENEW_WINDOW_MS / 60_000}m)`,
+    },
     'metrics-textfile': {
       type: 'string',
       value: '<path>',
@@ -75,6 +80,7 @@ See docs/operations.md.`,
     const clock = clockFromEnv(ctx.env);
     const proxy = proxyOf(flags.proxy, ctx.env);
     const intervalMs = durationOf('ca-check-interval', flags['ca-check-interval'], DEFAULT_CA_CHECK_INTERVAL_MS);
+    const renewWindowMs = durationOf('ca-renew-window', flags['ca-renew-window'], DEFAULT_CA_RENEW_WINDOW_MS);
     const textfile = flags['metrics-textfile'];
     if (textfile !== undefined && !textfile.endsWith('.prom'))
       throw new UsageError(`--metrics-textfile ${textfile}: node_exporter reads only files named *.prom`);
@@ -98,7 +104,7 @@ See docs/operations.md.`,
         log,
         clock,
         observer: metrics,
-        followCa: { intervalMs, ...(flags['on-ca-change'] ? { onCaChange: flags['on-ca-change'] } : {}) },
+        followCa: { intervalMs, renewWindowMs, ...(flags['on-ca-change'] ? { onCaChange: flags['on-ca-change'] } : {}) },
         ...(token
           ? {
               rejoin: async () => {
