@@ -14,7 +14,7 @@ import { ensureControlPlaneBinaries, type ClusterHandle } from '../harness/index
 import { apiserverArgs, controllerManagerArgs } from '../harness/components.js';
 import { clientKubeconfig } from '../harness/kubeconfig.js';
 import { x509 } from '../harness/x509.js';
-import { issueClientCert, makeCa, type TestCa } from '../helpers/certs.js';
+import { issueClientCert, type TestCa } from '../helpers/certs.js';
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const serial = (): string => `01${randomBytes(15).toString('hex')}`;
@@ -55,10 +55,22 @@ export async function servingPair(ca: TestCa): Promise<{ certPem: string; keyPem
   return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
 }
 
-/** The new CA, a day younger than nothing: created now, so "newer" than the cluster's. */
+/**
+ * The new CA, as kubeadm's procedure makes it: generated now, so it started after the
+ * cluster's (whose notBefore is its start minus 5 min).
+ */
 export async function newCa(): Promise<TestCa & { keyPem: string }> {
-  const ca = await makeCa('CN=kubernetes-next');
-  return { ...ca, keyPem: await keyPem(ca.keys.privateKey) };
+  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: 'CN=kubernetes-next',
+    notBefore: new Date(Date.now() - 1000),
+    notAfter: new Date(Date.now() + 365 * 24 * 3_600_000),
+    signingAlgorithm: EC,
+    keys,
+    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+  });
+  return { cert, keys, pem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
 }
 
 export class RotatingPlane {

@@ -1,0 +1,61 @@
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startCluster, type ClusterHandle } from '../harness/index.js';
+import { cliEnv, ensureBuilt, writeTokenFile } from '../helpers/cli.js';
+import { AgentProcess, joinMachine, lc, nodeCsrs, whoami, type Joined } from './lifecycle-helpers.js';
+
+// A node that was off longer than its certificate's life (docs/operations.md, "An expired or
+// revoked node"). The cluster signs for 90 s (--cluster-signing-duration); the node joins, no
+// agent runs, the certificate expires. Without a token, status exits 11 with the admin's line;
+// the agent started with a token file joins again by itself as the same node: one new CSR.
+
+const LIFE = '90s';
+let c: ClusterHandle;
+
+before(async () => {
+  await ensureBuilt();
+  c = await startCluster({ controllerManagerFlags: [`--cluster-signing-duration=${LIFE}`] });
+});
+after(async () => {
+  await c?.stop();
+});
+
+async function notAfter(m: Joined): Promise<number> {
+  const pem = await readFile(join(m.certDir, 'kubelet-client-current.pem'), 'utf8');
+  return Date.parse(new X509Certificate(pem).validTo);
+}
+
+it('an expired node: exit 11 and the admin line without a token; with --token-file the agent joins again as the same node', { timeout: 300_000 }, async (t) => {
+  const m = await joinMachine(t, c, 'file', cliEnv(), 'exp');
+  const expiry = await notAfter(m);
+  assert.ok(expiry - Date.now() < 120_000, 'the cluster signs short-lived certificates');
+  // The device is off: nothing runs until the certificate has expired.
+  await new Promise((r) => setTimeout(r, Math.max(0, expiry - Date.now()) + 2000));
+
+  const status = await lc(m, ['status']);
+  assert.equal(status.code, 11, status.stdout + status.stderr);
+  assert.ok(
+    status.stdout.includes(`kubejoin token create --ttl 1h --description "rejoin ${m.node}" --print-join-command`),
+    `status names the admin's line:\n${status.stdout}`,
+  );
+  const alone = await lc(m, ['agent'], { timeoutMs: 30_000 });
+  assert.equal(alone.code, 11, alone.stdout + alone.stderr);
+  assert.match(alone.stdout, /cannot rotate: the client certificate expired at .*--print-join-command/);
+  assert.equal((await nodeCsrs(c, m.node)).length, 1, 'no request without a token');
+
+  const tokenFile = await writeTokenFile(m.dir, await c.signedToken(), 'rejoin-token');
+  const agent = new AgentProcess(m, ['--token-file', tokenFile], m.env);
+  t.after(async () => void (await agent.terminate()));
+  await agent.waitFor(/joined again: the cluster sees system:node:/, 1, 120_000);
+  assert.match(agent.stdout, new RegExp(`joined again: the cluster sees system:node:${m.node} `));
+  assert.match(agent.stdout, /the node's certificate no longer works \(the client certificate expired at/);
+  assert.equal((await nodeCsrs(c, m.node)).length, 2, 'one new certificate request');
+  assert.ok((await notAfter(m)) > Date.now(), 'a valid certificate is stored');
+  const who = await whoami(m);
+  assert.equal(who.username, `system:node:${m.node}`, who.stderr);
+  const token = (await readFile(tokenFile, 'utf8')).trim();
+  assert.ok(!agent.stdout.includes(token.split('.')[1]!), 'the token secret is never logged');
+});
