@@ -39,34 +39,42 @@ async function notAfter(m: Joined): Promise<number> {
   return Date.parse(new X509Certificate(pem).validTo);
 }
 
-it('an expired node: exit 11 and the admin line without a token; with --token-file the agent joins again as the same node', { timeout: 300_000 }, async (t) => {
-  const m = await joinMachine(t, c, 'file', cliEnv(), 'exp');
-  const expiry = await notAfter(m);
-  assert.ok(expiry - Date.now() < 120_000, 'the cluster signs short-lived certificates');
-  // The device is off: nothing runs until the certificate has expired.
-  await new Promise((r) => setTimeout(r, Math.max(0, expiry - Date.now()) + 2000));
+it(
+  'an expired node: exit 11 and the admin line without a token; the agent joins again as the same node once its --token-file holds one',
+  { timeout: 300_000 },
+  async (t) => {
+    const m = await joinMachine(t, c, 'file', cliEnv(), 'exp');
+    const expiry = await notAfter(m);
+    assert.ok(expiry - Date.now() < 120_000, 'the cluster signs short-lived certificates');
+    // The device is off: nothing runs until the certificate has expired.
+    await new Promise((r) => setTimeout(r, Math.max(0, expiry - Date.now()) + 2000));
 
-  const status = await lc(m, ['status']);
-  assert.equal(status.code, 11, status.stdout + status.stderr);
-  assert.ok(
-    status.stdout.includes(`kubejoin token create --ttl 1h --description "rejoin ${m.node}" --print-join-command`),
-    `status names the admin's line:\n${status.stdout}`,
-  );
-  const alone = await lc(m, ['agent'], { timeoutMs: 30_000 });
-  assert.equal(alone.code, 11, alone.stdout + alone.stderr);
-  assert.match(alone.stdout, /cannot rotate: the client certificate expired at .*--print-join-command/);
-  assert.equal(await joinCsrs(), 1, "no request without a token: only the join's");
+    const status = await lc(m, ['status']);
+    assert.equal(status.code, 11, status.stdout + status.stderr);
+    assert.ok(
+      status.stdout.includes(`kubejoin token create --ttl 1h --description "rejoin ${m.node}" --print-join-command`),
+      `status names the admin's line:\n${status.stdout}`,
+    );
+    const alone = await lc(m, ['agent'], { timeoutMs: 30_000 });
+    assert.equal(alone.code, 11, alone.stdout + alone.stderr);
+    assert.match(alone.stdout, /cannot rotate: the client certificate expired at .*--print-join-command/);
+    assert.equal(await joinCsrs(), 1, "no request without a token: only the join's");
 
-  const tokenFile = await writeTokenFile(m.dir, await c.signedToken(), 'rejoin-token');
-  const agent = new AgentProcess(m, ['--token-file', tokenFile], m.env);
-  t.after(async () => void (await agent.terminate()));
-  await agent.waitFor(/joined again: the cluster sees system:node:/, 1, 120_000);
-  assert.match(agent.stdout, new RegExp(`joined again: the cluster sees system:node:${m.node} `));
-  assert.match(agent.stdout, /the node's certificate no longer works \(the client certificate expired at/);
-  assert.equal(await joinCsrs(), 2, `one new join request:\n${agent.stdout}`);
-  assert.ok((await notAfter(m)) > Date.now(), 'a valid certificate is stored');
-  const who = await whoami(m);
-  assert.equal(who.username, `system:node:${m.node}`, who.stderr);
-  const token = (await readFile(tokenFile, 'utf8')).trim();
-  assert.ok(!agent.stdout.includes(token.split('.')[1]!), 'the token secret is never logged');
-});
+    // The agent runs with a token file the administrator has not filled yet: it waits and retries.
+    const tokenFile = join(m.dir, 'rejoin-token');
+    const agent = new AgentProcess(m, ['--token-file', tokenFile], m.env);
+    t.after(async () => void (await agent.terminate()));
+    await agent.waitFor(new RegExp(`joining again failed: cannot read --token-file ${tokenFile}: ENOENT`));
+    assert.equal(agent.child.exitCode, null, 'a missing token is not fatal');
+    await writeTokenFile(m.dir, await c.signedToken(), 'rejoin-token');
+    await agent.waitFor(/joined again: the cluster sees system:node:/, 1, 120_000);
+    assert.match(agent.stdout, new RegExp(`joined again: the cluster sees system:node:${m.node} `));
+    assert.match(agent.stdout, /the node's certificate no longer works \(the client certificate expired at/);
+    assert.equal(await joinCsrs(), 2, `one new join request:\n${agent.stdout}`);
+    assert.ok((await notAfter(m)) > Date.now(), 'a valid certificate is stored');
+    const who = await whoami(m);
+    assert.equal(who.username, `system:node:${m.node}`, who.stderr);
+    const token = (await readFile(tokenFile, 'utf8')).trim();
+    assert.ok(!agent.stdout.includes(token.split('.')[1]!), 'the token secret is never logged');
+  },
+);

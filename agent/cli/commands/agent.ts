@@ -1,5 +1,5 @@
 import { printable } from '../../contract/index.js';
-import { UsageError } from '../../errors.js';
+import { KubejoinError, UsageError } from '../../errors.js';
 import { clockFromEnv } from '../../lifecycle/clock.js';
 import { runRotationAgent } from '../../lifecycle/agent-loop.js';
 import { DEFAULT_CA_CHECK_INTERVAL_MS, DEFAULT_CA_RENEW_WINDOW_MS } from '../../lifecycle/ca-follow.js';
@@ -9,7 +9,7 @@ import { locateCredential } from '../../store/installed.js';
 import { defineCommand } from '../command.js';
 import { EXPIRATION_FLAG, expirationSecondsOf, KUBECONFIG_LOCATION_FLAG, PROXY_FLAG, proxyOf } from '../lifecycle-flags.js';
 import { rejoinNode } from '../rejoin.js';
-import { resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
+import { readTokenFile, resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
 import { VERSION } from '../version.js';
 
 const durationOf = (flag: string, value: string | undefined, fallback: number): number => {
@@ -38,7 +38,7 @@ See docs/operations.md.`,
     'token-file': {
       type: 'string',
       value: '<path>',
-      help: 'bootstrap token for joining again when the certificate expired or is refused\n(systemd: LoadCredential=, then $CREDENTIALS_DIRECTORY/<name>)',
+      help: 'bootstrap token for joining again when the certificate expired or is refused\n(read when needed; systemd: LoadCredential=, then $CREDENTIALS_DIRECTORY/<name>)',
     },
     'on-ca-change': {
       type: 'string',
@@ -84,7 +84,19 @@ See docs/operations.md.`,
     const textfile = flags['metrics-textfile'];
     if (textfile !== undefined && !textfile.endsWith('.prom'))
       throw new UsageError(`--metrics-textfile ${textfile}: node_exporter reads only files named *.prom`);
-    const { token } = await resolveToken({ 'token-file': flags['token-file'] }, ctx);
+    // The token file is read when a re-join is needed, not at start: an administrator may put a
+    // new token there later (docs/operations.md); KUBEJOIN_TOKEN is read once.
+    const tokenFile = flags['token-file'];
+    const envToken = tokenFile === undefined ? (await resolveToken({}, ctx)).token : undefined;
+    const token = async (): Promise<string> => {
+      if (tokenFile === undefined) return envToken!;
+      try {
+        return await readTokenFile(tokenFile, ctx);
+      } catch (err) {
+        // Not fatal: the agent retries with its backoff, so a token put there later is used.
+        throw new KubejoinError('token-refused', (err as Error).message, { hint: `Put a bootstrap token into ${tokenFile}.` });
+      }
+    };
     const log = (line: string): void => void ctx.stdout.write(`${new Date().toISOString()} ${printable(line)}\n`);
     if (globalThis.KUBEJOIN_TEST_HOOKS !== false && ctx.env.KUBEJOIN_TEST_CLOCK_SCALE)
       log(`TEST CLOCK: waits are ${ctx.env.KUBEJOIN_TEST_CLOCK_SCALE} times shorter (KUBEJOIN_TEST_CLOCK_SCALE)`);
@@ -95,7 +107,8 @@ See docs/operations.md.`,
         })
       : undefined;
     const locate = (): ReturnType<typeof locateCredential> => locateCredential({ env: ctx.env, ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) });
-    log(`agent started (pid ${process.pid})${token ? '; a bootstrap token is at hand for joining again' : ''}`);
+    const canRejoin = tokenFile !== undefined || envToken !== undefined;
+    log(`agent started (pid ${process.pid})${canRejoin ? `; joins again with the bootstrap token of ${tokenFile ?? 'KUBEJOIN_TOKEN'} if needed` : ''}`);
     try {
       return await runRotationAgent({
         locate,
@@ -105,12 +118,12 @@ See docs/operations.md.`,
         clock,
         observer: metrics,
         followCa: { intervalMs, renewWindowMs, ...(flags['on-ca-change'] ? { onCaChange: flags['on-ca-change'] } : {}) },
-        ...(token
+        ...(canRejoin
           ? {
               rejoin: async () => {
                 const installed = await locate();
                 if (!installed) throw new Error('no stored credential to join again');
-                return rejoinNode(installed, { token, env: ctx.env, signal: ctx.signal, proxy: flags.proxy, log });
+                return rejoinNode(installed, { token: await token(), env: ctx.env, signal: ctx.signal, proxy: flags.proxy, log });
               },
             }
           : {}),
