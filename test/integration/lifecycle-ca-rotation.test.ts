@@ -67,7 +67,8 @@ it("follows a CA rotation done by kubeadm's manual procedure; a kubelet-style ku
   await copyFile(fileNode.kubeconfig, join(fileNode.dir, 'kubelet-way.conf'));
   assert.equal((await kubeletWay(fileNode)).code, 0);
 
-  const agents = nodes.map((m) => new AgentProcess(m, AGENT_FLAGS, m.env));
+  // The file node's agent logs JSON (-o json): its CA changes carry an "event".
+  const agents = nodes.map((m, i) => new AgentProcess(m, i === 0 ? [...AGENT_FLAGS, '-o', 'json'] : AGENT_FLAGS, m.env));
   t.after(async () => {
     for (const a of agents) await a.terminate();
   });
@@ -159,4 +160,14 @@ it("follows a CA rotation done by kubeadm's manual procedure; a kubelet-style ku
   await assertNodes(nodes, '(d)');
   for (const m of nodes) assert.deepEqual(await storedCas(m), fingerprints(only), `${m.node}: the stored kubeconfig holds the new CA only`);
   for (const a of agents) assert.doesNotMatch(a.stdout, /ca-refused/);
+  const events = agents[0]!.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { time: string; event?: string; message: string })
+    .filter((e) => e.event);
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['ca-added', 'ca-removed'],
+  );
+  assert.match(events[0]!.message, /^ca-added: CN=kubernetes-next \(SHA-256 fingerprint /);
 });

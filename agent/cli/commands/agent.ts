@@ -6,7 +6,7 @@ import { DEFAULT_CA_CHECK_INTERVAL_MS, DEFAULT_CA_RENEW_WINDOW_MS } from '../../
 import { AgentMetrics, listenMetrics, textfileWriter } from '../../lifecycle/metrics.js';
 import { checkDuration } from '../../protocol/duration.js';
 import { locateCredential } from '../../store/installed.js';
-import { defineCommand } from '../command.js';
+import { defineCommand, outputOf } from '../command.js';
 import { EXPIRATION_FLAG, expirationSecondsOf, KUBECONFIG_LOCATION_FLAG, PROXY_FLAG, proxyOf } from '../lifecycle-flags.js';
 import { rejoinNode } from '../rejoin.js';
 import { readTokenFile, resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
@@ -18,6 +18,12 @@ const durationOf = (flag: string, value: string | undefined, fallback: number): 
   if (checked.problem !== undefined) throw new UsageError(`--${flag} ${JSON.stringify(value)} ${checked.problem}`);
   return checked.ms;
 };
+
+/** One log line as JSON; a CA change (docs/operations.md) also names its event. */
+function jsonLine(line: string): string {
+  const event = /^(ca-added|ca-removed|ca-refused): /.exec(line)?.[1];
+  return JSON.stringify({ time: new Date().toISOString(), ...(event ? { event } : {}), message: line });
+}
 
 export default defineCommand({
   description: `Keep this machine joined: sleep until the client certificate's rotation deadline (a
@@ -45,6 +51,7 @@ See docs/operations.md.`,
       value: '<command>',
       help: 'run by /bin/sh after the stored CA bundle changed\n(e.g. "systemctl try-restart kubelet"); its exit status is logged',
     },
+    output: { type: 'string', short: 'o', value: 'text|json', help: 'json: one JSON object per line (time, message; "event" for CA changes)' },
     'ca-check-interval': {
       type: 'string',
       value: '<duration>',
@@ -97,7 +104,8 @@ See docs/operations.md.`,
         throw new KubejoinError('token-refused', (err as Error).message, { hint: `Put a bootstrap token into ${tokenFile}.` });
       }
     };
-    const log = (line: string): void => void ctx.stdout.write(`${new Date().toISOString()} ${printable(line)}\n`);
+    const output = outputOf(flags.output);
+    const log = (line: string): void => void ctx.stdout.write(output === 'json' ? `${jsonLine(line)}\n` : `${new Date().toISOString()} ${printable(line)}\n`);
     if (globalThis.KUBEJOIN_TEST_HOOKS !== false && ctx.env.KUBEJOIN_TEST_CLOCK_SCALE)
       log(`TEST CLOCK: waits are ${ctx.env.KUBEJOIN_TEST_CLOCK_SCALE} times shorter (KUBEJOIN_TEST_CLOCK_SCALE)`);
     const metrics = new AgentMetrics(VERSION, textfile ? textfileWriter(textfile, log) : undefined);
