@@ -68,7 +68,10 @@ it("follows a CA rotation done by kubeadm's manual procedure; a kubelet-style ku
   assert.equal((await kubeletWay(fileNode)).code, 0);
 
   // The file node's agent logs JSON (-o json): its CA changes carry an "event".
-  const agents = nodes.map((m, i) => new AgentProcess(m, i === 0 ? [...AGENT_FLAGS, '-o', 'json'] : AGENT_FLAGS, m.env));
+  // It also runs --on-ca-change after each write (the kubelet would be restarted there).
+  const hookLog = join(fileNode.dir, 'on-ca-change.log');
+  const fileFlags = [...AGENT_FLAGS, '-o', 'json', '--on-ca-change', `echo changed >> ${hookLog}`];
+  const agents = nodes.map((m, i) => new AgentProcess(m, i === 0 ? fileFlags : AGENT_FLAGS, m.env));
   t.after(async () => {
     for (const a of agents) await a.terminate();
   });
@@ -170,4 +173,6 @@ it("follows a CA rotation done by kubeadm's manual procedure; a kubelet-style ku
     ['ca-added', 'ca-removed'],
   );
   assert.match(events[0]!.message, /^ca-added: CN=kubernetes-next \(SHA-256 fingerprint /);
+  await agents[0]!.waitFor(/--on-ca-change: exit 0/, 2);
+  assert.equal(await readFile(hookLog, 'utf8'), 'changed\nchanged\n', 'the command ran after each of the two writes');
 });

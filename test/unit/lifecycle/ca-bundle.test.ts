@@ -48,9 +48,9 @@ async function machine(held: string): Promise<{ dir: string; kubeconfig: string 
   return { dir, kubeconfig };
 }
 
-async function check(m: { kubeconfig: string }, interval = 1000): Promise<{ kind: string; lines: string[]; follower: CaFollower }> {
+async function check(m: { kubeconfig: string }, onCaChange?: string): Promise<{ kind: string; lines: string[]; follower: CaFollower }> {
   const lines: string[] = [];
-  const follower = new CaFollower({ intervalMs: interval, renewWindowMs: 60_000, log: (l) => lines.push(l), random: () => 0.5 });
+  const follower = new CaFollower({ intervalMs: 1000, renewWindowMs: 60_000, log: (l) => lines.push(l), random: () => 0.5, onCaChange });
   const installed = (await locateCredential({ kubeconfig: m.kubeconfig, env: {} }))!;
   const result = await follower.check(installed, node, Date.now(), new AbortController().signal);
   return { kind: result.kind, lines, follower };
@@ -127,6 +127,25 @@ describe('followCaBundle', () => {
     assert.equal(r.kind, 'unchanged');
     assert.deepEqual(r.lines, []);
     assert.equal(await readFile(m.kubeconfig, 'utf8'), before);
+  });
+});
+
+describe('--on-ca-change', () => {
+  it('runs after a write, its exit status reported; a failing command is not fatal', async () => {
+    const m = await machine(serving.pem);
+    published = both();
+    const marker = join(m.dir, 'hook-ran');
+    const ok = await check(m, `echo ran > ${marker}`);
+    assert.equal(ok.kind, 'changed');
+    assert.equal(await readFile(marker, 'utf8'), 'ran\n');
+    assert.equal(ok.lines.at(-1), '--on-ca-change: exit 0');
+    const m2 = await machine(serving.pem);
+    const failed = await check(m2, 'exit 3');
+    assert.equal(failed.kind, 'changed', 'the bundle is written whatever the command does');
+    assert.equal(failed.lines.at(-1), '--on-ca-change: failed: exit 3');
+    const unchanged = await check(m2, `echo again > ${marker}`);
+    assert.equal(unchanged.kind, 'unchanged');
+    assert.equal(await readFile(marker, 'utf8'), 'ran\n', 'no change, no command');
   });
 });
 
