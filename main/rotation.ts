@@ -54,6 +54,8 @@ export class RotationKeeper {
       proxy: safeProxy(this.deps, proxy),
       clock: clockFromEnv(this.deps.env, backgroundClock),
       log: (line) => this.deps.log(`rotation: ${line}`),
+      // The cluster's CA rotation is followed as by `kubejoin agent` (docs/operations.md).
+      followCa: {},
       onUpdate: (u) => {
         this.latest = u;
         this.deps.notify(u);

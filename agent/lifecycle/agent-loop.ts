@@ -4,6 +4,7 @@ import type { InstalledCredential } from '../store/installed.js';
 import type { ProxyConfig } from '../transport/proxy.js';
 import { systemClock, type Clock } from './clock.js';
 import { certificateDeadline, DEFAULT_BACKOFF, humanDuration, retryDelay, rotationDeadline, type Backoff } from './deadline.js';
+import { CaFollower, type CaFollowConfig } from './ca-follow.js';
 import { currentCredential, rotate } from './rotate.js';
 
 // The rotation agent: `kubejoin agent` under systemd, and the desktop app while it is open.
@@ -29,6 +30,21 @@ export interface AgentOptions {
   rotationTimeoutMs?: number;
   /** For a window: the schedule and each outcome. */
   onUpdate?: (update: RotationUpdate) => void;
+  /** Follow the cluster's CA bundle (docs/operations.md, "CA rotation"); absent: not followed. */
+  followCa?: Omit<CaFollowConfig, 'log' | 'proxy' | 'random'>;
+  /**
+   * Joins again as the same node with a bootstrap token (`join --force`), when the certificate
+   * expired or the cluster answers 401 to it. Absent: no token; the agent ends (11) or retries.
+   */
+  rejoin?: (reason: string) => Promise<string>;
+  /** Told after every check (metrics). */
+  observer?: AgentObserver;
+}
+
+export interface AgentObserver {
+  checked(sample: { certPem?: string; caBundleSize?: number; at: number }): void;
+  renewal(result: 'success' | 'failure'): void;
+  caChange(change: 'ca-added' | 'ca-removed' | 'ca-refused'): void;
 }
 
 /** Codes that end the agent: nothing it can do alone will fix them. */
@@ -51,6 +67,10 @@ export async function runRotationAgent(opts: AgentOptions): Promise<number> {
   };
   let failures = 0;
   let announced = '';
+  const observer = opts.observer;
+  const follower = opts.followCa
+    ? new CaFollower({ ...opts.followCa, log, proxy: opts.proxy, ...(opts.random ? { random: opts.random } : {}), onEvent: (k) => observer?.caChange(k) })
+    : undefined;
   while (!signal.aborted) {
     let installed: InstalledCredential | undefined;
     try {
@@ -65,7 +85,20 @@ export async function runRotationAgent(opts: AgentOptions): Promise<number> {
         log(`node ${facts.nodeName}: certificate serial ${facts.serialNumber} valid until ${facts.notAfter}; next rotation ${when}`);
         update({ state: 'scheduled', notAfter: facts.notAfter, nextRotation: new Date(due).toISOString() });
       }
-      await clock.sleepUntil(due, signal);
+      const { pair } = await currentCredential(installed, clock.now());
+      observer?.checked({ certPem: pair.certPem, ...(follower ? { caBundleSize: follower.size } : {}), at: clock.now() });
+      // Until the rotation is due, the CA bundle is checked on its own schedule (a change may
+      // bring the rotation forward). Time here advances by what was slept (the test clock).
+      for (let at = clock.now(); ;) {
+        const target = follower ? Math.min(due, follower.nextCheckAt, follower.renewAt ?? Infinity) : due;
+        await clock.sleepUntil(target, signal);
+        at = Math.max(at, target);
+        if (!follower || at >= due || (follower.renewAt !== undefined && at >= follower.renewAt)) break;
+        const latest = await opts.locate();
+        const current = await currentCredential(latest, clock.now());
+        await follower.check(latest!, current.pair, at, signal);
+        observer?.checked({ certPem: current.pair.certPem, caBundleSize: follower.size, at: clock.now() });
+      }
       installed = await opts.locate();
       const latest = await currentCredential(installed, clock.now());
       if (latest.facts.serialNumber !== facts.serialNumber) continue; // renewed meanwhile (kubejoin renew): plan again
@@ -80,18 +113,35 @@ export async function runRotationAgent(opts: AgentOptions): Promise<number> {
         now: () => clock.now(),
       });
       failures = 0;
+      follower?.rotated();
+      observer?.renewal('success');
+      observer?.checked({ certPem: (await installed!.load())?.certPem ?? '', ...(follower ? { caBundleSize: follower.size } : {}), at: clock.now() });
       log(
         `rotated: serial ${result.previous.serialNumber} -> ${result.current.serialNumber}, valid until ${result.current.notAfter}; the cluster sees ${result.identity.username}`,
       );
       update({ state: 'rotated', notAfter: result.current.notAfter, message: `rotated through ${result.csrName}` });
     } catch (err) {
       if (signal.aborted) return stopped();
+      if (opts.rejoin && err instanceof KubejoinError && needsRejoin(err)) {
+        log(`the node's certificate no longer works (${err.message}): joining again as the same node with the bootstrap token`);
+        try {
+          const who = await opts.rejoin(err.message);
+          log(`joined again: the cluster sees ${who}`);
+          failures = 0;
+          follower?.rotated();
+          continue;
+        } catch (rejoinErr) {
+          err = rejoinErr;
+          log(`joining again failed: ${rejoinErr instanceof KubejoinError ? rejoinErr.message : (rejoinErr as Error).message}`);
+        }
+      }
       if (err instanceof KubejoinError && FINAL.has(err.category)) {
         log(`cannot rotate: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
         update({ state: 'stopped', message: err.message });
         return err.exitCode;
       }
       failures += 1;
+      if (!(err instanceof KubejoinError && err.category === 'certificate-expired')) observer?.renewal('failure');
       const delay = retryDelay(failures, opts.backoff ?? DEFAULT_BACKOFF, opts.random);
       const why = err instanceof KubejoinError ? err.message : `internal error: ${(err as Error).message}`;
       log(`rotation failed (attempt ${failures}): ${why}; retrying in ${humanDuration(delay)}`);
@@ -104,4 +154,9 @@ export async function runRotationAgent(opts: AgentOptions): Promise<number> {
     }
   }
   return stopped();
+}
+
+/** Expired, or refused with 401 (revoked, or its CA retired): only a new join helps. */
+function needsRejoin(err: KubejoinError): boolean {
+  return err.category === 'certificate-expired' || (err.category === 'credential-refused' && /HTTP 401/.test(err.message));
 }

@@ -62,13 +62,23 @@ export async function currentCredential(installed: InstalledCredential | undefin
     throw new KubejoinError(
       'certificate-expired',
       `the client certificate expired at ${facts.notAfter} (${humanDuration(now - facts.notAfterMs)} ago): an expired certificate cannot renew itself`,
-      {
-        hint: 'Join again with a new bootstrap token ("kubejoin token create" on the control plane, then "kubejoin join …").',
-      },
+      { hint: rejoinHint(facts.nodeName) },
     );
   }
   if (!facts.nodeName) throw new KubejoinError('invalid-input', `the stored certificate's subject is ${facts.subject}, not a node's (CN=system:node:<name>)`);
   return { pair, facts };
+}
+
+/** The one line an admin runs to make a join command for this node (docs/operations.md). */
+export function adminRejoinLine(nodeName: string | undefined): string {
+  const node = nodeName ?? '<node name>';
+  return `kubejoin token create --ttl 1h --description "rejoin ${node}" --print-join-command`;
+}
+
+/** What to do about an expired or refused node certificate, the admin's line first. */
+export function rejoinHint(nodeName: string | undefined): string {
+  const node = nodeName ?? '<node name>';
+  return `Join again with a new bootstrap token: on the control plane run ${adminRejoinLine(nodeName)}, then run the printed command here with --node-name ${node} --force, or give the token to "kubejoin agent --token-file <file>", which joins again by itself.`;
 }
 
 export async function rotate(installed: InstalledCredential | undefined, opts: RotateOptions = {}): Promise<RotationResult> {

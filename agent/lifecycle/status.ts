@@ -12,6 +12,7 @@ import { readJoinPendingKey } from './leftovers.js';
 import { csrStanding } from './cluster-view.js';
 import { openNodeSession, whoAmI, type ClusterApi } from '../session/index.js';
 import type { ProxyConfig } from '../transport/proxy.js';
+import { rejoinHint } from './rotate.js';
 import { certificateDeadline, certificateFacts, humanDuration, rotationDeadline } from './deadline.js';
 
 // `kubejoin status`: joined or not, as whom, until when, and what waits. Reads the stored
@@ -78,7 +79,7 @@ export async function credentialStatus(opts: StatusOptions): Promise<CredentialS
   if (now >= facts.notAfterMs) {
     return finish('expired', `the client certificate expired ${humanDuration(now - facts.notAfterMs)} ago (${facts.notAfter})`, {
       ...base,
-      hint: 'An expired certificate cannot renew itself: join again with a new bootstrap token ("kubejoin reset", then "kubejoin join …").',
+      hint: `An expired certificate cannot renew itself: j${rejoinHint(nodeName).slice(1)}`,
     });
   }
 
@@ -104,7 +105,7 @@ export async function credentialStatus(opts: StatusOptions): Promise<CredentialS
       return finish('refused', `the cluster refuses the stored credential (${who.message})`, {
         ...withPending,
         identityProblem: `the cluster refuses the stored credential (${who.message})`,
-        hint: 'The cluster no longer trusts this certificate (revoked, or its CA changed): "kubejoin reset", then join again with a new token.',
+        hint: `The cluster no longer trusts this certificate (revoked, or its CA changed). ${rejoinHint(nodeName)}`,
       });
     }
     const expected = nodeName ? `system:node:${nodeName}` : '';

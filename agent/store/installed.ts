@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { KubejoinError } from '../errors.js';
 import { clusterOf } from '../protocol/kubeconfig.js';
+import { writeFileAtomic } from './fs-atomic.js';
 import { FileStore } from './file.js';
 import { KeychainStore } from './keychain.js';
 import { defaultKubeconfigPath } from './paths.js';
@@ -84,4 +85,39 @@ export async function locateCredential(opts: LocateOptions): Promise<InstalledCr
   const nodeName = flag('--node-name');
   if (at < 0 || !server || !nodeName) throw notOurs('its user is neither a client certificate file nor the "kubejoin credential" exec plugin');
   return new KeychainStore({ nodeName, server, env: opts.env, kubeconfigPath: path }, FOUND, ref) as InstalledCredential;
+}
+
+/**
+ * Replaces the CA bundle of the kubeconfig's current cluster (certificate-authority-data)
+ * with one staged write and rename (docs/stores.md §1), the rest of the file as it was. The
+ * file store's kubeconfig and the keychain store's exec kubeconfig are alike here. Returns
+ * false, writing nothing, when the kubeconfig no longer holds `expected` (another run
+ * changed it). Call it under the run lock (docs/stores.md §8).
+ */
+export async function replaceCaBundle(kubeconfigPath: string, expected: string, caPem: string): Promise<boolean> {
+  const fail = (err: unknown): KubejoinError =>
+    new KubejoinError('store-failed', `cannot write ${kubeconfigPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      hint: 'Run the agent as the user (or root) that joined.',
+    });
+  let text: string;
+  let mode: number;
+  try {
+    text = await readFile(kubeconfigPath, 'utf8');
+    mode = (await stat(kubeconfigPath)).mode & 0o777;
+  } catch (err) {
+    throw fail(err);
+  }
+  const current = clusterOf(text, kubeconfigPath);
+  if (current.caPem !== expected) return false;
+  const doc = parseDocument(text);
+  const clusters = doc.get('clusters') as { items?: unknown[] } | undefined;
+  const index = (doc.toJS() as { clusters?: { name?: string }[] }).clusters?.findIndex((c) => c?.name === current.name) ?? -1;
+  if (!clusters?.items || index < 0) return false;
+  doc.setIn(['clusters', index, 'cluster', 'certificate-authority-data'], Buffer.from(caPem).toString('base64'));
+  try {
+    await writeFileAtomic(kubeconfigPath, doc.toString(), mode);
+  } catch (err) {
+    throw fail(err);
+  }
+  return true;
 }

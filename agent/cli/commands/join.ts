@@ -46,7 +46,7 @@ export async function resolveJoinRequest(
 }
 
 /** The exec-plugin command for keychain kubeconfigs: this very CLI. */
-function credentialCommand(): { command: string; args: string[] } {
+export function credentialCommand(): { command: string; args: string[] } {
   const script = process.argv[1];
   if (!script || !/\.(m?js|ts)$/.test(script)) return { command: 'kubejoin', args: [] };
   // Keep module loaders (tsx in development) so the plugin starts the same way we did.

@@ -6,38 +6,12 @@ import type { RotationUpdate } from '../../../agent/contract/index.js';
 import { runRotationAgent } from '../../../agent/lifecycle/agent-loop.js';
 import type { InstalledCredential } from '../../../agent/store/installed.js';
 import { nodeCredential } from './node-cert.js';
+import { fakeInstalled } from './fake-store.js';
 
 const day = 86_400_000;
 
 function storeWith(pair: { certPem: string; keyPem: string }): InstalledCredential {
-  const none = async (): Promise<undefined> => undefined;
-  const unused = async (): Promise<never> => {
-    throw new Error('not used by the agent loop');
-  };
-  return {
-    kind: 'file',
-    reason: 'test',
-    lockDirs: [],
-    lock: async () => async () => {},
-    loadPendingKey: none,
-    savePendingKey: unused,
-    discardPending: async () => {},
-    loadCredential: none,
-    stage: unused,
-    save: unused,
-    kubeconfigPath: '/k.conf',
-    cluster: { server: 'https://10.0.0.1:6443', caPem: '' },
-    rotationKeyLocation: '/pki/kubelet-client-rotation.key.tmp',
-    describe: () => ({ kind: 'file', reason: 'test', kubeconfigPath: '/k.conf', location: '/pki/kubelet-client-current.pem' }),
-    load: async () => pair,
-    loadRotationKey: none,
-    saveRotationKey: async () => {},
-    discardRotationKey: async () => {},
-    replace: async () => {},
-    loadUncommitted: none,
-    inventory: async () => [],
-    remove: async () => [],
-  };
+  return fakeInstalled(async () => pair);
 }
 
 describe('runRotationAgent', () => {
