@@ -39,9 +39,14 @@ export function tabulate(rows: readonly (readonly string[])[]): string {
     .join('');
 }
 
+/** Bound tokens add two columns after kubeadm's (docs/enrollment.md); without any, the table is kubeadm's. */
+export const BOUND_COLUMNS = ['NODE', 'SINGLE-USE'] as const;
+
 export function formatTable(tokens: readonly TokenInfo[], nowMs: number, showSecrets: boolean): string {
   if (tokens.length === 0) return '';
-  return tabulate([[...LIST_COLUMNS], ...tokens.map((t) => tableRow(t, nowMs, showSecrets))]);
+  if (!tokens.some((t) => t.nodeName !== undefined)) return tabulate([[...LIST_COLUMNS], ...tokens.map((t) => tableRow(t, nowMs, showSecrets))]);
+  const bound = (t: TokenInfo): string[] => [t.nodeName ?? '<any>', t.nodeName === undefined ? '-' : t.singleUse ? 'yes' : 'no'];
+  return tabulate([[...LIST_COLUMNS, ...BOUND_COLUMNS], ...tokens.map((t) => [...tableRow(t, nowMs, showSecrets), ...bound(t)])]);
 }
 
 /** kubeadm's output object for one token (omitempty fields left out). */
@@ -51,6 +56,9 @@ export function outputObject(t: TokenInfo, showSecrets: boolean): Record<string,
   if (t.expiresMs !== undefined) o.expires = formatRfc3339Utc(t.expiresMs);
   if (t.usages.length > 0) o.usages = t.usages;
   if (t.groups.length > 0) o.groups = t.groups;
+  // kubejoin's additions for bound tokens (docs/enrollment.md).
+  if (t.nodeName !== undefined) o.nodeName = t.nodeName;
+  if (t.singleUse) o.singleUse = true;
   return o;
 }
 
