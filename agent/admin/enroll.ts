@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { formatToken, generateToken, type BootstrapToken } from '../protocol/token.js';
 import { BOUND_GROUP } from './bound.js';
 import { joinCommand, type JoinFormat } from './join-command.js';
-import { tokenSpecFromFlags, type TokenSpec } from './token-secret.js';
+import { parseUsages, tokenSpecFromFlags, type TokenSpec } from './token-secret.js';
 import { createToken, deleteTokens, type TokenApi } from './tokens.js';
 
 // Enrollment of a fleet (docs/enrollment.md §1): one bound token per node, created all or
@@ -49,6 +49,10 @@ export function boundSpecs(flags: BoundFlags): TokenSpec[] {
     );
   }
   if (flags.token !== undefined && flags.nodes.length > 1) throw new UsageError('a token given on the command line can be bound to one node only');
+  const usages = flags.usages === undefined ? undefined : parseUsages(flags.usages);
+  if (usages !== undefined && !(usages.includes('authentication') && usages.includes('signing'))) {
+    throw new UsageError('a bound token needs the usages signing and authentication', 'Drop --usages, or give --usages signing,authentication.');
+  }
   return flags.nodes.map((nodeName) => {
     const base = tokenSpecFromFlags({
       token: flags.token ?? generateToken(),
@@ -57,9 +61,6 @@ export function boundSpecs(flags: BoundFlags): TokenSpec[] {
       groups: [BOUND_GROUP],
       description: flags.description,
     });
-    if (!base.usages.includes('authentication') || !base.usages.includes('signing')) {
-      throw new UsageError('a bound token needs the usages signing and authentication', 'Drop --usages, or give --usages signing,authentication.');
-    }
     return { ...base, nodeName, ...(flags.singleUse ? { singleUse: true } : {}) };
   });
 }
