@@ -3,12 +3,12 @@ import { tokenSecretName } from '../protocol/token.js';
 import type { AdminClient } from './client.js';
 import { KUBELET_CLIENT_SIGNER, bindingOf } from './bound.js';
 import { decide, isApproved, isPending, ownedTokenId, type CsrLike, type Decision } from './approve-decide.js';
-import { listKubeletCsrs, setCondition } from './csr-client.js';
+import { listBoundTokenSecrets, listKubeletCsrs, setCondition } from './csr-client.js';
 import { runPassLoop } from './pass-loop.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './request-timeout.js';
 
 export { decisionLine } from './approve-decide.js';
-import type { SecretLike } from './token-secret.js';
+import { dataOf, type SecretLike } from './token-secret.js';
 
 // `cluster approve`: the approver of CSRs made with bound tokens (docs/enrollment.md §2). Each
 // pass lists the kubelet client CSRs, decides every pending one it owns (oldest first), and
@@ -28,6 +28,9 @@ export interface PassResult {
   changed: number;
 }
 
+/** Tokens decided at once (each a GET at most and one PUT per CSR). */
+const DECISIONS_AT_ONCE = 8;
+
 const created = (c: CsrLike): number => {
   const t = (c.metadata as { creationTimestamp?: Date | string } | undefined)?.creationTimestamp;
   return t === undefined ? 0 : new Date(t).getTime();
@@ -46,27 +49,45 @@ export async function approvePass(api: ApproveApi, now: () => number, onOutcome:
     const id = ownedTokenId(c);
     if (id !== undefined && isApproved(c) && !usedBy.has(id)) usedBy.set(id, c);
   }
+  // Bound tokens' Secrets in one list; a token of the bound group without our label (made by
+  // hand) is read on its own when one of its CSRs waits.
   const secrets = new Map<string, SecretLike | undefined>();
+  for (const s of await listBoundTokenSecrets(api)) secrets.set(dataOf(s, 'token-id'), s);
   const secretOf = async (id: string): Promise<SecretLike | undefined> => {
     if (!secrets.has(id)) secrets.set(id, await api.getSecret(tokenSecretName(id)));
     return secrets.get(id);
   };
 
+  // Pending CSRs grouped by token, oldest first: one token's CSRs one after the other (a
+  // single-use token is used once), different tokens a few at a time.
+  const byToken = new Map<string, CsrLike[]>();
   for (const csr of csrs) {
     const id = ownedTokenId(csr);
     if (id === undefined || !isPending(csr)) continue;
-    const d = decide(csr, id, await secretOf(id), usedBy.get(id)?.metadata?.name, now());
-    const outcome = await setCondition(api, csr, { type: d.verdict === 'approve' ? 'Approved' : 'Denied', reason: d.reason, message: d.message });
-    if (outcome === 'changed') result.changed++;
-    if (outcome !== 'done') continue;
-    emit({ kind: 'decision', ...d });
-    if (d.verdict === 'approve' && !usedBy.has(id)) usedBy.set(id, csr);
+    byToken.set(id, [...(byToken.get(id) ?? []), csr]);
   }
+  const decideToken = async (id: string, pending: readonly CsrLike[]): Promise<void> => {
+    const secret = await secretOf(id);
+    for (const csr of pending) {
+      const d = decide(csr, id, secret, usedBy.get(id)?.metadata?.name, now());
+      const outcome = await setCondition(api, csr, { type: d.verdict === 'approve' ? 'Approved' : 'Denied', reason: d.reason, message: d.message });
+      if (outcome === 'changed') result.changed++;
+      if (outcome !== 'done') continue;
+      emit({ kind: 'decision', ...d });
+      if (d.verdict === 'approve' && !usedBy.has(id)) usedBy.set(id, csr);
+    }
+  };
+  const queue = [...byToken];
+  await Promise.all(
+    Array.from({ length: Math.min(DECISIONS_AT_ONCE, queue.length) }, async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await decideToken(...next);
+    }),
+  );
 
   // Spent only once the certificate is issued: the device is then no longer using the token
   // (a join that failed before its CSR was approved keeps it; docs/enrollment.md §2).
   for (const [id, csr] of usedBy) {
-    const secret = await secretOf(id);
+    const secret = secrets.get(id);
     if (secret === undefined || !bindingOf(secret.metadata).singleUse) continue;
     if (!csr.status?.certificate) {
       result.waiting++;

@@ -31,7 +31,7 @@ export class AdminClient {
 
   private constructor(
     readonly target: AdminTarget,
-    private readonly core: CoreV1Api,
+    readonly core: CoreV1Api,
     readonly rbac: RbacAuthorizationV1Api,
     private readonly authn: AuthenticationV1Api,
   ) {}

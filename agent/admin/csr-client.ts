@@ -1,6 +1,8 @@
 import type { V1CertificateSigningRequest, V1ClusterRole } from '@kubernetes/client-node';
 import type { AdminClient } from './client.js';
-import { KUBELET_CLIENT_SIGNER } from './bound.js';
+import { BOUND_LABEL, KUBELET_CLIENT_SIGNER } from './bound.js';
+import { TOKEN_SECRET_TYPE } from '../protocol/token.js';
+import { TOKEN_NAMESPACE, type SecretLike } from './token-secret.js';
 import type { CsrCondition, CsrLike } from './approve-decide.js';
 import { apiFailureOf, type ApiOp } from './rbac-errors.js';
 
@@ -16,6 +18,14 @@ export async function listKubeletCsrs(client: AdminClient): Promise<CsrLike[]> {
     client.certificates.listCertificateSigningRequest({ fieldSelector: `spec.signerName=${KUBELET_CLIENT_SIGNER}` }),
   );
   return list.items as CsrLike[];
+}
+
+/** The Secrets of bound tokens (labelled by `token create --node-name`): one call per pass, not one per token. */
+export async function listBoundTokenSecrets(client: AdminClient): Promise<SecretLike[]> {
+  const list = await client.call({ verb: 'list', resource: 'secrets', namespace: TOKEN_NAMESPACE }, () =>
+    client.core.listNamespacedSecret({ namespace: TOKEN_NAMESPACE, fieldSelector: `type=${TOKEN_SECRET_TYPE}`, labelSelector: `${BOUND_LABEL}=true` }),
+  );
+  return list.items as SecretLike[];
 }
 
 export async function getCsr(client: AdminClient, name: string): Promise<CsrLike | undefined> {

@@ -24,7 +24,7 @@ export const APPROVER_RULES: V1PolicyRule[] = [
   { verbs: ['update'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'] },
   { verbs: ['approve'], apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: [KUBELET_CLIENT_SIGNER] },
 ];
-export const APPROVER_SECRET_RULES: V1PolicyRule[] = [{ verbs: ['get', 'delete'], apiGroups: [''], resources: ['secrets'] }];
+export const APPROVER_SECRET_RULES: V1PolicyRule[] = [{ verbs: ['get', 'list', 'delete'], apiGroups: [''], resources: ['secrets'] }];
 
 export function boundObjects(): { bindings: V1ClusterRoleBinding[]; clusterRole: V1ClusterRole; role: V1Role; roleBinding: V1RoleBinding } {
   const ref = (kind: 'ClusterRole' | 'Role', name: string) => ({ apiGroup: RBAC_GROUP, kind, name });

@@ -27,7 +27,7 @@ With --bound-tokens, also what tokens bound to one node need (docs/enrollment.md
                      and no auto-approval: "kubejoin cluster approve" decides)
   ClusterRole and ClusterRoleBinding kubejoin:bound-token-approver (user ${APPROVER_USER}:
                      get/list/watch CSRs, update their approval, approve for the kubelet client signer)
-  Role and RoleBinding kube-system/kubejoin:bound-token-approver (user ${APPROVER_USER}: get/delete Secrets)
+  Role and RoleBinding kube-system/kubejoin:bound-token-approver (user ${APPROVER_USER}: get/list/delete Secrets)
 
 Afterwards: "kubejoin token create", and, if the controller-manager does not run the
 bootstrapsigner controller, "kubejoin cluster sign" (or "cluster sign --watch").`,
