@@ -50,6 +50,7 @@ export async function runPassLoop(opts: PassLoopOptions): Promise<void> {
   const controllers = new Set<AbortController>();
 
   const pass = async (): Promise<void> => {
+    if (opts.signal.aborted) return;
     if (running) {
       again = true;
       return;
@@ -62,6 +63,7 @@ export async function runPassLoop(opts: PassLoopOptions): Promise<void> {
           await opts.pass();
           retryMs = 1000;
         } catch (err) {
+          if (opts.signal.aborted) break; // stopping: no retry may outlive the loop
           opts.onError(asError(err));
           // Every call is bounded, so a hung server ends the pass; it is tried again later.
           clearTimeout(retryTimer);
@@ -74,6 +76,7 @@ export async function runPassLoop(opts: PassLoopOptions): Promise<void> {
     }
   };
   const poke = (): void => {
+    if (opts.signal.aborted) return;
     clearTimeout(timer);
     timer = setTimeout(() => void pass(), debounceMs);
   };
