@@ -8,7 +8,7 @@ import { maskedToken, type TokenInfo } from './token-secret.js';
 // secret is masked unless the operator asked for it. Pure: the clock is a parameter.
 
 export const LIST_COLUMNS = ['TOKEN', 'TTL', 'EXPIRES', 'USAGES', 'DESCRIPTION', 'EXTRA GROUPS'] as const;
-export type ListFormat = 'table' | 'json' | 'yaml';
+export type ListFormat = 'table' | 'wide' | 'json' | 'yaml';
 
 function tokenText(t: TokenInfo, showSecrets: boolean): string {
   return showSecrets ? formatToken(t) : maskedToken(t.id);
@@ -39,12 +39,12 @@ export function tabulate(rows: readonly (readonly string[])[]): string {
     .join('');
 }
 
-/** Bound tokens add two columns after kubeadm's (docs/enrollment.md); without any, the table is kubeadm's. */
+/** `-o wide` adds two columns after kubeadm's for bound tokens (docs/enrollment.md); the default table stays kubeadm's. */
 export const BOUND_COLUMNS = ['NODE', 'SINGLE-USE'] as const;
 
-export function formatTable(tokens: readonly TokenInfo[], nowMs: number, showSecrets: boolean): string {
+export function formatTable(tokens: readonly TokenInfo[], nowMs: number, showSecrets: boolean, wide = false): string {
   if (tokens.length === 0) return '';
-  if (!tokens.some((t) => t.nodeName !== undefined)) return tabulate([[...LIST_COLUMNS], ...tokens.map((t) => tableRow(t, nowMs, showSecrets))]);
+  if (!wide) return tabulate([[...LIST_COLUMNS], ...tokens.map((t) => tableRow(t, nowMs, showSecrets))]);
   const bound = (t: TokenInfo): string[] => [t.nodeName ?? '<any>', t.nodeName === undefined ? '-' : t.singleUse ? 'yes' : 'no'];
   return tabulate([[...LIST_COLUMNS, ...BOUND_COLUMNS], ...tokens.map((t) => [...tableRow(t, nowMs, showSecrets), ...bound(t)])]);
 }
@@ -63,7 +63,7 @@ export function outputObject(t: TokenInfo, showSecrets: boolean): Record<string,
 }
 
 export function formatTokens(format: ListFormat, tokens: readonly TokenInfo[], nowMs: number, showSecrets: boolean): string {
-  if (format === 'table') return formatTable(tokens, nowMs, showSecrets);
+  if (format === 'table' || format === 'wide') return formatTable(tokens, nowMs, showSecrets, format === 'wide');
   const list = { apiVersion: 'v1', kind: 'List', items: tokens.map((t) => outputObject(t, showSecrets)) };
   return format === 'json' ? `${JSON.stringify(list, null, 4)}\n` : stringify(list);
 }

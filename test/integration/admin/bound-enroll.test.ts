@@ -52,7 +52,7 @@ test('--nodes-from with --provisioning-file: one 0600 file per kiosk, and a kios
   const onServer = await boundOnServer();
   for (const n of nodes) assert.ok(onServer.has(n), `no bound token for ${n}`);
 
-  const table = await kubejoinInProcess(['token', 'list', '--kubeconfig', c.adminKubeconfig]);
+  const table = await kubejoinInProcess(['token', 'list', '-o', 'wide', '--kubeconfig', c.adminKubeconfig]);
   assert.match(table.stdout.split('\n')[0]!, /EXTRA GROUPS\s+NODE\s+SINGLE-USE$/);
   assert.match(table.stdout, new RegExp(`system:bootstrappers:kubejoin:bound\\s+${nodes[0]}\\s+yes`));
 

@@ -6,6 +6,7 @@ import { BOUND_GROUP } from '../../../agent/admin/bound.js';
 import { boundSpecs, createAll, parseNodeList, provisioningFile } from '../../../agent/admin/enroll.js';
 import { tokenFromSecret, tokenToSecret, type SecretLike } from '../../../agent/admin/token-secret.js';
 import type { TokenApi } from '../../../agent/admin/tokens.js';
+import { formatTable } from '../../../agent/admin/token-format.js';
 import { UsageError } from '../../../agent/errors.js';
 import { parseProvision } from '../../../main/provision.js';
 
@@ -72,4 +73,19 @@ test('a bound token read back from its Secret shows its node and single use', ()
   const info = tokenFromSecret(tokenToSecret(spec!, Date.now()) as SecretLike);
   assert.ok(!('error' in info));
   assert.deepEqual([info.nodeName, info.singleUse, info.groups], ['edge-1', true, [BOUND_GROUP]]);
+});
+
+test("token list: the default table stays kubeadm's; -o wide adds NODE and SINGLE-USE", () => {
+  const [spec] = boundSpecs({ nodes: ['edge-1'], singleUse: true });
+  const bound = tokenFromSecret(tokenToSecret(spec!, Date.now()) as SecretLike);
+  const plain = tokenFromSecret(
+    tokenToSecret({ ...spec!, token: { id: 'zzzzzz', secret: '0123456789abcdef' }, nodeName: undefined, singleUse: undefined }, Date.now()) as SecretLike,
+  );
+  assert.ok(!('error' in bound) && !('error' in plain));
+  const table = formatTable([bound, plain], Date.now(), false);
+  assert.match(table.split('\n')[0]!, /EXTRA GROUPS$/);
+  const wide = formatTable([bound, plain], Date.now(), false, true).split('\n');
+  assert.match(wide[0]!, /EXTRA GROUPS\s+NODE\s+SINGLE-USE$/);
+  assert.match(wide[1]!, /kubejoin:bound\s+edge-1\s+yes$/);
+  assert.match(wide[2]!, /kubejoin:bound\s+<any>\s+-$/);
 });
