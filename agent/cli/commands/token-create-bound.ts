@@ -24,7 +24,7 @@ export interface BoundCreateFlags extends Omit<BoundFlags, 'nodes'> {
 
 const NODES_FILE_LIMIT = 1024 * 1024;
 
-export async function nodesOf(flags: Pick<BoundCreateFlags, 'nodeNames' | 'nodesFrom'>): Promise<string[]> {
+async function nodesOf(flags: Pick<BoundCreateFlags, 'nodeNames' | 'nodesFrom'>): Promise<string[]> {
   const nodes = [...flags.nodeNames];
   if (flags.nodesFrom !== undefined) {
     let text: string;
@@ -72,13 +72,15 @@ async function writeNew(path: string, text: string): Promise<void> {
   }
 }
 
-export async function createBound(flags: BoundCreateFlags, target: AdminTarget, ctx: CliContext): Promise<number> {
+/** Everything is checked (nodes, flags, provisioning paths) before `loadTarget` reads the kubeconfig. */
+export async function createBound(flags: BoundCreateFlags, loadTarget: () => Promise<AdminTarget>, ctx: CliContext): Promise<number> {
   const output = flags.output;
   if (output !== undefined && output !== 'json' && output !== 'yaml')
     throw new UsageError(`invalid --output ${JSON.stringify(output)}`, 'Use -o json or -o yaml.');
   const nodes = await nodesOf(flags);
   const specs = boundSpecs({ ...flags, nodes });
   const paths = await provisioningPaths(flags.provisioningFile, nodes);
+  const target = await loadTarget();
   const endpoint = endpointOf(target.cluster.server);
   const pins = pinsOf(target.cluster.caBytes, `the kubeconfig's cluster ${JSON.stringify(target.cluster.name)}`);
   const client = await AdminClient.forTarget(target);

@@ -3,8 +3,7 @@ import { endpointOf, joinCommand, pinsOf, type JoinFormat } from '../../admin/jo
 import { loadAdminKubeconfig } from '../../admin/admin-kubeconfig.js';
 import { DEFAULT_GROUPS, DEFAULT_TTL, DEFAULT_USAGES, KNOWN_USAGES, tokenSpecFromFlags } from '../../admin/token-secret.js';
 import { createToken } from '../../admin/tokens.js';
-import { boundSpecs } from '../../admin/enroll.js';
-import { createBound, nodesOf, type BoundCreateFlags } from './token-create-bound.js';
+import { createBound, type BoundCreateFlags } from './token-create-bound.js';
 import { UsageError } from '../../errors.js';
 import { formatToken, generateToken, parseToken } from '../../protocol/token.js';
 import { defineCommand } from '../command.js';
@@ -94,9 +93,7 @@ nothing is overwritten. Every value is checked before the server is contacted.`,
         printJoinCommand: flags['print-join-command'] === true,
         format,
       };
-      // Checked before the kubeconfig is read: a bad node list never reaches the server.
-      boundSpecs({ ...bound, nodes: await nodesOf(bound) });
-      return createBound(bound, await loadAdminKubeconfig(kubeconfigOf(flags), ctx.env), ctx);
+      return createBound(bound, () => loadAdminKubeconfig(kubeconfigOf(flags), ctx.env), ctx);
     }
     for (const f of ['single-use', 'output', 'provisioning-file'] as const) {
       if (flags[f] !== undefined) throw new UsageError(`--${f} applies only to bound tokens (--node-name or --nodes-from)`);

@@ -96,3 +96,21 @@ test('invalid: an existing provisioning file or a bad node list: exit 2, no toke
   assert.match(bad.stderr, /fleet.txt:2: the node name "Not_A_Node" is not a valid DNS-1123 subdomain/);
   assert.deepEqual(await filesUnder(dir), [`${node}.yaml`, 'fleet.txt'].sort());
 });
+
+test('invalid: bound-token flags without a node, or with flags that would unbind it: exit 2 before the kubeconfig is read', async () => {
+  const none = ['--kubeconfig', '/nonexistent/admin.conf'];
+  const cases: [string[], RegExp][] = [
+    [['--single-use'], /--single-use applies only to bound tokens/],
+    [['-o', 'json'], /--output applies only to bound tokens/],
+    [['--provisioning-file', '/tmp/x.yaml'], /--provisioning-file applies only to bound tokens/],
+    [['--node-name', 'edge-1', '--groups', 'system:bootstrappers:kubeadm:default-node-token'], /--groups does not go with --node-name/],
+    [['--node-name', 'edge-1', '--node-name', 'edge-1'], /the node edge-1 is named twice/],
+    [['--node-name', 'Edge_1'], /not a valid DNS-1123 subdomain/],
+    [['--node-name', 'a', '--node-name', 'b', '--provisioning-file', '/tmp/one.yaml'], /must contain \{node\}/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await kubejoinInProcess(['token', 'create', ...args, ...none]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+  }
+});
