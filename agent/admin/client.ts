@@ -3,6 +3,7 @@ import type {
   CoreV1Api,
   RbacAuthorizationV1Api,
   AuthenticationV1Api,
+  CertificatesV1Api,
   V1ClusterRoleBinding,
   V1ConfigMap,
   V1Role,
@@ -30,8 +31,8 @@ export class AdminClient {
 
   private constructor(
     readonly target: AdminTarget,
-    private readonly core: CoreV1Api,
-    private readonly rbac: RbacAuthorizationV1Api,
+    readonly core: CoreV1Api,
+    readonly rbac: RbacAuthorizationV1Api,
     private readonly authn: AuthenticationV1Api,
   ) {}
 
@@ -59,12 +60,15 @@ export class AdminClient {
     });
     const client = new AdminClient(target, new k8s.CoreV1Api(config), new k8s.RbacAuthorizationV1Api(config), new k8s.AuthenticationV1Api(config));
     client.agents = agents;
+    client.certificates = new k8s.CertificatesV1Api(config);
     return client;
   }
 
   private agents = new Set<https.Agent>();
+  /** For the approver's calls (agent/admin/csr-client.ts), through `call` and `maybe`. */
+  certificates!: CertificatesV1Api;
 
-  private bounded<T>(op: ApiOp, fn: () => Promise<T>): Promise<T> {
+  bounded<T>(op: ApiOp, fn: () => Promise<T>): Promise<T> {
     return bounded(this.target.requestTimeoutMs, this.server, op, this.agents, fn);
   }
 
@@ -90,7 +94,7 @@ export class AdminClient {
   }
 
   /** Runs one API call; a failure becomes a KubejoinError describing `op`. */
-  private async call<T>(op: ApiOp, fn: () => Promise<T>): Promise<T> {
+  async call<T>(op: ApiOp, fn: () => Promise<T>): Promise<T> {
     try {
       return await this.bounded(op, fn);
     } catch (err) {
@@ -98,7 +102,7 @@ export class AdminClient {
     }
   }
 
-  private async explain(err: unknown, op: ApiOp): Promise<KubejoinError> {
+  async explain(err: unknown, op: ApiOp): Promise<KubejoinError> {
     if (err instanceof KubejoinError) return err;
     const failure = apiFailureOf(err);
     const identity = failure.status === 403 && op.resource !== 'selfsubjectreviews.authentication.k8s.io' ? await this.identityForErrors() : undefined;
@@ -106,7 +110,7 @@ export class AdminClient {
   }
 
   /** Like call, but a 404 is `undefined`. */
-  private async maybe<T>(op: ApiOp, fn: () => Promise<T>): Promise<T | undefined> {
+  async maybe<T>(op: ApiOp, fn: () => Promise<T>): Promise<T | undefined> {
     try {
       return await this.bounded(op, fn);
     } catch (err) {

@@ -15,7 +15,7 @@ export const CLUSTER_INFO_ROLE = 'kubeadm:bootstrap-signer-clusterinfo';
 export type Action = 'create' | 'update' | 'unchanged';
 
 export interface PlannedObject<T = object> {
-  kind: 'ClusterRoleBinding' | 'Role' | 'RoleBinding' | 'ConfigMap';
+  kind: 'ClusterRoleBinding' | 'ClusterRole' | 'Role' | 'RoleBinding' | 'ConfigMap';
   name: string;
   namespace?: string;
   action: Action;

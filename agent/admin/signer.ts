@@ -143,6 +143,7 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
             expiryTimer = setTimeout(() => void pass(), wait);
           }
         } catch (err) {
+          if (opts.signal.aborted) break; // stopping: no retry may outlive the watcher
           opts.onError(err instanceof KubejoinError ? err : new KubejoinError('internal', (err as Error).message));
           // A failed pass (hung or unreachable server: every call is bounded) is tried again.
           clearTimeout(retryTimer);

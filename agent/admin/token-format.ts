@@ -8,7 +8,7 @@ import { maskedToken, type TokenInfo } from './token-secret.js';
 // secret is masked unless the operator asked for it. Pure: the clock is a parameter.
 
 export const LIST_COLUMNS = ['TOKEN', 'TTL', 'EXPIRES', 'USAGES', 'DESCRIPTION', 'EXTRA GROUPS'] as const;
-export type ListFormat = 'table' | 'json' | 'yaml';
+export type ListFormat = 'table' | 'wide' | 'json' | 'yaml';
 
 function tokenText(t: TokenInfo, showSecrets: boolean): string {
   return showSecrets ? formatToken(t) : maskedToken(t.id);
@@ -39,9 +39,14 @@ export function tabulate(rows: readonly (readonly string[])[]): string {
     .join('');
 }
 
-export function formatTable(tokens: readonly TokenInfo[], nowMs: number, showSecrets: boolean): string {
+/** `-o wide` adds two columns after kubeadm's for bound tokens (docs/enrollment.md); the default table stays kubeadm's. */
+export const BOUND_COLUMNS = ['NODE', 'SINGLE-USE'] as const;
+
+export function formatTable(tokens: readonly TokenInfo[], nowMs: number, showSecrets: boolean, wide = false): string {
   if (tokens.length === 0) return '';
-  return tabulate([[...LIST_COLUMNS], ...tokens.map((t) => tableRow(t, nowMs, showSecrets))]);
+  if (!wide) return tabulate([[...LIST_COLUMNS], ...tokens.map((t) => tableRow(t, nowMs, showSecrets))]);
+  const bound = (t: TokenInfo): string[] => [t.nodeName ?? '<any>', t.nodeName === undefined ? '-' : t.singleUse ? 'yes' : 'no'];
+  return tabulate([[...LIST_COLUMNS, ...BOUND_COLUMNS], ...tokens.map((t) => [...tableRow(t, nowMs, showSecrets), ...bound(t)])]);
 }
 
 /** kubeadm's output object for one token (omitempty fields left out). */
@@ -51,11 +56,14 @@ export function outputObject(t: TokenInfo, showSecrets: boolean): Record<string,
   if (t.expiresMs !== undefined) o.expires = formatRfc3339Utc(t.expiresMs);
   if (t.usages.length > 0) o.usages = t.usages;
   if (t.groups.length > 0) o.groups = t.groups;
+  // kubejoin's additions for bound tokens (docs/enrollment.md).
+  if (t.nodeName !== undefined) o.nodeName = t.nodeName;
+  if (t.singleUse) o.singleUse = true;
   return o;
 }
 
 export function formatTokens(format: ListFormat, tokens: readonly TokenInfo[], nowMs: number, showSecrets: boolean): string {
-  if (format === 'table') return formatTable(tokens, nowMs, showSecrets);
+  if (format === 'table' || format === 'wide') return formatTable(tokens, nowMs, showSecrets, format === 'wide');
   const list = { apiVersion: 'v1', kind: 'List', items: tokens.map((t) => outputObject(t, showSecrets)) };
   return format === 'json' ? `${JSON.stringify(list, null, 4)}\n` : stringify(list);
 }

@@ -9,6 +9,7 @@ import {
   type BootstrapToken,
 } from '../protocol/token.js';
 import { GoParseError, formatRfc3339Utc, parseGoDuration, parseGoRfc3339 } from '../protocol/go-time.js';
+import { BOUND_LABEL, NODE_ANNOTATION, SINGLE_USE_ANNOTATION, bindingOf } from './bound.js';
 
 // A bootstrap token and its Secret (docs/protocol.md §1), both ways, with the exact rules the
 // control plane applies: kubeadm's (create, list), the authenticator's, the BootstrapSigner's
@@ -33,7 +34,7 @@ const KEY = {
 
 /** The parts of a Secret these rules read; `data` values are base64, as the API serves them. */
 export interface SecretLike {
-  metadata?: { name?: string; namespace?: string; uid?: string };
+  metadata?: { name?: string; namespace?: string; uid?: string; annotations?: Record<string, string> };
   type?: string;
   data?: Record<string, string>;
 }
@@ -46,6 +47,10 @@ export interface TokenSpec {
   usages: TokenUsage[];
   groups: string[];
   description?: string;
+  /** Bound tokens (docs/enrollment.md): the only node name it may join as. */
+  nodeName?: string;
+  /** Deleted by the approver once its certificate is issued. */
+  singleUse?: boolean;
 }
 
 /** A token as read back from its Secret (kubeadm's BootstrapTokenFromSecret). */
@@ -58,6 +63,8 @@ export interface TokenInfo {
   expiresMs?: number;
   usages: string[];
   groups: string[];
+  nodeName?: string;
+  singleUse?: boolean;
 }
 
 // ---- validation of operator input (exit 2, before any server contact) ----
@@ -158,7 +165,7 @@ export function tokenToSecret(
 ): {
   apiVersion: 'v1';
   kind: 'Secret';
-  metadata: { name: string; namespace: string };
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   type: string;
   data: Record<string, string>;
 } {
@@ -170,10 +177,17 @@ export function tokenToSecret(
   if (spec.ttlMs > 0) data[KEY.expiration] = formatRfc3339Utc(nowMs + spec.ttlMs);
   for (const u of spec.usages) data[`${KEY.usagePrefix}${u}`] = 'true';
   if (spec.groups.length > 0) data[KEY.groups] = spec.groups.join(',');
+  const bound =
+    spec.nodeName === undefined
+      ? {}
+      : {
+          labels: { [BOUND_LABEL]: 'true' },
+          annotations: { [NODE_ANNOTATION]: spec.nodeName, ...(spec.singleUse ? { [SINGLE_USE_ANNOTATION]: 'true' } : {}) },
+        };
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: tokenSecretName(spec.token.id), namespace: TOKEN_NAMESPACE },
+    metadata: { name: tokenSecretName(spec.token.id), namespace: TOKEN_NAMESPACE, ...bound },
     type: TOKEN_SECRET_TYPE,
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
   };
@@ -219,6 +233,9 @@ export function tokenFromSecret(secret: SecretLike): TokenInfo | { error: string
   info.usages.sort();
   const groups = dataOf(secret, KEY.groups);
   if (groups !== '') info.groups = groups.split(',');
+  const binding = bindingOf(secret.metadata);
+  if (binding.nodeName !== undefined) info.nodeName = binding.nodeName;
+  if (binding.singleUse) info.singleUse = true;
   return info;
 }
 

@@ -29,7 +29,16 @@ export type WatchArgs = [
  */
 export async function boundedWatch(target: AdminTarget, ...[path, query, op, onEvent, onEnd]: WatchArgs): Promise<AbortController> {
   const k8s = await loadClientNode();
-  const watcher = new k8s.Watch(target.kc);
+  // The watch's own agent (client-node makes one per call), so that a watch given up on before
+  // its server answered (hung server, SIGTERM) closes its connection now, not at node-fetch's 30 s.
+  let agent: { destroy?: () => void } | undefined;
+  const config = Object.create(target.kc) as typeof target.kc;
+  config.applyToFetchOptions = async (o) => {
+    const r = await target.kc.applyToFetchOptions(o);
+    agent = r.agent as typeof agent;
+    return r;
+  };
+  const watcher = new k8s.Watch(config);
   const idleMs = WATCH_SECONDS * 1000 + (target.requestTimeoutMs || DEFAULT_REQUEST_TIMEOUT_MS);
   let controller: AbortController | undefined;
   let idle: NodeJS.Timeout | undefined;
@@ -39,6 +48,7 @@ export async function boundedWatch(target: AdminTarget, ...[path, query, op, onE
     ended = true;
     clearTimeout(idle);
     controller?.abort();
+    agent?.destroy?.();
     onEnd(err);
   };
   const arm = (): void => {
@@ -84,6 +94,7 @@ export async function boundedWatch(target: AdminTarget, ...[path, query, op, onE
   } catch (err) {
     ended = true;
     clearTimeout(idle);
+    agent?.destroy?.();
     throw err instanceof KubejoinError ? err : describeApiError(apiFailureOf(err), op, target.cluster.server);
   }
 }

@@ -145,6 +145,7 @@ for (const a of ARCHES) {
     { src: join(share, '_kubejoin'), dst: '/usr/share/zsh/vendor-completions/_kubejoin', file_info: { mode: 0o644 } },
     { src: join(here, 'systemd/kubejoin-join.service'), dst: '/usr/lib/systemd/system/kubejoin-join.service', file_info: { mode: 0o644 } },
     { src: join(here, 'systemd/kubejoin-agent.service'), dst: '/usr/lib/systemd/system/kubejoin-agent.service', file_info: { mode: 0o644 } },
+    { src: join(here, 'systemd/kubejoin-approver.service'), dst: '/usr/lib/systemd/system/kubejoin-approver.service', file_info: { mode: 0o644 } },
     { src: join(here, 'join.yaml.example'), dst: '/usr/share/doc/kubejoin/join.yaml.example', file_info: { mode: 0o644 } },
     { dst: '/etc/kubejoin', type: 'dir', file_info: { mode: 0o750 } },
     // Owned, so that removing the package removes them too (rpm leaves unowned directories).

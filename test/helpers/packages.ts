@@ -46,6 +46,7 @@ export const EXPECTED_FILES = [
   'usr/bin/kubejoin',
   'usr/lib/kubejoin/keytar.node',
   'usr/lib/systemd/system/kubejoin-agent.service',
+  'usr/lib/systemd/system/kubejoin-approver.service',
   'usr/lib/systemd/system/kubejoin-join.service',
   'usr/share/bash-completion/completions/kubejoin',
   'usr/share/doc/kubejoin/join.yaml.example',

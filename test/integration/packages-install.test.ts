@@ -63,7 +63,7 @@ for (const [kind, pkg] of [
       assert.equal(out.get('install.addon'), 'keytar.node');
       assert.equal(out.get('install.etc_kubejoin'), 'root:root 750');
       assert.equal(out.get('install.kubelet'), '700');
-      assert.equal(out.get('install.units'), 'kubejoin-agent.service kubejoin-join.service ');
+      assert.equal(out.get('install.units'), 'kubejoin-agent.service kubejoin-approver.service kubejoin-join.service ');
       assert.equal(out.get('install.wants'), 'kubejoin-agent.service kubejoin-join.service ');
     });
 

@@ -3,6 +3,7 @@ import { AdminClient } from '../../admin/client.js';
 import { endpointOf, pinsOf } from '../../admin/join-command.js';
 import { loadAdminKubeconfig } from '../../admin/admin-kubeconfig.js';
 import { prepareCluster, printable, type PlannedObject } from '../../admin/prepare.js';
+import { APPROVER_USER, BOUND_GROUP, prepareBound } from '../../admin/prepare-bound.js';
 import { defineCommand } from '../command.js';
 import { KUBECONFIG_FLAGS, kubeconfigOf } from '../kubeconfig-flags.js';
 
@@ -21,10 +22,18 @@ export default defineCommand({
 Only what differs is written; a second run changes nothing and says so. An existing
 cluster-info naming the same server and CA is left as it is (it is signed as stored).
 
+With --bound-tokens, also what tokens bound to one node need (docs/enrollment.md):
+  ClusterRoleBinding kubejoin:bound-token-bootstrap (${BOUND_GROUP} -> system:node-bootstrapper,
+                     and no auto-approval: "kubejoin cluster approve" decides)
+  ClusterRole and ClusterRoleBinding kubejoin:bound-token-approver (user ${APPROVER_USER}:
+                     get/list/watch CSRs, update their approval, approve for the kubelet client signer)
+  Role and RoleBinding kube-system/kubejoin:bound-token-approver (user ${APPROVER_USER}: get/list/delete Secrets)
+
 Afterwards: "kubejoin token create", and, if the controller-manager does not run the
 bootstrapsigner controller, "kubejoin cluster sign" (or "cluster sign --watch").`,
   flags: {
     'dry-run': { type: 'boolean', help: 'Print the objects that would be written (YAML on stdout), write nothing' },
+    'bound-tokens': { type: 'boolean', help: 'Also create the RBAC of bound tokens and of their approver ("cluster approve")' },
     server: {
       type: 'string',
       value: 'URL',
@@ -40,6 +49,7 @@ bootstrapsigner controller, "kubejoin cluster sign" (or "cluster sign --watch").
     const dryRun = values['dry-run'] === true;
     const client = await AdminClient.forTarget(target);
     const plans = await prepareCluster(client, server, target.cluster.caBytes!, dryRun);
+    if (values['bound-tokens']) plans.push(...(await prepareBound(client, dryRun)));
     const changes = plans.filter((p) => p.action !== 'unchanged');
     if (dryRun) {
       for (const p of plans) ctx.stderr.write(`${p.action === 'unchanged' ? 'unchanged' : `would ${p.action}`} ${describe(p)}\n`);

@@ -1,0 +1,157 @@
+import type { KubejoinError } from '../errors.js';
+import { tokenSecretName } from '../protocol/token.js';
+import type { AdminClient } from './client.js';
+import { KUBELET_CLIENT_SIGNER, bindingOf } from './bound.js';
+import { decide, isApproved, isPending, ownedTokenId, type CsrLike, type Decision } from './approve-decide.js';
+import { listBoundTokenSecrets, listKubeletCsrs, setCondition } from './csr-client.js';
+import { runPassLoop } from './pass-loop.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './request-timeout.js';
+
+export { decisionLine } from './approve-decide.js';
+import { dataOf, type SecretLike } from './token-secret.js';
+
+// `cluster approve`: the approver of CSRs made with bound tokens (docs/enrollment.md §2). Each
+// pass lists the kubelet client CSRs, decides every pending one it owns (oldest first), and
+// spends each single-use token whose approved CSR has its certificate. Restart-safe: it keeps
+// no state of its own; every write has the object's version or UID as a precondition.
+
+export type ApproveApi = Pick<AdminClient, 'getSecret' | 'deleteSecret' | 'watch'> & Parameters<typeof listKubeletCsrs>[0];
+
+/** What a pass did, one entry per write. */
+export type Outcome = (Decision & { kind: 'decision' }) | { kind: 'spent'; csr: string; tokenId: string; node?: string; message: string };
+
+export interface PassResult {
+  outcomes: Outcome[];
+  /** Single-use tokens whose approved CSR still waits for its certificate. */
+  waiting: number;
+  /** CSRs that changed under a write (looked at again in the next pass). */
+  changed: number;
+}
+
+/** Tokens decided at once (each a GET at most and one PUT per CSR). */
+const DECISIONS_AT_ONCE = 8;
+
+const created = (c: CsrLike): number => {
+  const t = (c.metadata as { creationTimestamp?: Date | string } | undefined)?.creationTimestamp;
+  return t === undefined ? 0 : new Date(t).getTime();
+};
+
+export async function approvePass(api: ApproveApi, now: () => number, onOutcome: (o: Outcome) => void = () => undefined): Promise<PassResult> {
+  const csrs = (await listKubeletCsrs(api)).sort((a, b) => created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  const result: PassResult = { outcomes: [], waiting: 0, changed: 0 };
+  const emit = (o: Outcome): void => {
+    result.outcomes.push(o);
+    onOutcome(o);
+  };
+  // The approved CSR (any approver's) that used each owned token: a single-use token is spent.
+  const usedBy = new Map<string, CsrLike>();
+  for (const c of csrs) {
+    const id = ownedTokenId(c);
+    if (id !== undefined && isApproved(c) && !usedBy.has(id)) usedBy.set(id, c);
+  }
+  // Bound tokens' Secrets in one list; a token of the bound group without our label (made by
+  // hand) is read on its own when one of its CSRs waits.
+  const secrets = new Map<string, SecretLike | undefined>();
+  for (const s of await listBoundTokenSecrets(api)) secrets.set(dataOf(s, 'token-id'), s);
+  const secretOf = async (id: string): Promise<SecretLike | undefined> => {
+    if (!secrets.has(id)) secrets.set(id, await api.getSecret(tokenSecretName(id)));
+    return secrets.get(id);
+  };
+
+  // Pending CSRs grouped by token, oldest first: one token's CSRs one after the other (a
+  // single-use token is used once), different tokens a few at a time.
+  const byToken = new Map<string, CsrLike[]>();
+  for (const csr of csrs) {
+    const id = ownedTokenId(csr);
+    if (id === undefined || !isPending(csr)) continue;
+    byToken.set(id, [...(byToken.get(id) ?? []), csr]);
+  }
+  const decideToken = async (id: string, pending: readonly CsrLike[]): Promise<void> => {
+    const secret = await secretOf(id);
+    for (const csr of pending) {
+      const d = decide(csr, id, secret, usedBy.get(id)?.metadata?.name, now());
+      const outcome = await setCondition(api, csr, { type: d.verdict === 'approve' ? 'Approved' : 'Denied', reason: d.reason, message: d.message });
+      if (outcome === 'changed') result.changed++;
+      if (outcome !== 'done') continue;
+      emit({ kind: 'decision', ...d });
+      if (d.verdict === 'approve' && !usedBy.has(id)) usedBy.set(id, csr);
+    }
+  };
+  const queue = [...byToken];
+  await Promise.all(
+    Array.from({ length: Math.min(DECISIONS_AT_ONCE, queue.length) }, async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await decideToken(...next);
+    }),
+  );
+
+  // Spent only once the certificate is issued: the device is then no longer using the token
+  // (a join that failed before its CSR was approved keeps it; docs/enrollment.md §2).
+  for (const [id, csr] of usedBy) {
+    const secret = secrets.get(id);
+    if (secret === undefined || !bindingOf(secret.metadata).singleUse) continue;
+    if (!csr.status?.certificate) {
+      result.waiting++;
+      continue;
+    }
+    const name = csr.metadata?.name ?? '';
+    const gone = await api.deleteSecret(tokenSecretName(id), secret.metadata?.uid);
+    if (gone === 'deleted') {
+      emit({
+        kind: 'spent',
+        csr: name,
+        tokenId: id,
+        ...nodeOf(secret),
+        message: `kubejoin: single-use token ${id} deleted: certificate signing request ${name} was issued`,
+      });
+    }
+    secrets.delete(id);
+  }
+  return result;
+}
+
+const nodeOf = (secret: SecretLike): { node?: string } => {
+  const n = bindingOf(secret.metadata).nodeName;
+  return n === undefined ? {} : { node: n };
+};
+
+/**
+ * `cluster approve --once`: a pass, and while a single-use token waits for its certificate to
+ * be issued (or a CSR changed under a write), another, within one --request-timeout (30 s when
+ * 0). Returns how many single-use tokens still wait (the next run deletes them).
+ */
+export async function approveOnce(api: ApproveApi, now: () => number, onOutcome: (o: Outcome) => void, signal: AbortSignal): Promise<number> {
+  const until = Date.now() + (api.target.requestTimeoutMs || DEFAULT_REQUEST_TIMEOUT_MS);
+  for (;;) {
+    const r = await approvePass(api, now, onOutcome);
+    if ((r.waiting === 0 && r.changed === 0) || Date.now() > until || signal.aborted) return r.waiting;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+
+export interface ApproveWatchOptions {
+  signal: AbortSignal;
+  now: () => number;
+  onOutcome: (o: Outcome) => void;
+  onError: (err: KubejoinError) => void;
+  resyncMs?: number;
+}
+
+/** `cluster approve --watch`: a pass now, then after every change of a kubelet client CSR, until `signal` aborts. */
+export function watchAndApprove(api: ApproveApi, opts: ApproveWatchOptions): Promise<void> {
+  return runPassLoop({
+    signal: opts.signal,
+    pass: async () => {
+      await approvePass(api, opts.now, opts.onOutcome);
+    },
+    onError: opts.onError,
+    watch: (...args) => api.watch(...args),
+    ...(opts.resyncMs === undefined ? {} : { resyncMs: opts.resyncMs }),
+    watches: [
+      {
+        path: '/apis/certificates.k8s.io/v1/certificatesigningrequests',
+        query: { fieldSelector: `spec.signerName=${KUBELET_CLIENT_SIGNER}` },
+        op: { verb: 'watch', resource: 'certificatesigningrequests.certificates.k8s.io' },
+      },
+    ],
+  });
+}
