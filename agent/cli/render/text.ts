@@ -9,6 +9,7 @@ import {
   type StepView,
 } from '../../contract/index.js';
 import type { CliContext } from '../context.js';
+import { RetryFold } from './fold.js';
 
 /**
  * Renders join events for people: a live step list on a TTY, one plain line per event otherwise.
@@ -20,6 +21,7 @@ export class TextRenderer {
   private readonly live: boolean;
   private readonly color: boolean;
   private drawnLines = 0;
+  private readonly fold = new RetryFold();
 
   constructor(private readonly ctx: CliContext) {
     this.live = ctx.stdout.isTTY === true && ctx.env.TERM !== 'dumb';
@@ -34,6 +36,7 @@ export class TextRenderer {
     if (e.type === 'result') return this.result(e.result);
     this.steps = applyStepEvent(this.steps, e);
     if (this.live) return this.redraw();
+    if (!this.fold.shows(e)) return;
     const title = PHASE_TITLES[e.phase];
     const line =
       e.type === 'started'
