@@ -5,7 +5,9 @@ import { parseJoinConfiguration } from '../../input/join-configuration.js';
 import { closeSharedAgents } from '../../transport/http.js';
 import { join } from '../../join/engine.js';
 import { readBoundedFile } from '../../transport/bounded-file.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { defineCommand, outputOf } from '../command.js';
+import { kubeadmJoinArgs } from '../command-line.js';
 import type { CliContext } from '../context.js';
 import { JOIN_FLAGS, joinInputOf, joinRequestOf, type JoinFlagValues } from '../join-flags.js';
 import { maskedStream } from '../masked-output.js';
@@ -61,6 +63,8 @@ export default defineCommand({
 for the kubelet credential: discover and verify the cluster, request a client certificate
 for system:node:<name>, wait until it is issued, store it and prove it works.`,
   flags: JOIN_FLAGS,
+  // A kubeadm join line works as it is (./command-line.ts): kubeadm-only flags get a notice.
+  rewrite: (argv) => kubeadmJoinArgs(argv),
   positionals: { usage: '<host:port>', what: 'API server endpoint' },
   environment: [TOKEN_ENVIRONMENT, ['NO_COLOR', 'no colours in the live step list']],
   examples: [
@@ -68,7 +72,7 @@ for system:node:<name>, wait until it is issued, store it and prove it works.`,
     '    --discovery-token-ca-cert-hash sha256:0123…',
     'echo "$TOKEN" | kubejoin join 10.0.0.1:6443 --token-file - --discovery-token-ca-cert-hash sha256:0123… -o json',
   ],
-  exitCodes: true,
+  exitCodes: COMMAND_EXIT_CODES.join,
   async run({ flags, positionals }, context) {
     const { request, output, warnings } = await resolveJoinRequest(flags, positionals[0], context);
     for (const w of warnings) context.stderr.write(`${w}\n`);
