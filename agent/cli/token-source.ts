@@ -46,6 +46,19 @@ export async function resolveToken(source: TokenSource, ctx: Pick<CliContext, 'e
   return token === undefined ? { warnings } : { token, warnings };
 }
 
+/** Why a file could not be read, in words (the code too, for a search). */
+export function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied (run as a user that may read it, e.g. with sudo)',
+    EPERM: 'permission denied',
+    EISDIR: 'it is a directory, not a file',
+    ENOTDIR: 'a part of the path is not a directory',
+  };
+  return code === undefined ? (err as Error).message : words[code] ? `${words[code]} (${code})` : code;
+}
+
 /**
  * A token file other users can read (or its group can change): the kiosk refuses it
  * (main/file-mode.ts, the same rule); the CLI, run by an operator, warns.
@@ -69,7 +82,7 @@ export async function readTokenFile(path: string, ctx: Pick<CliContext, 'stdin'>
         : await readBoundedFile(path, `--token-file ${path}`);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read --token-file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read --token-file ${path}: ${readProblem(err)}`);
   }
   const token = text.trim();
   if (token === '') throw new UsageError(`--token-file ${path === '-' ? '(stdin)' : path} is empty`);

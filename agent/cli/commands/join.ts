@@ -13,7 +13,7 @@ import { JOIN_FLAGS, joinInputOf, joinRequestOf, type JoinFlagValues } from '../
 import { maskedStream } from '../masked-output.js';
 import { JsonRenderer } from '../render/json.js';
 import { TextRenderer } from '../render/text.js';
-import { resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
+import { readProblem, resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
 
 /** Reads and parses --config (capped, as every file the join reads). */
 export async function loadJoinConfiguration(file: string): Promise<{ request: JoinRequest; warnings: string[] }> {
@@ -22,7 +22,7 @@ export async function loadJoinConfiguration(file: string): Promise<{ request: Jo
     text = await readBoundedFile(file, `--config ${file}`);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read --config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read --config ${file}: ${readProblem(err)}`);
   }
   return parseJoinConfiguration(text, file);
 }
@@ -43,6 +43,9 @@ export async function resolveJoinRequest(
     ctx,
   );
   const request = joinRequestOf(config?.request ?? {}, { ...flags, token });
+  if (request.token === undefined && request.tlsBootstrapToken === undefined && request.discoveryFile === undefined) {
+    throw new UsageError('a bootstrap token is required', 'Give it with --token-file <file> ("-" for stdin), the KUBEJOIN_TOKEN variable, or --token.');
+  }
   return { request, output, warnings: [...(config?.warnings ?? []), ...warnings] };
 }
 

@@ -63,6 +63,20 @@ describe('one set of store flags for every command after a join', () => {
   });
 });
 
+describe('messages that say what to do', () => {
+  it('invalid: no token says how to give one; a missing token file says so in words (exit 2)', async () => {
+    const none = await kubejoin(['join', '127.0.0.1:1', '--discovery-token-ca-cert-hash', PIN]);
+    assert.equal(none.code, 2, none.stderr);
+    assert.match(
+      none.stderr,
+      /error: a bootstrap token is required\n {2}Give it with --token-file <file> \("-" for stdin\), the KUBEJOIN_TOKEN variable, or --token\./,
+    );
+    const missing = await kubejoin(['join', '127.0.0.1:1', '--discovery-token-ca-cert-hash', PIN, '--token-file', '/nonexistent/token']);
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /cannot read --token-file \/nonexistent\/token: no such file \(ENOENT\)/);
+  });
+});
+
 describe('help', () => {
   it('valid: bare kubejoin prints the help and exits 0; "kubejoin help join" is join\'s help', async () => {
     const bare = await kubejoin([]);

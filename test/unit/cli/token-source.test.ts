@@ -61,7 +61,11 @@ describe('resolveToken', () => {
       () => resolveToken({ token: TOKEN, 'token-file': '/x' }, ctx()),
       /^give the token once: --token or --token-file, not both$/,
     ],
-    ['a missing file', () => resolveToken({ 'token-file': '/nonexistent/token' }, ctx()), /^cannot read --token-file \/nonexistent\/token: ENOENT$/],
+    [
+      'a missing file',
+      () => resolveToken({ 'token-file': '/nonexistent/token' }, ctx()),
+      /^cannot read --token-file \/nonexistent\/token: no such file \(ENOENT\)$/,
+    ],
     ['empty stdin', () => resolveToken({ 'token-file': '-' }, ctx({}, ['\n'])), /^--token-file \(stdin\) is empty$/],
     ['a file over 64 KiB', () => resolveToken({ 'token-file': '-' }, ctx({}, ['x'.repeat(70 * 1024)])), /larger than the limit of 64 KiB/],
   ];
