@@ -115,6 +115,16 @@ describe('discovery says what it knows', () => {
     assert.match(r.stderr, /the host name no-such-host\.invalid does not resolve \(DNS: no such host\)/);
     assert.doesNotMatch(r.stderr, /gave up|s of discovery/);
     assert.equal(discoverLines(r.stdout).length, 0, 'not retried');
+
+    // The doctor names that one cause (TCP is not run after it) and says what to do.
+    const d = await kubejoin(['doctor', 'no-such-host.invalid:6443', '-o', 'json']);
+    assert.equal(d.code, 6, d.stderr);
+    const report = JSON.parse(d.stdout) as { causes: { check: string }[]; checks: { id: string; status: string }[] };
+    assert.deepEqual(
+      report.causes.map((c) => c.check),
+      ['dns'],
+    );
+    assert.equal(report.checks.find((c) => c.id === 'tcp')?.status, 'skip');
   });
 
   it('invalid: a refused port is said as such on the first line, retried quietly, and ends as "connection refused"', async (t) => {
