@@ -11,6 +11,11 @@ import {
 import type { CliContext } from '../context.js';
 import { RetryFold } from './fold.js';
 
+/** A step's duration as people read it: ms under a second, else seconds (as the messages say them). */
+function took(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 /**
  * Renders join events for people: a live step list on a TTY, one plain line per event otherwise.
  * Every value from the engine goes through printable (`p`): it may hold a server's text, and a
@@ -44,8 +49,8 @@ export class TextRenderer {
         : e.type === 'progress'
           ? `[${e.phase}] ${p(e.message)}`
           : e.type === 'succeeded'
-            ? `[${e.phase}] done in ${e.durationMs} ms${e.message ? `: ${p(e.message)}` : ''}`
-            : `[${e.phase}] FAILED after ${e.durationMs} ms`;
+            ? `[${e.phase}] done in ${took(e.durationMs)}${e.message ? `: ${p(e.message)}` : ''}`
+            : `[${e.phase}] FAILED after ${took(e.durationMs)}`;
     this.ctx.stdout.write(`${line}\n`);
   }
 

@@ -34,3 +34,20 @@ describe('RetryFold', () => {
     assert.ok(fold.shows({ type: 'started', phase: 'discover', at: 0 }));
   });
 });
+
+describe('the plain text renderer folds and says durations as the messages do', () => {
+  it('valid: repeated retry lines print once; a long step says seconds', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { TextRenderer } = await import('../../../agent/cli/render/text.js');
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    const err = new PassThrough();
+    const r = new TextRenderer({ stdout: out, stderr: err, stdin: new PassThrough(), env: {}, signal: new AbortController().signal } as never);
+    for (let n = 2; n < 30; n++) r.event(retry('no signature yet', n, n * 400));
+    r.event({ type: 'failed', phase: 'discover', durationMs: 13_708, error: { category: 'token-refused', exitCode: 4, message: 'x' }, at: 13_708 });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(text.split('\n').filter((l) => l.includes('retrying')).length, 1, text);
+    assert.match(text, /\[discover\] FAILED after 13\.7 s\n/);
+  });
+});
