@@ -3,6 +3,7 @@ import { EXIT_CODES, secretsOf, type JoinRequest, type JoinResult } from '../../
 import { UsageError } from '../../errors.js';
 import { parseJoinConfiguration } from '../../input/join-configuration.js';
 import { closeSharedAgents } from '../../transport/http.js';
+import { defaultCertDir, defaultKubeconfigPath } from '../../store/paths.js';
 import { join } from '../../join/engine.js';
 import { readBoundedFile } from '../../transport/bounded-file.js';
 import { COMMAND_EXIT_CODES } from '../exit-codes.js';
@@ -49,6 +50,20 @@ export async function resolveJoinRequest(
   return { request, output, warnings: [...(config?.warnings ?? []), ...warnings] };
 }
 
+/**
+ * Not root, with the default paths: the credential goes to this user's state directory, where
+ * no kubelet reads it. Right for a user's kubectl credential; for the machine's kubelet, sudo.
+ */
+export function notRootWarning(request: JoinRequest, env: NodeJS.ProcessEnv): string | undefined {
+  if (process.getuid?.() !== 0 && request.certDir === undefined && request.kubeconfigOut === undefined && process.platform === 'linux') {
+    return (
+      `warning: not running as root, so the kubeconfig goes to ${defaultKubeconfigPath(env)} (a file-store credential to ${defaultCertDir(env)}), ` +
+      'where no kubelet reads it. To join this machine\'s kubelet, run the same line with sudo: sudo kubejoin join …'
+    );
+  }
+  return undefined;
+}
+
 /** The exec-plugin command for keychain kubeconfigs: this very CLI. */
 function credentialCommand(): { command: string; args: string[] } {
   const script = process.argv[1];
@@ -78,7 +93,7 @@ for system:node:<name>, wait until it is issued, store it and prove it works.`,
   exitCodes: COMMAND_EXIT_CODES.join,
   async run({ flags, positionals }, context) {
     const { request, output, warnings } = await resolveJoinRequest(flags, positionals[0], context);
-    for (const w of warnings) context.stderr.write(`${w}\n`);
+    for (const w of [...warnings, notRootWarning(request, context.env)].filter(Boolean)) context.stderr.write(`${w}\n`);
     // A join never prints a secret on purpose: all its output goes through the mask, with
     // the token itself however it was given (flag, file, environment, config).
     const secrets = secretsOf(request.token, request.tlsBootstrapToken);

@@ -1,8 +1,11 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { testCluster, type ClusterHandle } from '../../harness/index.js';
-import { assertNoSecret, ensureBuilt, kubejoin } from '../../helpers/cli.js';
-import { filesUnder } from '../../helpers/temp.js';
+import { existsSync } from 'node:fs';
+import { chmod, chown } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assertNoSecret, CLI, ensureBuilt, kubejoin, run, writeTokenFile } from '../../helpers/cli.js';
+import { filesUnder, workdir } from '../../helpers/temp.js';
 import { PIN, TOKEN } from '../../helpers/fixtures.js';
 import { joinMachine } from '../lifecycle-helpers.js';
 
@@ -74,6 +77,46 @@ describe('messages that say what to do', () => {
     const missing = await kubejoin(['join', '127.0.0.1:1', '--discovery-token-ca-cert-hash', PIN, '--token-file', '/nonexistent/token']);
     assert.equal(missing.code, 2, missing.stderr);
     assert.match(missing.stderr, /cannot read --token-file \/nonexistent\/token: no such file \(ENOENT\)/);
+  });
+});
+
+describe('not root with the default paths', () => {
+  const skip =
+    process.getuid?.() !== 0 ? 'SKIP: needs root to run the CLI as another user (setpriv)' : !existsSync('/usr/bin/setpriv') ? 'SKIP: no setpriv' : false;
+  it('valid: a join as a normal user warns where the credential goes and gives the sudo line', { skip }, async (t) => {
+    const dir = await workdir(t);
+    await chmod(dir, 0o777);
+    const file = await writeTokenFile(dir, TOKEN);
+    await chown(file, 65534, 65534);
+    const r = await run(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        CLI,
+        'join',
+        '127.0.0.1:1',
+        '--token-file',
+        file,
+        '--discovery-token-ca-cert-hash',
+        PIN,
+        '--discovery-timeout',
+        '1s',
+        '--store',
+        'file',
+      ],
+      { env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_STATE_HOME: join(dir, 'state'), NO_COLOR: '1' } },
+    );
+    assert.equal(r.code, 6, r.stderr);
+    assert.ok(
+      r.stderr.includes(
+        `warning: not running as root, so the kubeconfig goes to ${dir}/state/kubejoin/kubelet.conf (a file-store credential to ${dir}/state/kubejoin/pki), where no kubelet reads it. To join this machine's kubelet, run the same line with sudo: sudo kubejoin join …`,
+      ),
+      r.stderr,
+    );
+    assertNoSecret(r, TOKEN);
   });
 });
 
