@@ -27,7 +27,7 @@ bootstrapsigner controller, "kubejoin cluster sign" (or "cluster sign --watch").
     'dry-run': { type: 'boolean', help: 'Print the objects that would be written (YAML on stdout), write nothing' },
     server: {
       type: 'string',
-      value: 'URL',
+      value: '<url>',
       help: "Server URL to publish in cluster-info, if nodes must reach the API server at\nanother address than the admin kubeconfig's (default: the kubeconfig's server)",
     },
     ...KUBECONFIG_FLAGS,

@@ -58,7 +58,7 @@ export function notRootWarning(request: JoinRequest, env: NodeJS.ProcessEnv): st
   if (process.getuid?.() !== 0 && request.certDir === undefined && request.kubeconfigOut === undefined && process.platform === 'linux') {
     return (
       `warning: not running as root, so the kubeconfig goes to ${defaultKubeconfigPath(env)} (a file-store credential to ${defaultCertDir(env)}), ` +
-      'where no kubelet reads it. To join this machine\'s kubelet, run the same line with sudo: sudo kubejoin join …'
+      "where no kubelet reads it. To join this machine's kubelet, run the same line with sudo: sudo kubejoin join …"
     );
   }
   return undefined;

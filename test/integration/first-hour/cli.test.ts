@@ -129,6 +129,28 @@ describe('help', () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: kubejoin join <host:port> \[flags\]/);
   });
+  it('valid: every placeholder in help is written one way, <file>', async () => {
+    const commands = [
+      ['join'],
+      ['doctor'],
+      ['status'],
+      ['renew'],
+      ['agent'],
+      ['reset'],
+      ['credential'],
+      ['ca-hash'],
+      ['cluster', 'prepare'],
+      ['cluster', 'sign'],
+      ['token', 'list'],
+      ['token', 'delete'],
+      ['token', 'prune'],
+    ];
+    for (const command of commands) {
+      const help = await kubejoin([...command, '--help']);
+      assert.equal(help.code, 0, help.stderr);
+      assert.doesNotMatch(help.stdout, /--[a-z-]+ [A-Z]{2,}\b/, `kubejoin ${command.join(' ')} --help`);
+    }
+  });
   it('valid: a command lists only the exit codes it can give, aligned', async () => {
     const reset = await kubejoin(['reset', '--help']);
     assert.match(
