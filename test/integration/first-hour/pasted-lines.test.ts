@@ -39,6 +39,7 @@ describe('pasted kubeadm lines work in the CLI as in the window', () => {
       const r = await kubejoin([...words, '--node-name', uniqueName('paste'), ...fileStoreFlags(dir)]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /Joined as system:node:paste/);
+      assert.match(r.stdout, /\[store-credentials\] done in .*: file store: written, and put in place once the cluster accepts it \(next step\)/);
       const notices = r.stderr.split('\n').filter((l) => l.startsWith('notice: '));
       assert.deepEqual(notices, window.warnings, 'the CLI and the window say the same');
       if (words.includes('--v=5')) {
