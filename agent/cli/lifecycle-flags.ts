@@ -18,7 +18,7 @@ export const STORE_FLAGS = {
     type: 'string',
     value: 'auto|keychain|file',
     section: WHERE,
-    help: 'the store the join used (default auto); the kubeconfig names it, this\nonly checks it',
+    help: 'the store the join used (default auto); the kubeconfig names the\ncredential, and a different store here is a warning',
   },
   'cert-dir': {
     type: 'string',
