@@ -32,6 +32,15 @@ describe('one set of store flags for every command after a join', () => {
     const wrong = await kubejoin(['status', '--store', 'keychain', '--kubeconfig-out', m.kubeconfig], { env: m.env });
     assert.equal(wrong.code, 0, wrong.stderr);
     assert.match(wrong.stderr, /warning: --store keychain, but .* names a file-store credential: showing that/);
+    const elsewhere = await kubejoin(['renew', '--cert-dir', `${m.dir}/elsewhere`, '--kubeconfig', m.kubeconfig], { env: m.env });
+    assert.equal(elsewhere.code, 0, elsewhere.stderr);
+    assert.ok(
+      elsewhere.stderr.includes(`warning: --cert-dir ${m.dir}/elsewhere, but ${m.kubeconfig} names the credential in ${m.certDir}: using that`),
+      elsewhere.stderr,
+    );
+    const asks = await kubejoin(['reset', '--store', 'keychain', '--kubeconfig-out', m.kubeconfig], { env: m.env });
+    assert.equal(asks.code, 2, 'no terminal to ask on');
+    assert.match(asks.stderr, /warning: --store keychain, but .* names a file-store credential: using that/);
     const x = await kubejoin(['reset', '--force', ...flags], { env: m.env });
     assert.equal(x.code, 0, x.stderr);
     assert.deepEqual(await filesUnder(m.dir), ['token']);
