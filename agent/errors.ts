@@ -47,12 +47,35 @@ export function toErrorInfo(err: unknown): ErrorInfo {
  * node:util parseArgs's errors in our words, as UsageErrors (the CLI and the parser of
  * pasted command lines share it). Echoed values are masked later, where errors are printed.
  */
-export function usageErrorFromParseArgs(err: unknown): UsageError {
+export function usageErrorFromParseArgs(err: unknown, known: readonly string[] = []): UsageError {
+  const unknown = /^Unknown option '--?([^'=]*)/.exec((err as Error).message)?.[1];
+  const near = unknown === undefined ? undefined : nearest(unknown, known);
   const message = (err as Error).message
     .replace(/\. To specify a positional argument starting with a '-'.*$/s, '')
     .replace(/\. This command does not take positional arguments$/, '')
     .replace(/^Unknown option '(.*)'$/s, 'unknown flag $1')
     .replace(/^Unexpected argument/, 'unexpected argument')
     .replace(/^Option '([^']*)'/, "flag '$1'");
-  return new UsageError(message);
+  return new UsageError(message, near === undefined ? undefined : `Did you mean --${near}?`);
+}
+
+/** The known name closest to `name` (edit distance at most a third of its length, or a prefix). */
+export function nearest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = k.startsWith(name) || name.startsWith(k) ? Math.abs(k.length - name.length) / 4 : distance(name, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }

@@ -43,7 +43,9 @@ export class ProgressView {
       if (step.state !== 'running') this.runningSince.delete(step.phase);
       li.querySelector('.time')!.textContent = step.state === 'running' ? this.elapsed(step.phase) : formatDuration(step.durationMs);
       const attempt = step.attempt !== undefined && !/attempt \d+/.test(step.message ?? '') ? ` (attempt ${step.attempt})` : '';
-      li.querySelector('.msg')!.textContent = step.message ? scrub(step.message + attempt, secrets) : '';
+      // A failed step's message is the error, which the failure view shows right below: once is enough.
+      const message = step.state === 'failed' ? 'see below' : step.message ? step.message + attempt : '';
+      li.querySelector('.msg')!.textContent = message ? scrub(message, secrets) : '';
     }
     const running = view.status === 'running';
     const cancel = byId<HTMLButtonElement>('cancel');

@@ -1,8 +1,11 @@
 import { UsageError } from '../errors.js';
 import { certificatesOf, pinOf } from '../protocol/pin.js';
 
-// The join line `token create --print-join-command` prints: kubejoin's (accepted verbatim by
-// `kubejoin join`) or kubeadm's. One --discovery-token-ca-cert-hash per CA in the bundle.
+// What `token create --print-join-command` prints. kubeadm's format: kubeadm's one line (for
+// scripts). kubejoin's: the same join with the token in a file, so it stays out of the process
+// list (the line that writes the file, mode 0600, then the join), and kubeadm's line beside it
+// as a shell comment (kubejoin join and the window take that line too). Pasted whole into a
+// shell, only the first two lines run. One --discovery-token-ca-cert-hash per CA in the bundle.
 
 /** `host:port` of an https server URL (IPv6 stays bracketed; no port = 443). */
 export function endpointOf(server: string): string {
@@ -32,7 +35,16 @@ export function pinsOf(caBytes: Buffer | undefined, what: string): string[] {
 
 export type JoinFormat = 'kubejoin' | 'kubeadm';
 
+/** The token file the kubejoin form writes and reads (relative: where the lines are run). */
+export const JOIN_TOKEN_FILE = 'join-token';
+
 export function joinCommand(format: JoinFormat, endpoint: string, token: string, pins: readonly string[]): string {
   const hashes = pins.map((p) => `--discovery-token-ca-cert-hash ${p}`).join(' ');
-  return `${format} join ${endpoint} --token ${token} ${hashes}`;
+  const kubeadm = `kubeadm join ${endpoint} --token ${token} ${hashes}`;
+  if (format === 'kubeadm') return kubeadm;
+  return [
+    `(umask 077 && echo ${token} > ${JOIN_TOKEN_FILE})`,
+    `kubejoin join ${endpoint} --token-file ${JOIN_TOKEN_FILE} ${hashes}`,
+    `# or, as kubeadm prints it (kubejoin join takes it too): ${kubeadm}`,
+  ].join('\n');
 }

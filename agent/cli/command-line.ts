@@ -1,6 +1,7 @@
 import type { JoinRequest } from '../contract/index.js';
 import { UsageError } from '../errors.js';
 import { parseFlagValues } from './command.js';
+import { stripLauncher } from './launcher.js';
 import { IGNORED_KUBEADM_FLAGS, JOIN_FLAGS, joinInputOf, joinRequestOf } from './join-flags.js';
 
 // Turns a pasted `kubeadm join …` or `kubejoin join …` line into join options: backslash
@@ -53,6 +54,45 @@ export function shellWords(line: string): string[] {
   return words;
 }
 
+/** kubeadm's control-plane join flags: kubejoin joins nodes, not control planes. */
+const CONTROL_PLANE_FLAGS = new Set(['control-plane', 'certificate-key', 'apiserver-advertise-address', 'apiserver-bind-port']);
+
+/**
+ * A kubeadm join's words as kubejoin join takes them, for the CLI and the window alike: the
+ * kubeadm flags that do not apply to a node credential are dropped with a one-line notice,
+ * a control-plane join is refused (exit 2). `pasted`: the window, which cannot read files.
+ */
+export function kubeadmJoinArgs(words: string[], pasted = false): { argv: string[]; notices: string[] } {
+  const notices: string[] = [];
+  const argv: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '--') {
+      argv.push(...words.slice(i));
+      break;
+    }
+    const name = /^--?([^=-][^=]*)(=.*)?$/.exec(w)?.[1];
+    const inline = w.includes('=');
+    if (name !== undefined && CONTROL_PLANE_FLAGS.has(name)) {
+      throw new UsageError(
+        `--${name} is for a control-plane join: kubejoin joins nodes (a kubelet credential), not control planes`,
+        'Run that line with kubeadm on the new control-plane machine; for a node, leave out --control-plane and --certificate-key.',
+      );
+    }
+    if (name !== undefined && name in IGNORED_KUBEADM_FLAGS) {
+      const takesValue = IGNORED_KUBEADM_FLAGS[name]! && !inline && i + 1 < words.length && !words[i + 1]!.startsWith('-');
+      notices.push(`notice: ignoring kubeadm's --${name}: it does not apply to a node credential`);
+      if (takesValue) i++;
+      continue;
+    }
+    if (pasted && (name === 'token-file' || name === 'config' || name === 'output')) {
+      throw new UsageError(`--${name} cannot be used in a pasted command: paste the values themselves`);
+    }
+    argv.push(w);
+  }
+  return { argv, notices };
+}
+
 export function parseJoinCommand(line: string): ParsedJoinCommand {
   let words: string[];
   try {
@@ -60,33 +100,13 @@ export function parseJoinCommand(line: string): ParsedJoinCommand {
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
-  while (words[0] === 'sudo' || words[0] === '-E') words.shift();
-  const tool = words.shift();
-  const verb = words.shift();
-  if (!tool || !/(^|\/)(kubeadm|kubejoin)$/.test(tool) || verb !== 'join') {
+  const launched = stripLauncher(words);
+  if (launched.length === words.length || launched[0] !== 'join') {
     return { ok: false, error: 'paste a whole "kubeadm join …" or "kubejoin join …" command line' };
   }
-  const warnings: string[] = [];
-  const kept: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    const m = /^--([^=]+)(=.*)?$/.exec(w);
-    const name = m?.[1];
-    if (name === 'control-plane' || name === 'certificate-key') {
-      return { ok: false, error: 'this is a control-plane join command (--control-plane); kubejoin joins worker nodes only' };
-    }
-    if (name !== undefined && name in IGNORED_KUBEADM_FLAGS) {
-      warnings.push(`ignored kubeadm flag --${name}`);
-      if (IGNORED_KUBEADM_FLAGS[name] && m?.[2] === undefined && i + 1 < words.length && !words[i + 1]!.startsWith('-')) i++;
-      continue;
-    }
-    if (name === 'token-file' || name === 'config' || name === 'output') {
-      return { ok: false, error: `--${name} cannot be used in a pasted command: paste the values themselves` };
-    }
-    kept.push(w);
-  }
   try {
-    return { ok: true, request: parseJoinWords(kept), warnings };
+    const { argv, notices } = kubeadmJoinArgs(launched.slice(1), true);
+    return { ok: true, request: parseJoinWords(argv), warnings: notices };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }

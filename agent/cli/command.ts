@@ -57,8 +57,10 @@ export interface CommandSpec<F extends FlagSpecs> {
   /** Extra help lines after the flags (e.g. the admin kubeconfig flags' shared text). */
   environment?: readonly (readonly [string, string])[];
   examples?: readonly string[];
-  /** Print the exit-code table in help (the commands whose exit codes vary). */
-  exitCodes?: boolean;
+  /** The exit codes this command can give, for help (omitted: none beyond 0, 1 and 2). */
+  exitCodes?: boolean | readonly number[];
+  /** Rewrites argv before it is parsed, with notices for stderr (join: a pasted kubeadm line). */
+  rewrite?: (argv: string[]) => { argv: string[]; notices: string[] };
   run(input: { flags: FlagValues<F>; positionals: string[] }, ctx: CliContext): Promise<number>;
 }
 
@@ -97,7 +99,7 @@ export function renderHelp(name: string, spec: CommandSpec<FlagSpecs>): string {
     out.push('Environment:', ...spec.environment.map(([k, v]) => `  ${k.padEnd(width)}${v}`), '');
   }
   if (spec.examples?.length) out.push('Examples:', ...spec.examples.map((e) => `  ${e}`), '');
-  if (spec.exitCodes) out.push(exitCodeTable());
+  if (spec.exitCodes) out.push(exitCodeTable(spec.exitCodes === true ? undefined : spec.exitCodes));
   return `${out.join('\n').trimEnd()}\n`;
 }
 
@@ -119,9 +121,9 @@ function checkPositionals(name: string, rule: Positionals | undefined, given: st
 export function parseFlagValues<F extends FlagSpecs>(flags: F, argv: string[]): { flags: FlagValues<F>; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: flags, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: shortEquals(flags, argv), options: flags, allowPositionals: true, strict: true });
   } catch (err) {
-    throw usageErrorFromParseArgs(err);
+    throw usageErrorFromParseArgs(err, Object.keys(flags));
   }
   const values: Record<string, unknown> = { ...parsed.values };
   for (const [name, spec] of Object.entries<FlagSpec>(flags)) {
@@ -132,6 +134,20 @@ export function parseFlagValues<F extends FlagSpecs>(flags: F, argv: string[]): 
     values[name] = checked.ms;
   }
   return { flags: values as FlagValues<F>, positionals: parsed.positionals };
+}
+
+/** `-o=json` as `-o json` (kubectl reads it so; parseArgs would take "=json" as the value). */
+function shortEquals(flags: FlagSpecs, argv: string[]): string[] {
+  const shorts = new Set(Object.values(flags).flatMap((f) => (f.short && f.type === 'string' ? [f.short] : [])));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const m = /^-([A-Za-z])=(.*)$/s.exec(arg);
+    if (m && shorts.has(m[1]!)) out.push(`-${m[1]}`, m[2]!);
+    else out.push(arg);
+  }
+  return out;
 }
 
 /** Parses argv against a command's flags and --help. */
@@ -149,8 +165,10 @@ export function outputOf(value: string | undefined): 'text' | 'json' {
 export function defineCommand<const F extends FlagSpecs>(spec: CommandSpec<F>): Command {
   return {
     help: (name) => renderHelp(name, spec),
-    async run(name, argv, ctx) {
-      const { flags, positionals } = parseCommandLine(spec.flags, argv);
+    async run(name, given, ctx) {
+      const rewritten = spec.rewrite?.(given);
+      for (const notice of rewritten?.notices ?? []) ctx.stderr.write(`${notice}\n`);
+      const { flags, positionals } = parseCommandLine(spec.flags, rewritten?.argv ?? given);
       if (flags.help) {
         ctx.stdout.write(renderHelp(name, spec));
         return 0;

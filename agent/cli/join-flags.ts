@@ -71,12 +71,13 @@ export const JOIN_FLAGS = {
 
 export type JoinFlagValues = FlagValues<typeof JOIN_FLAGS>;
 
-/** kubeadm join flags that make no sense for kubejoin: accepted in a pasted line, ignored with a warning (true: takes a value). */
+/** kubeadm join flags that do not apply to a node credential: accepted, ignored with a notice (true: takes a value). */
 export const IGNORED_KUBEADM_FLAGS: Record<string, boolean> = {
   'cri-socket': true,
   'ignore-preflight-errors': true,
   'skip-phases': true,
   patches: true,
+  rootfs: true,
   v: true,
   'dry-run': false,
 };

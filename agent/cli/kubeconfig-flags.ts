@@ -5,11 +5,11 @@ import type { FlagSpecs, FlagValues } from './command.js';
 // The flags every command that talks to the API server as an admin takes, as kubectl names them.
 
 export const KUBECONFIG_FLAGS = {
-  kubeconfig: { type: 'string', value: 'FILE', help: 'Admin kubeconfig (default: $KUBECONFIG, else ~/.kube/config, as kubectl)' },
-  context: { type: 'string', value: 'NAME', help: 'Context to use (default: its current-context)' },
+  kubeconfig: { type: 'string', value: '<file>', help: 'Admin kubeconfig (default: $KUBECONFIG, else ~/.kube/config, as kubectl)' },
+  context: { type: 'string', value: '<name>', help: 'Context to use (default: its current-context)' },
   'request-timeout': {
     type: 'string',
-    value: 'DURATION',
+    value: '<duration>',
     duration: REQUEST_TIMEOUT_RULE,
     help: 'Give up on one API call after this long (default 30s; 0: never), as kubectl',
   },

@@ -1,5 +1,6 @@
-import { EXIT_CODES, printable } from '../contract/index.js';
-import { KubejoinError, UsageError } from '../errors.js';
+import { EXIT_CODES, maskTokenShapes, printable, type ErrorInfo } from '../contract/index.js';
+import { KubejoinError, nearest, toErrorInfo, UsageError } from '../errors.js';
+import { stripLauncher } from './launcher.js';
 import type { Subcommand } from './command.js';
 import type { CliContext } from './context.js';
 import { exitCodeTable } from './exit-codes.js';
@@ -33,32 +34,50 @@ Usage: kubejoin <command> [flags]
 Commands:
 ${lines.join('\n')}
 
-Run "kubejoin <command> --help" for a command's flags.
+Run "kubejoin <command> --help" (or "kubejoin help <command>") for a command's flags.
 
 ${exitCodeTable()}`;
 }
 
-export async function runCli(argv: string[], context: CliContext): Promise<number> {
-  const ctx: CliContext = { ...context, stderr: maskedStream(context.stderr, secretArguments(argv)) };
+export async function runCli(given: string[], context: CliContext): Promise<number> {
+  const ctx: CliContext = { ...context, stderr: maskedStream(context.stderr, secretArguments(given)) };
+  // A pasted line: `kubejoin sudo kubeadm join …` runs as `kubejoin join …` (./command-line.ts).
+  const argv = stripLauncher(given);
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined && COMMANDS[rest[0]]) return runCli([rest[0], '--help', ...rest.slice(1)], context);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.stdout.write(usage());
-    return name === undefined ? EXIT_CODES['invalid-input'] : 0;
+    return 0;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
     ctx.stdout.write(`kubejoin ${VERSION}\n`);
     return 0;
   }
   const entry = COMMANDS[name];
-  if (!entry) {
-    ctx.stderr.write(`error: unknown command "${name}"\n\n${usage()}`);
-    return EXIT_CODES['invalid-input'];
-  }
   try {
+    if (!entry) {
+      const near = nearest(name, Object.keys(COMMANDS));
+      const hint = `${near ? `Did you mean "kubejoin ${near}"? ` : ''}Run "kubejoin --help" for the commands.`;
+      throw new KubejoinError('invalid-input', `unknown command "${name}"`, { hint });
+    }
     return await (await entry.load()).default.run(name, rest, ctx);
   } catch (err) {
-    return reportError(err, ctx);
+    const code = reportError(err, ctx);
+    // -o json promises that the last line on stdout is the result: errors before the run too.
+    if (wantsJson(rest)) maskedStream(ctx.stdout, secretArguments(given)).write(`${errorResultLine(name, toErrorInfo(err))}\n`);
+    return code;
   }
+}
+
+function wantsJson(argv: string[]): boolean {
+  return argv.some((a, i) => /^(-o|--output)=json$/.test(a) || ((a === '-o' || a === '--output') && argv[i + 1] === 'json'));
+}
+
+/** join's NDJSON result event; other commands' one object, with the error where the state would be. */
+function errorResultLine(name: string, error: ErrorInfo): string {
+  const line =
+    name === 'join' ? { type: 'result', result: { ok: false, error, durationMs: 0, phaseDurationsMs: {} }, at: 0 } : { exitCode: error.exitCode, error };
+  return maskTokenShapes(JSON.stringify(line));
 }
 
 /**

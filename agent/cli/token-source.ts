@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { readBoundedFile, readBoundedStream } from '../transport/bounded-file.js';
 import type { FlagSpecs } from './command.js';
@@ -37,10 +38,38 @@ export async function resolveToken(source: TokenSource, ctx: Pick<CliContext, 'e
   const warnings = source.token !== undefined || source.otherSecretFlag !== undefined ? [PROCESS_LIST_WARNING] : [];
   if (source['token-file'] !== undefined) {
     if (source.token !== undefined) throw new UsageError('give the token once: --token or --token-file, not both');
-    return { token: await readTokenFile(source['token-file'], ctx), warnings };
+    const token = await readTokenFile(source['token-file'], ctx);
+    const open = source['token-file'] === '-' ? undefined : await tooOpen(source['token-file']);
+    return { token, warnings: open ? [...warnings, open] : warnings };
   }
   const token = source.token ?? source.fallback ?? (ctx.env.KUBEJOIN_TOKEN ? ctx.env.KUBEJOIN_TOKEN.trim() : undefined);
   return token === undefined ? { warnings } : { token, warnings };
+}
+
+/** Why a file could not be read, in words (the code too, for a search). */
+export function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied (run as a user that may read it, e.g. with sudo)',
+    EPERM: 'permission denied',
+    EISDIR: 'it is a directory, not a file',
+    ENOTDIR: 'a part of the path is not a directory',
+  };
+  return code === undefined ? (err as Error).message : words[code] ? `${words[code]} (${code})` : code;
+}
+
+/**
+ * A token file other users can read (or its group can change): the kiosk refuses it
+ * (main/file-mode.ts, the same rule); the CLI, run by an operator, warns.
+ */
+async function tooOpen(path: string): Promise<string | undefined> {
+  if (process.platform === 'win32') return undefined;
+  const mode = (await stat(path).catch(() => undefined))?.mode;
+  if (mode === undefined || (mode & 0o027) === 0) return undefined;
+  const perm = mode & 0o777;
+  const who = perm & 0o004 ? 'other users can read it' : perm & 0o002 ? 'other users can change it' : 'its group can change it';
+  return `warning: permissions ${perm.toString(8).padStart(4, '0')} for --token-file ${path} are too open: ${who} (chmod 600 ${path}; the kiosk refuses such a file)`;
 }
 
 /** --token-file: a file, or stdin with "-"; capped (64 KiB): a token is 23 bytes, a wrong path must not fill memory. */
@@ -53,7 +82,7 @@ export async function readTokenFile(path: string, ctx: Pick<CliContext, 'stdin'>
         : await readBoundedFile(path, `--token-file ${path}`);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read --token-file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read --token-file ${path}: ${readProblem(err)}`);
   }
   const token = text.trim();
   if (token === '') throw new UsageError(`--token-file ${path === '-' ? '(stdin)' : path} is empty`);

@@ -29,7 +29,7 @@ export const CATEGORY_TITLES: Readonly<Record<ErrorCategory, string>> = {
   'untrusted-cluster': "the cluster's identity could not be verified",
   'token-refused': 'the token was refused',
   'certificate-denied': 'the certificate request was denied or failed',
-  timeout: 'timed out',
+  timeout: 'unreachable or timed out',
   'store-failed': 'the credential store failed',
   clock: "this device's clock is wrong",
   'not-joined': 'this machine is not joined (no stored credential)',

@@ -5,15 +5,8 @@ import { isSkewed, skewWarning } from '../protocol/clock-skew.js';
 import { sharedAgent } from '../transport/http.js';
 import { describeRoute, type ProxyConfig } from '../transport/proxy.js';
 import { discoverFromFile } from './file.js';
-import {
-  fetchSignedClusterInfo,
-  refetchVerified,
-  validateClusterCA,
-  validateClusterInfoSignature,
-  type ClusterInfo,
-  type PinnedCluster,
-  type PollOptions,
-} from './token.js';
+import { fetchSignedClusterInfo, refetchVerified, validateClusterCA, type ClusterInfo, type PinnedCluster, type PollOptions } from './token.js';
+import { checkSignature } from './signature.js';
 import { missing, verifiedCluster, type VerifiedCluster } from './verified.js';
 
 // Discovery's one entry point (docs/protocol.md §3): find the cluster's server and CA and
@@ -27,6 +20,7 @@ export { assertVerified, type VerifiedCluster } from './verified.js';
 export { checkPinnedCA, type PinnedCA, type PinRule } from './pins.js';
 export { getClusterInfo, parseClusterInfo, type ClusterInfoAnswer, type ClusterInfoData } from './cluster-info.js';
 export { validateClusterCA, validateClusterInfoSignature } from './token.js';
+export { checkSignature, wrongSecret } from './signature.js';
 
 export type DiscoverySource =
   { kind: 'token'; endpoint: string; token: BootstrapToken; pins: PinSet; unsafeSkipCaVerification: boolean } | { kind: 'file'; source: string; pins: PinSet };
@@ -63,9 +57,32 @@ export function planDiscovery(source: DiscoverySource, opts: DiscoveryOptions): 
   return source.kind === 'token' ? tokenDiscovery(source, opts) : discoverFromFile(source, opts);
 }
 
+/** How long the bootstrap signer takes at most, in practice, to sign cluster-info for a new token. */
+export const SIGNER_GRACE_MS = 15_000;
+
+/**
+ * One retry's progress line: the reason, then the attempt and the time left. The reason part
+ * stays the same while nothing changes, so a renderer can fold repeats (agent/cli/render/fold.ts).
+ */
+export function retryLine(reason: string, attempt: number, leftMs: number): string {
+  const s = Math.max(0, Math.round(leftMs / 1000));
+  const left = s >= 60 ? `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s` : `${s} s`;
+  return `${reason}; retrying (attempt ${attempt}, ${left} left)`;
+}
+
+/** Past the signer's grace, a missing signature most likely means a mistyped or expired token id. */
+function unsignedReason(endpoint: string, tokenId: string, reason: string, waitedMs: number): string {
+  if (waitedMs < SIGNER_GRACE_MS) return reason;
+  return (
+    `cluster-info still has no signature for token id "${tokenId}" after ${Math.round(SIGNER_GRACE_MS / 1000)} s: ` +
+    `the token id may be mistyped, or the token expired or deleted (check with "kubejoin doctor ${endpoint} --token-file <file>")`
+  );
+}
+
 function tokenDiscovery(source: Extract<DiscoverySource, { kind: 'token' }>, opts: DiscoveryOptions): Discovery {
   const { endpoint, token, pins } = source;
   let deadline = 0;
+  let started = 0;
   let info: ClusterInfo | undefined;
   let pinned: PinnedCluster | undefined;
   let verified: VerifiedCluster | undefined;
@@ -73,14 +90,19 @@ function tokenDiscovery(source: Extract<DiscoverySource, { kind: 'token' }>, opt
     agent: pem === undefined ? sharedAgent({ insecure: true, proxy: opts.proxy }) : sharedAgent({ ca: pem, proxy: opts.proxy }),
     signal: opts.signal,
     timeoutMs: Math.max(1, deadline - Date.now()),
-    onRetry: (reason, attempt) => progress(`${reason}; retrying (attempt ${attempt})`, attempt),
+    onRetry: (reason, attempt, kind) =>
+      progress(
+        retryLine(kind === 'unsigned' ? unsignedReason(endpoint, token.id, reason, Date.now() - started) : reason, attempt, deadline - Date.now()),
+        attempt,
+      ),
     ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
   });
   const steps: DiscoveryStep[] = [
     {
       phase: 'discover',
       async run(p) {
-        deadline = Date.now() + opts.timeoutMs;
+        started = Date.now();
+        deadline = started + opts.timeoutMs;
         const route = describeRoute(opts.proxy, endpoint);
         if (route) p(route);
         info = await fetchSignedClusterInfo(endpoint, token.id, poll(p));
@@ -92,7 +114,13 @@ function tokenDiscovery(source: Extract<DiscoverySource, { kind: 'token' }>, opt
     {
       phase: 'verify-signature',
       async run() {
-        validateClusterInfoSignature(info!, token);
+        // A signature that does not verify is told apart (wrong secret or changed on the way)
+        // by reading cluster-info again over the pin-verified connection (./signature.ts).
+        await checkSignature(endpoint, info!, token, pins, {
+          agentFor: (ca) => sharedAgent({ ca, proxy: opts.proxy }),
+          timeoutMs: Math.max(1, Math.min(opts.requestTimeoutMs, deadline - Date.now())),
+          signal: opts.signal,
+        });
         return 'the JWS signature matches the token';
       },
     },

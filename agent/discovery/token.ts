@@ -31,15 +31,16 @@ export interface PollOptions {
   agent: TrustAgent;
   timeoutMs: number;
   signal?: AbortSignal;
-  /** Told about each wait: why, and which attempt comes next. */
-  onRetry?: (reason: string, attempt: number) => void;
+  /** Told about each wait: why, which attempt comes next, and what kind of wait it is. */
+  onRetry?: (reason: string, attempt: number, kind: WaitKind) => void;
   /** Delay before attempt n (n >= 2). kubeadm waits 5 s; we start faster and back off to 5 s. */
   delayMs?: (attempt: number) => number;
   /** A transport error that must end the wait at once (a TLS verification failure). */
   fatal?: (err: TransportError) => KubejoinError | undefined;
 }
 
-type Waiting = { kind: 'unreachable' | 'unprepared' | 'unsigned'; reason: string; waitMs?: number };
+export type WaitKind = 'unreachable' | 'refused' | 'unprepared' | 'unsigned';
+type Waiting = { kind: WaitKind; reason: string; waitMs?: number };
 type Attempt = { done: true; info: ClusterInfo } | ({ done: false } & Waiting);
 
 /**
@@ -63,11 +64,20 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
       return { done: true, info: { kubeconfig: answer.data.kubeconfig, signature, ...(reading ? { clock: reading } : {}) } };
     } catch (err) {
       if (!(err instanceof TransportError)) throw err;
-      const fatal = opts.fatal?.(err);
+      const fatal = opts.fatal?.(err) ?? hostNotFound(endpoint, err);
       if (fatal) throw fatal;
       // The deadline cut an attempt short: what the server said before (no signature yet, not
       // prepared) explains the timeout better than the stage the last request was in.
       if (signal.aborted && last.kind !== 'unreachable') return { done: false, ...last };
+      // Refused: nothing listens there now. An API server that is starting (kubeadm init just
+      // ran, a restart) refuses for a while, so it is retried, and said as such (docs/protocol.md §3.1).
+      if (err.code === 'ECONNREFUSED') {
+        return {
+          done: false,
+          kind: 'refused',
+          reason: `connection refused at ${endpoint}: nothing listens there (is the API server running, is the port right?)`,
+        };
+      }
       return { done: false, kind: 'unreachable', reason: `cannot reach https://${endpoint}: ${err.message}` };
     }
   };
@@ -82,7 +92,7 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
       {
         signal,
         deadline,
-        onRetry: (reason, attempt) => opts.onRetry?.(reason, attempt),
+        onRetry: (reason, attempt) => opts.onRetry?.(reason, attempt, last.kind),
         ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
       },
     );
@@ -94,6 +104,19 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
   }
 }
 
+/**
+ * A host name that does not exist (NXDOMAIN: ENOTFOUND) ends discovery at once: retrying
+ * does not make a mistyped name resolve, and a temporary DNS failure is EAI_AGAIN, which is
+ * retried (docs/protocol.md §3.1).
+ */
+function hostNotFound(endpoint: string, err: TransportError): KubejoinError | undefined {
+  if (err.code !== 'ENOTFOUND') return undefined;
+  const host = endpoint.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return new KubejoinError('timeout', `the host name ${host} does not resolve (DNS: no such host), so ${endpoint} cannot be reached`, {
+    hint: 'Check the spelling of the endpoint, or use the API server\'s IP address; check this device\'s DNS servers (/etc/resolv.conf, "resolvectl status").',
+  });
+}
+
 function discoveryTimeout(endpoint: string, tokenId: string, last: Waiting, timeoutMs: number): KubejoinError {
   const after = `after ${Math.round(timeoutMs / 1000)} s of discovery`;
   switch (last.kind) {
@@ -101,11 +124,19 @@ function discoveryTimeout(endpoint: string, tokenId: string, last: Waiting, time
       return new KubejoinError(
         'token-refused',
         `token id "${tokenId}" is invalid for this cluster or it has expired (${after}, cluster-info still has no signature for it)`,
-        { hint: 'Create a new token with "kubejoin token create" (or "kubeadm token create") on the control plane, with the signing usage.' },
+        {
+          hint:
+            `Check the token id (the part before the dot), or run "kubejoin doctor ${endpoint} --token-file <file>" to see what the cluster knows of it; ` +
+            'else create a new token with "kubejoin token create" (or "kubeadm token create") on the control plane, with the signing usage.',
+        },
       );
     case 'unprepared':
       return new KubejoinError('untrusted-cluster', `the API server at ${endpoint} is not set up for token bootstrapping: ${last.reason}`, {
         hint: 'Run "kubejoin cluster prepare" and "kubejoin cluster sign" (or kubeadm\'s bootstrap-token phase) against the cluster, then join again.',
+      });
+    case 'refused':
+      return new KubejoinError('timeout', `nothing accepted a connection at ${endpoint} (connection refused, ${after})`, {
+        hint: 'Check the port (the API server listens on 6443 by default) and that the API server is running on that host.',
       });
     case 'unreachable':
       return new KubejoinError('timeout', `gave up ${after}: ${last.reason}`, {

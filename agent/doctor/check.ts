@@ -26,6 +26,8 @@ export interface DoctorContext {
 }
 
 export interface Found {
+  /** The name does not resolve here (and no proxy resolves it): nothing after DNS can run. */
+  unresolved?: boolean;
   reachable?: boolean;
   tlsOk?: boolean;
   /** The server's certificate chain as it presented it (leaf first). */

@@ -57,7 +57,8 @@ const needsTls = (ctx: DoctorContext): Outcome | undefined =>
 const STEPS: Step[] = [
   ['proxy', checkProxy],
   ['dns', checkDns],
-  ['tcp', checkTcp],
+  // A name that does not resolve is the one cause; a TCP failure after it would only repeat it.
+  ['tcp', checkTcp, (ctx) => (ctx.found.unresolved ? skip('not run: the host name does not resolve (see above)') : undefined)],
   ['tls', checkTls, needsConnection],
   ['clock', checkClock, needsTls],
   ['cluster-info', checkClusterInfo, needsTls],

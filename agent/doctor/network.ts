@@ -27,6 +27,7 @@ export async function checkDns(ctx: DoctorContext): Promise<Outcome> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     if (ctx.via) return pass(`${ctx.host} does not resolve here (${code}); the proxy resolves it`);
+    ctx.found.unresolved = true;
     return fail(
       'timeout',
       `${ctx.host} does not resolve (${code})`,

@@ -1,9 +1,9 @@
-import { planDiscovery, type VerifiedCluster } from '../discovery/index.js';
+import { checkSignature as diagnoseSignature, planDiscovery, type VerifiedCluster } from '../discovery/index.js';
 import { KubejoinError } from '../errors.js';
 import { formatToken } from '../protocol/token.js';
 import { verifyDetached } from '../protocol/jws.js';
 import { bootstrapSession, callApi, whoAmI, type ClusterApi } from '../session/index.js';
-import { request, statusMessage, TransportError } from '../transport/http.js';
+import { request, sharedAgent, statusMessage, TransportError } from '../transport/http.js';
 import { fail, pass, remaining, skip, type DoctorContext, type Outcome } from './check.js';
 
 // The token: its signature over cluster-info, and, only once discovery's own steps have proven
@@ -26,11 +26,17 @@ export async function checkSignature(ctx: DoctorContext): Promise<Outcome> {
     );
   }
   if (!verifyDetached(info.kubeconfig, signature, id, secret)) {
-    return fail(
-      'untrusted-cluster',
-      `the signature for token id "${id}" does not match: the token secret is wrong, or cluster-info was changed on the way`,
-      'Check that the token is exactly the one printed by "kubejoin token create"; if it is, someone may be intercepting the connection.',
-    );
+    // The join's own diagnosis: a wrong secret, or a copy changed on the way (agent/discovery/signature.ts).
+    try {
+      await diagnoseSignature(ctx.endpoint, { kubeconfig: info.kubeconfig, signature }, ctx.token, ctx.pins, {
+        agentFor: (ca) => sharedAgent({ ca, proxy: ctx.proxy }),
+        timeoutMs: remaining(ctx),
+        signal: ctx.signal,
+      });
+    } catch (err) {
+      if (!(err instanceof KubejoinError)) throw err;
+      return fail(err.category, err.message, err.hint ?? 'Check the token.');
+    }
   }
   ctx.found.signed = true;
   return pass(`signed for token id "${id}", and the signature matches the token`);

@@ -185,7 +185,7 @@ export async function storePhase(ctx: JoinContext, requested: Requesting, issued
   ctx.staged = await ctx.phases.run(
     'store-credentials',
     () => store.stage(issued.pem, requested.key.pem, cluster),
-    () => `${store.kind}: staged`,
+    () => `${store.kind} store: written, and put in place once the cluster accepts it (next step)`,
   );
   return ctx.staged;
 }

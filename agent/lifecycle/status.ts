@@ -1,12 +1,15 @@
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
+import { join, resolve } from 'node:path';
 import { STATE_EXIT_CODES, type CredentialState, type CredentialStatus, type PendingRequest } from '../contract/index.js';
 import { USAGES } from '../csr/api.js';
 import { loadClientKey } from '../csr/key.js';
 import { csrName } from '../csr/name.js';
 import { nodeSubject } from '../csr/pkcs10.js';
 import { KubejoinError } from '../errors.js';
+import { CURRENT_PEM } from '../store/file.js';
 import { defaultCertDir } from '../store/paths.js';
-import { locateCredential, type InstalledCredential } from '../store/installed.js';
+import { kubeconfigPathOf, locateCredential, type InstalledCredential } from '../store/installed.js';
 import { pendingJoinEntries } from '../store/keychain.js';
 import { readJoinPendingKey } from './leftovers.js';
 import { csrStanding } from './cluster-view.js';
@@ -143,6 +146,19 @@ async function rotationPending(
   return { ...request, state: standing.kind === 'ok' ? standing.value : 'unknown' };
 }
 
+/** Where status looked, for the not-joined summary: the kubeconfig path, and the cert dir. */
+async function lookedAt(opts: StatusOptions): Promise<string> {
+  const kubeconfig = kubeconfigPathOf({ env: opts.env, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) });
+  const certDir = resolve(opts.certDir ?? defaultCertDir(opts.env));
+  const loose = await stat(join(certDir, CURRENT_PEM)).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+  return loose
+    ? `no kubeconfig from a join at ${kubeconfig}; ${certDir} holds ${CURRENT_PEM}, but only the kubeconfig the join wrote says which cluster it is for (pass it with --kubeconfig-out)`
+    : `no kubeconfig from a join at ${kubeconfig}, and no ${CURRENT_PEM} in ${certDir}`;
+}
+
 async function notJoined(opts: StatusOptions, installed: InstalledCredential | undefined): Promise<CredentialStatus> {
   const pending: PendingRequest[] = [];
   // File store: the join's pending key is not tied to a node name; the CSR name needs one.
@@ -163,6 +179,6 @@ async function notJoined(opts: StatusOptions, installed: InstalledCredential | u
   const hint = pending.length
     ? 'A join is waiting for its certificate: approve the request on the control plane, then run the same "kubejoin join …" again (it reuses the request).'
     : 'Join with "kubejoin join <host:port> --token-file … --discovery-token-ca-cert-hash sha256:…".';
-  const where = installed ? `${installed.kubeconfigPath} names a credential that is gone` : 'no kubeconfig from a join was found';
+  const where = installed ? `${installed.kubeconfigPath} names a credential that is gone` : await lookedAt(opts);
   return finish('not-joined', `not joined: ${where}`, { ...(pending.length ? { pending } : {}), ...(installed ? { store: installed.describe() } : {}), hint });
 }

@@ -2,7 +2,6 @@
 // built renderer over main's real IPC handlers (Electron faked), with the REAL agent join()
 // and runDoctor() against the REAL local control plane. Also: the form's proxy line.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
@@ -12,12 +11,11 @@ import { getDeviceFacts, join, parseJoinCommand, proxyInUse, runDoctor } from '.
 import { startApp } from '../../main/app.js';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
 import { eventFrom, fakeElectron } from '../helpers/fake-electron.js';
-import { buildRenderer, buildTestBridge, rendererDir, root } from './helpers/build-renderer.js';
+import { buildRenderer, buildTestBridge, rendererDir } from './helpers/build-renderer.js';
 import { serveDir } from './helpers/static-server.js';
+import { recordRendererHash, SHOTS } from './helpers/renderer-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = `${root}test/out/screenshots`;
-mkdirSync(SHOTS, { recursive: true });
 const skipReason = await stat(CHROMIUM).then(
   () => undefined,
   () => `${CHROMIUM} is not installed`,
@@ -84,6 +82,7 @@ describe('desktop: Run checks and the proxy line (real agent, real control plane
     await browser?.close();
     await server?.close();
     if (workDir) await rm(workDir, { recursive: true, force: true });
+    await recordRendererHash();
   });
 
   it("valid: the form shows the environment's proxy, masked; a failed join offers Run checks with the ranked cause", async () => {
@@ -111,7 +110,7 @@ describe('desktop: Run checks and the proxy line (real agent, real control plane
     assert.match(checks[0]!, /pass: Proxy in effect: direct: loopback is never proxied/);
     assert.match(checks[8]!, /skip: Token authenticates: not run: the token is sent only after the pin holds/);
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'doctor-title');
-    await page.screenshot({ path: `${SHOTS}/run-checks.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/doctor.png`, fullPage: true });
 
     const page_ = await page.evaluate(() => document.documentElement.outerHTML);
     for (const secret of [token.split('.')[1]!, 'pr0xy-pa55']) {

@@ -7,7 +7,7 @@ import { join as joinPath } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PHASES } from '../../agent/index.js';
 import type { ClusterHandle } from '../harness/index.js';
-import { assertNoSecret, SHOTS, skipReason, startRendererApp, tabTo, type RendererApp } from './helpers/renderer-app.js';
+import { assertNoSecret, recordRendererHash, SHOTS, skipReason, startRendererApp, tabTo, type RendererApp } from './helpers/renderer-app.js';
 
 const WRONG_PIN = `sha256:${'0f'.repeat(32)}`;
 
@@ -20,7 +20,10 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
     app = await startRendererApp();
     ({ cluster, workDir } = app);
   });
-  after(() => app?.close());
+  after(async () => {
+    await app?.close();
+    await recordRendererHash();
+  });
 
   it('keyboard only: fill the form, join, and every step advances to success', async () => {
     const token = await cluster.signedToken();
@@ -142,7 +145,13 @@ describe('renderer end to end (real agent, real control plane)', { skip: skipRea
     assert.match(copied, /exit code: 3 \(untrusted-cluster/);
     assert.match(copied, /failed step: pin-ca/);
     assert.ok(copied.includes(cluster.endpoint));
+    // The error shows once on screen (the failed step points below), and the diagnostics fit.
+    assert.equal(await page.locator('#steps li[data-phase="pin-ca"] .msg').innerText(), 'see below');
+    const visible = await page.locator('main').innerText();
+    assert.equal(visible.split('none of the CA certificates of this cluster matches').length - 1, 1, visible);
     await page.locator('#failure details summary').click();
+    const box = await page.locator('#diagnostics').evaluate((pre) => ({ scroll: pre.scrollHeight, client: pre.clientHeight }));
+    assert.ok(box.scroll <= box.client, `the diagnostics are cut off: ${box.scroll} > ${box.client}`);
     await page.screenshot({ path: `${SHOTS}/failure.png`, fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: `${SHOTS}/failure-dark.png`, fullPage: true });

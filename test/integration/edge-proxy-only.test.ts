@@ -108,7 +108,7 @@ describe('a join whose every connection must go through the proxy', () => {
     );
     assertNoSecret(r, token);
     assert.equal(r.code, 6, r.stderr);
-    assert.match(r.stderr, /host name not found/);
+    assert.match(r.stderr, /the host name kubernetes does not resolve \(DNS: no such host\)/);
     assert.deepEqual(await filesUnder(dir), ['token']);
   });
 });

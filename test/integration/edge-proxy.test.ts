@@ -98,7 +98,7 @@ describe('joining through an HTTPS proxy (HTTP CONNECT)', () => {
   it('invalid: without the proxy the same endpoint is not reachable (exit 6): the join above worked only through it', async (t) => {
     const { r, dir } = await joinThrough(t, {}, ['--discovery-timeout', '2s']);
     assert.equal(r.code, 6, r.stderr);
-    assert.match(r.stderr, /host name not found/);
+    assert.match(r.stderr, /the host name kubernetes does not resolve \(DNS: no such host\)/);
     assert.deepEqual(await filesUnder(dir), ['token']);
   });
 

@@ -53,6 +53,7 @@ describe('hostile servers', () => {
     const r = await joinVia(t, hostile);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /JWS signature of cluster-info does not match/);
+    assert.match(r.stderr, /changed on the way/, 'told apart from a wrong secret (the pin-verified copy differs or cannot be read)');
   });
 
   it("invalid: cluster-info with the CA swapped for the attacker's fails the JWS check: exit 3", async (t) => {
@@ -65,6 +66,7 @@ describe('hostile servers', () => {
     const r = await joinVia(t, hostile);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /JWS signature of cluster-info does not match/);
+    assert.match(r.stderr, /changed on the way/, 'told apart from a wrong secret (the pin-verified copy differs or cannot be read)');
   });
 
   it('invalid: a man in the middle relaying the genuine, signed cluster-info fails the verified re-fetch at once: exit 3', async (t) => {

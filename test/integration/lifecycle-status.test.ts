@@ -41,7 +41,7 @@ describe('kubejoin status', () => {
     const text = await kubejoin(['status'], { env });
     assert.equal(text.code, 10, text.stderr);
     assert.match(text.stdout, /^Joined:\s+no$/m);
-    assert.match(text.stdout, /Not joined: no kubeconfig from a join was found\./);
+    assert.match(text.stdout, /Not joined: no kubeconfig from a join at \S+kubelet\.conf, and no kubelet-client-current\.pem in \S+\./);
     assert.match(text.stdout, /kubejoin join <host:port>/);
     const json = await kubejoin(['status', '-o', 'json'], { env });
     assert.equal(json.code, 10);

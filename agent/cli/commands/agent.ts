@@ -7,7 +7,8 @@ import { AgentMetrics, listenMetrics, textfileWriter } from '../../lifecycle/met
 import { checkDuration } from '../../protocol/duration.js';
 import { locateCredential } from '../../store/installed.js';
 import { defineCommand, outputOf } from '../command.js';
-import { EXPIRATION_FLAG, expirationSecondsOf, KUBECONFIG_LOCATION_FLAG, PROXY_FLAG, proxyOf } from '../lifecycle-flags.js';
+import { EXPIRATION_FLAG, expirationSecondsOf, PROXY_FLAG, proxyOf, STORE_FLAGS, storeLocationOf } from '../lifecycle-flags.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { rejoinNode } from '../rejoin.js';
 import { readTokenFile, resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
 import { VERSION } from '../version.js';
@@ -39,7 +40,7 @@ certificate expired and no token (11). Run it from systemd (kubejoin-agent.servi
 See docs/operations.md.`,
   flags: {
     ...EXPIRATION_FLAG,
-    ...KUBECONFIG_LOCATION_FLAG,
+    ...STORE_FLAGS,
     ...PROXY_FLAG,
     'token-file': {
       type: 'string',
@@ -76,7 +77,7 @@ See docs/operations.md.`,
       ? [['KUBEJOIN_TEST_CLOCK_SCALE', 'TEST ONLY: make every wait N times shorter (validity is still judged in real time)'] as const]
       : []),
   ],
-  exitCodes: true,
+  exitCodes: COMMAND_EXIT_CODES.agent,
   examples: [
     'kubejoin agent',
     'kubejoin agent --kubeconfig /etc/kubernetes/kubelet.conf --on-ca-change "systemctl try-restart kubelet"',
@@ -85,6 +86,7 @@ See docs/operations.md.`,
   async run({ flags }, ctx) {
     const expirationSeconds = expirationSecondsOf(flags['expiration-seconds']);
     const clock = clockFromEnv(ctx.env);
+    const where = storeLocationOf(flags);
     const proxy = proxyOf(flags.proxy, ctx.env);
     const intervalMs = durationOf('ca-check-interval', flags['ca-check-interval'], DEFAULT_CA_CHECK_INTERVAL_MS);
     const renewWindowMs = durationOf('ca-renew-window', flags['ca-renew-window'], DEFAULT_CA_RENEW_WINDOW_MS);
@@ -114,7 +116,7 @@ See docs/operations.md.`,
           throw new UsageError(err.message.startsWith('--') ? err.message : `--metrics-listen ${flags['metrics-listen']}: ${err.message}`);
         })
       : undefined;
-    const locate = (): ReturnType<typeof locateCredential> => locateCredential({ env: ctx.env, ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) });
+    const locate = (): ReturnType<typeof locateCredential> => locateCredential({ env: ctx.env, ...(where.kubeconfig ? { kubeconfig: where.kubeconfig } : {}) });
     const canRejoin = tokenFile !== undefined || envToken !== undefined;
     log(`agent started (pid ${process.pid})${canRejoin ? `; joins again with the bootstrap token of ${tokenFile ?? 'KUBEJOIN_TOKEN'} if needed` : ''}`);
     try {

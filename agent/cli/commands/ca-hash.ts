@@ -11,7 +11,7 @@ SubjectPublicKeyInfo (the value of --discovery-token-ca-cert-hash). Reads the cl
 kubeconfig (default: $KUBECONFIG, else ~/.kube/config, as kubectl) or a PEM file.`,
   flags: {
     ...KUBECONFIG_FLAGS,
-    'ca-file': { type: 'string', value: 'FILE', help: 'PEM file (bundle) to pin, e.g. /etc/kubernetes/pki/ca.crt' },
+    'ca-file': { type: 'string', value: '<file>', help: 'PEM file (bundle) to pin, e.g. /etc/kubernetes/pki/ca.crt' },
   },
   examples: ['kubejoin ca-hash --ca-file /etc/kubernetes/pki/ca.crt'],
   async run({ flags }, ctx) {

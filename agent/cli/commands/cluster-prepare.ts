@@ -36,7 +36,7 @@ bootstrapsigner controller, "kubejoin cluster sign" (or "cluster sign --watch").
     'bound-tokens': { type: 'boolean', help: 'Also create the RBAC of bound tokens and of their approver ("cluster approve")' },
     server: {
       type: 'string',
-      value: 'URL',
+      value: '<url>',
       help: "Server URL to publish in cluster-info, if nodes must reach the API server at\nanother address than the admin kubeconfig's (default: the kubeconfig's server)",
     },
     ...KUBECONFIG_FLAGS,

@@ -1,6 +1,7 @@
 import { secretsOf, type DoctorRequest } from '../../contract/index.js';
 import { runDoctor } from '../../doctor/index.js';
 import { closeSharedAgents } from '../../transport/http.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { defineCommand, outputOf } from '../command.js';
 import { maskedStream } from '../masked-output.js';
 import { renderDoctorText } from '../render/doctor.js';
@@ -29,7 +30,7 @@ of the most likely cause's category (the same codes as "kubejoin join").`,
     'kubejoin doctor 10.0.0.1:6443 --discovery-token-ca-cert-hash sha256:0123… --token-file /run/secrets/join-token',
     'kubejoin doctor api.example.com:6443 -o json',
   ],
-  exitCodes: true,
+  exitCodes: COMMAND_EXIT_CODES.doctor,
   async run({ flags, positionals }, context) {
     const output = outputOf(flags.output);
     const req: DoctorRequest = { endpoint: positionals[0]! };

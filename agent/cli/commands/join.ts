@@ -2,15 +2,18 @@ import { realpathSync } from 'node:fs';
 import { EXIT_CODES, secretsOf, type JoinRequest, type JoinResult } from '../../contract/index.js';
 import { UsageError } from '../../errors.js';
 import { closeSharedAgents } from '../../transport/http.js';
+import { defaultCertDir, defaultKubeconfigPath } from '../../store/paths.js';
 import { join } from '../../join/engine.js';
 import { readBoundedFile } from '../../transport/bounded-file.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { defineCommand, outputOf } from '../command.js';
+import { kubeadmJoinArgs } from '../command-line.js';
 import type { CliContext } from '../context.js';
 import { JOIN_FLAGS, joinInputOf, joinRequestOf, type JoinFlagValues } from '../join-flags.js';
 import { maskedStream } from '../masked-output.js';
 import { JsonRenderer } from '../render/json.js';
 import { TextRenderer } from '../render/text.js';
-import { resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
+import { readProblem, resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
 
 /** Reads and parses --config (capped, as every file the join reads). */
 export async function loadJoinConfiguration(file: string): Promise<{ request: JoinRequest; warnings: string[] }> {
@@ -19,7 +22,7 @@ export async function loadJoinConfiguration(file: string): Promise<{ request: Jo
     text = await readBoundedFile(file, `--config ${file}`);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read --config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read --config ${file}: ${readProblem(err)}`);
   }
   // A JoinConfiguration needs a full YAML parser: loaded only with --config (docs/performance.md).
   const { parseJoinConfiguration } = await import('../../input/join-configuration.js');
@@ -42,7 +45,24 @@ export async function resolveJoinRequest(
     ctx,
   );
   const request = joinRequestOf(config?.request ?? {}, { ...flags, token });
+  if (request.token === undefined && request.tlsBootstrapToken === undefined && request.discoveryFile === undefined) {
+    throw new UsageError('a bootstrap token is required', 'Give it with --token-file <file> ("-" for stdin), the KUBEJOIN_TOKEN variable, or --token.');
+  }
   return { request, output, warnings: [...(config?.warnings ?? []), ...warnings] };
+}
+
+/**
+ * Not root, with the default paths: the credential goes to this user's state directory, where
+ * no kubelet reads it. Right for a user's kubectl credential; for the machine's kubelet, sudo.
+ */
+export function notRootWarning(request: JoinRequest, env: NodeJS.ProcessEnv): string | undefined {
+  if (process.getuid?.() !== 0 && request.certDir === undefined && request.kubeconfigOut === undefined && process.platform === 'linux') {
+    return (
+      `warning: not running as root, so the kubeconfig goes to ${defaultKubeconfigPath(env)} (a file-store credential to ${defaultCertDir(env)}), ` +
+      "where no kubelet reads it. To join this machine's kubelet, run the same line with sudo: sudo kubejoin join …"
+    );
+  }
+  return undefined;
 }
 
 /** The exec-plugin command for keychain kubeconfigs: this very CLI. */
@@ -62,6 +82,8 @@ export default defineCommand({
 for the kubelet credential: discover and verify the cluster, request a client certificate
 for system:node:<name>, wait until it is issued, store it and prove it works.`,
   flags: JOIN_FLAGS,
+  // A kubeadm join line works as it is (./command-line.ts): kubeadm-only flags get a notice.
+  rewrite: (argv) => kubeadmJoinArgs(argv),
   positionals: { usage: '<host:port>', what: 'API server endpoint' },
   environment: [TOKEN_ENVIRONMENT, ['NO_COLOR', 'no colours in the live step list']],
   examples: [
@@ -69,10 +91,10 @@ for system:node:<name>, wait until it is issued, store it and prove it works.`,
     '    --discovery-token-ca-cert-hash sha256:0123…',
     'echo "$TOKEN" | kubejoin join 10.0.0.1:6443 --token-file - --discovery-token-ca-cert-hash sha256:0123… -o json',
   ],
-  exitCodes: true,
+  exitCodes: COMMAND_EXIT_CODES.join,
   async run({ flags, positionals }, context) {
     const { request, output, warnings } = await resolveJoinRequest(flags, positionals[0], context);
-    for (const w of warnings) context.stderr.write(`${w}\n`);
+    for (const w of [...warnings, notRootWarning(request, context.env)].filter(Boolean)) context.stderr.write(`${w}\n`);
     // A join never prints a secret on purpose: all its output goes through the mask, with
     // the token itself however it was given (flag, file, environment, config).
     const secrets = secretsOf(request.token, request.tlsBootstrapToken);

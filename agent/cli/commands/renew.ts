@@ -1,16 +1,14 @@
 import { printable } from '../../contract/index.js';
 import { currentCredential, rotate } from '../../lifecycle/rotate.js';
-import { humanDuration } from '../../lifecycle/deadline.js';
+import { certificateDeadline, humanDuration } from '../../lifecycle/deadline.js';
 import { locateCredential } from '../../store/installed.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { defineCommand } from '../command.js';
-import { EXPIRATION_FLAG, expirationSecondsOf, KUBECONFIG_LOCATION_FLAG, PROXY_FLAG, proxyOf } from '../lifecycle-flags.js';
-
-/** The earliest point of the kubelet's 70-90 % window: from here on, renew counts as due. */
-const DUE_FRACTION = 0.7;
+import { EXPIRATION_FLAG, expirationSecondsOf, PROXY_FLAG, proxyOf, STORE_FLAGS, storeLocationOf, storeMismatch } from '../lifecycle-flags.js';
 
 export default defineCommand({
-  description: `Rotate the client certificate now if it is due (70 % of its lifetime has passed), or
-at once with --force. The kubelet's way: a new key, a certificate request sent with the
+  description: `Rotate the client certificate now if it is due (its rotation date, the one "kubejoin
+status" shows: 70-90 % of its lifetime, fixed per certificate), or at once with --force. The kubelet's way: a new key, a certificate request sent with the
 current certificate (requester system:node:<name>, approved by the cluster's
 selfnodeclient rule), and the new certificate replaces the old one only once the cluster
 accepts it. Until then the old one stays and keeps working. An interrupted renew is
@@ -19,22 +17,26 @@ resumed by the next one (the same key and request are reused).`,
     force: { type: 'boolean', help: 'rotate even if not due yet' },
     ...EXPIRATION_FLAG,
     timeout: { type: 'string', value: '<duration>', duration: {}, help: 'how long to wait for approval and issue (default 15m)' },
-    ...KUBECONFIG_LOCATION_FLAG,
+    ...STORE_FLAGS,
     ...PROXY_FLAG,
   },
-  exitCodes: true,
+  exitCodes: COMMAND_EXIT_CODES.renew,
   examples: ['kubejoin renew', 'kubejoin renew --force --expiration-seconds 86400'],
   async run({ flags }, ctx) {
     const expirationSeconds = expirationSecondsOf(flags['expiration-seconds']);
     const timeoutMs = flags.timeout;
     const proxy = proxyOf(flags.proxy, ctx.env);
-    const installed = await locateCredential({ env: ctx.env, ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) });
+    const where = storeLocationOf(flags);
+    const installed = await locateCredential({ env: ctx.env, ...(where.kubeconfig ? { kubeconfig: where.kubeconfig } : {}) });
+    const mismatch = installed && storeMismatch(where, installed);
+    if (mismatch) ctx.stderr.write(`${mismatch}\n`);
     const { facts } = await currentCredential(installed, Date.now());
-    const due = facts.notBeforeMs + DUE_FRACTION * (facts.notAfterMs - facts.notBeforeMs);
+    // The one rotation date (agent/lifecycle/deadline.ts): the one status shows and the agent keeps.
+    const due = certificateDeadline(facts);
     const unfinished = (await installed!.loadRotationKey()) !== undefined || (await installed!.loadUncommitted()) !== undefined;
     if (!flags.force && !unfinished && Date.now() < due) {
       ctx.stdout.write(
-        `Not due: certificate serial ${facts.serialNumber} is valid until ${facts.notAfter}; renewal is due from ${new Date(due).toISOString()} (in ${humanDuration(due - Date.now())}).\nNothing changed. Use --force to rotate now.\n`,
+        `Not due: certificate serial ${facts.serialNumber} is valid until ${facts.notAfter}; rotation is due ${new Date(due).toISOString()} (in ${humanDuration(due - Date.now())}), as "kubejoin status" shows.\nNothing changed. Use --force to rotate now.\n`,
       );
       return 0;
     }

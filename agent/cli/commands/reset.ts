@@ -2,9 +2,11 @@ import { createInterface } from 'node:readline/promises';
 import { EXIT_CODES } from '../../contract/index.js';
 import { UsageError } from '../../errors.js';
 import { planReset } from '../../lifecycle/reset.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
-import { LOCATION_FLAGS } from '../lifecycle-flags.js';
+import { STORE_FLAGS, storeLocationOf, storeMismatch } from '../lifecycle-flags.js';
+import { locateCredential } from '../../store/installed.js';
 
 async function confirm(ctx: CliContext): Promise<boolean> {
   const rl = createInterface({ input: ctx.stdin, output: ctx.stderr, terminal: false });
@@ -26,16 +28,17 @@ without a terminal, --force is required). Running it again finds nothing and say
 It does not touch the cluster; it prints what an administrator may want to do there.`,
   flags: {
     force: { type: 'boolean', help: 'do not ask' },
-    ...LOCATION_FLAGS,
+    ...STORE_FLAGS,
   },
-  exitCodes: true,
-  examples: ['kubejoin reset', 'kubejoin reset --force --kubeconfig /etc/kubernetes/kubelet.conf'],
+  exitCodes: COMMAND_EXIT_CODES.reset,
+  examples: ['kubejoin reset', 'kubejoin reset --force --kubeconfig-out /etc/kubernetes/kubelet.conf'],
   async run({ flags }, ctx) {
-    const plan = await planReset({
-      env: ctx.env,
-      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-      ...(flags['cert-dir'] ? { certDir: flags['cert-dir'] } : {}),
-    });
+    const location = storeLocationOf(flags);
+    const { store: _store, ...where } = location;
+    const installed = await locateCredential({ env: ctx.env, ...(where.kubeconfig ? { kubeconfig: where.kubeconfig } : {}) }).catch(() => undefined);
+    const mismatch = installed && storeMismatch(location, installed);
+    if (mismatch) ctx.stderr.write(`${mismatch}\n`);
+    const plan = await planReset({ env: ctx.env, ...where });
     if (plan.items.length === 0) {
       ctx.stdout.write('Nothing to remove: no kubejoin credential, kubeconfig or pending key was found on this machine.\n');
       return 0;

@@ -1,8 +1,9 @@
 import { EXIT_CODES } from '../../contract/index.js';
 import { UsageError } from '../../errors.js';
 import { credentialStatus } from '../../lifecycle/status.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { defineCommand } from '../command.js';
-import { LOCATION_FLAGS, PROXY_FLAG, proxyOf } from '../lifecycle-flags.js';
+import { PROXY_FLAG, proxyOf, STORE_FLAGS, storeLocationOf } from '../lifecycle-flags.js';
 import { terminalJson } from '../render/json.js';
 import { renderStatusText } from '../render/status.js';
 
@@ -13,24 +14,27 @@ certificate's subject, serial, validity, time left and when rotation is due, the
 and any certificate request that waits for approval (with its "kubectl certificate
 approve" line). Offline, it says so and shows what is stored.`,
   flags: {
-    ...LOCATION_FLAGS,
+    ...STORE_FLAGS,
     ...PROXY_FLAG,
     'node-name': { type: 'string', value: '<name>', help: "names an unfinished file-store join's request (default: the host name)" },
     output: { type: 'string', short: 'o', value: 'text|json', help: 'json: one object (state, exitCode, certificate, store, pending, …)' },
   },
-  exitCodes: true,
-  examples: ['kubejoin status', 'kubejoin status -o json --kubeconfig /etc/kubernetes/kubelet.conf'],
+  exitCodes: COMMAND_EXIT_CODES.status,
+  examples: ['kubejoin status', 'kubejoin status -o json --kubeconfig-out /etc/kubernetes/kubelet.conf'],
   async run({ flags }, ctx) {
     const output = flags.output ?? 'text';
     if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}`);
+    const { store, ...where } = storeLocationOf(flags);
     const status = await credentialStatus({
       env: ctx.env,
       signal: ctx.signal,
       proxy: proxyOf(flags.proxy, ctx.env),
-      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-      ...(flags['cert-dir'] ? { certDir: flags['cert-dir'] } : {}),
+      ...where,
       ...(flags['node-name'] ? { nodeName: flags['node-name'] } : {}),
     });
+    if (store && store !== 'auto' && status.store && status.store.kind !== store) {
+      ctx.stderr.write(`warning: --store ${store}, but ${status.store.kubeconfigPath} names a ${status.store.kind}-store credential: showing that\n`);
+    }
     ctx.stdout.write(output === 'json' ? `${terminalJson(status, 2)}\n` : renderStatusText(status));
     return status.exitCode ?? EXIT_CODES.internal;
   },

@@ -9,6 +9,12 @@ import {
   type StepView,
 } from '../../contract/index.js';
 import type { CliContext } from '../context.js';
+import { RetryFold } from './fold.js';
+
+/** A step's duration as people read it: ms under a second, else seconds (as the messages say them). */
+function took(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
 
 /**
  * Renders join events for people: a live step list on a TTY, one plain line per event otherwise.
@@ -20,6 +26,7 @@ export class TextRenderer {
   private readonly live: boolean;
   private readonly color: boolean;
   private drawnLines = 0;
+  private readonly fold = new RetryFold();
 
   constructor(private readonly ctx: CliContext) {
     this.live = ctx.stdout.isTTY === true && ctx.env.TERM !== 'dumb';
@@ -34,6 +41,7 @@ export class TextRenderer {
     if (e.type === 'result') return this.result(e.result);
     this.steps = applyStepEvent(this.steps, e);
     if (this.live) return this.redraw();
+    if (!this.fold.shows(e)) return;
     const title = PHASE_TITLES[e.phase];
     const line =
       e.type === 'started'
@@ -41,8 +49,8 @@ export class TextRenderer {
         : e.type === 'progress'
           ? `[${e.phase}] ${p(e.message)}`
           : e.type === 'succeeded'
-            ? `[${e.phase}] done in ${e.durationMs} ms${e.message ? `: ${p(e.message)}` : ''}`
-            : `[${e.phase}] FAILED after ${e.durationMs} ms`;
+            ? `[${e.phase}] done in ${took(e.durationMs)}${e.message ? `: ${p(e.message)}` : ''}`
+            : `[${e.phase}] FAILED after ${took(e.durationMs)}`;
     this.ctx.stdout.write(`${line}\n`);
   }
 

@@ -4,22 +4,30 @@
 // REAL agent join() against the REAL local control plane from test/harness.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { getDeviceFacts, join, parseJoinCommand } from '../../../agent/index.js';
 import { startApp } from '../../../main/app.js';
 import { testCluster, type ClusterHandle } from '../../harness/index.js';
+import { RENDERER_HASH_FILE, rendererHash, SCREENSHOT_DIR } from '../../helpers/renderer-hash.js';
 import { eventFrom, fakeElectron } from '../../helpers/fake-electron.js';
 import { buildRenderer, buildTestBridge, rendererDir, root } from './build-renderer.js';
 import { serveDir } from './static-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Screenshots go to test/out/screenshots (ignored); KUBEJOIN_UPDATE_SCREENSHOTS=1 refreshes
-// the committed copies the README shows, in test/screenshots.
-export const SHOTS = process.env.KUBEJOIN_UPDATE_SCREENSHOTS === '1' ? `${root}test/screenshots` : `${root}test/out/screenshots`;
+// the committed copies the README shows, in docs/screenshots, with the hash of the renderer they
+// show (test/helpers/renderer-hash.ts; test/unit/renderer/screenshots.test.ts checks it).
+export const UPDATE_SCREENSHOTS = process.env.KUBEJOIN_UPDATE_SCREENSHOTS === '1';
+export const SHOTS = UPDATE_SCREENSHOTS ? SCREENSHOT_DIR : `${root}test/out/screenshots`;
 mkdirSync(SHOTS, { recursive: true });
+
+/** After a run that refreshed the committed screenshots: record the renderer they show. */
+export async function recordRendererHash(): Promise<void> {
+  if (UPDATE_SCREENSHOTS) await writeFile(RENDERER_HASH_FILE, `${await rendererHash()}\n`);
+}
 
 /** Why the e2e tests cannot run here, or undefined. */
 export const skipReason = await stat(CHROMIUM).then(

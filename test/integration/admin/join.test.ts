@@ -29,11 +29,16 @@ async function joinNode(args: string[], extra: string[] = []): Promise<Run & { d
   return { ...r, dir };
 }
 
-/** The words of a pasted join line after "kubejoin" (it has no quoting to undo). */
-function pasted(line: string): string[] {
-  const words = line.trim().split(/\s+/);
-  assert.equal(words[0], 'kubejoin');
-  return words.slice(1);
+/** The words of the kubeadm line --print-join-command prints, pasted after "kubejoin" (no quoting to undo). */
+function pasted(output: string): string[] {
+  const line = output.split('\n').find((l) => l.startsWith('# or, as kubeadm prints it'));
+  assert.ok(line, output);
+  const words = line
+    .slice(line.indexOf(': ') + 2)
+    .trim()
+    .split(/\s+/);
+  assert.deepEqual(words.slice(0, 2), ['kubeadm', 'join']);
+  return words;
 }
 
 async function signatureGone(c: ClusterHandle, id: string): Promise<true | undefined> {

@@ -140,17 +140,21 @@ test('token create: every value is validated before the server is contacted (exi
   assert.match(r.stderr, /cannot reach the API server at https:\/\/127\.0\.0\.1:1/);
 });
 
-test('token create --print-join-command: kubejoin and kubeadm lines with the CA pin', async () => {
+test('token create --print-join-command: the --token-file form with the line that writes the file, and the kubeadm line', async () => {
   const r = await kubejoinInProcess(['token', 'create', ...kc, '--print-join-command']);
   assert.equal(r.code, 0, r.stderr);
-  const m = /^kubejoin join (\S+) --token (\S+) --discovery-token-ca-cert-hash (\S+)\n$/.exec(r.stdout);
-  assert.ok(m, r.stdout);
-  assert.equal(m[1], c.endpoint);
-  assert.equal(m[3], c.caCertHash);
-  assert.equal((await whoAmI(c, m[2]!)).status, 201);
+  const [write, join, kubeadm] = r.stdout.trimEnd().split('\n');
+  const token = /^\(umask 077 && echo ([a-z0-9]{6}\.[a-z0-9]{16}) > join-token\)$/.exec(write ?? '')?.[1];
+  assert.ok(token, r.stdout);
+  assert.equal(join, `kubejoin join ${c.endpoint} --token-file join-token --discovery-token-ca-cert-hash ${c.caCertHash}`);
+  assert.equal(
+    kubeadm,
+    `# or, as kubeadm prints it (kubejoin join takes it too): kubeadm join ${c.endpoint} --token ${token} --discovery-token-ca-cert-hash ${c.caCertHash}`,
+  );
+  assert.equal((await whoAmI(c, token)).status, 201);
   const k = await kubejoinInProcess(['token', 'create', ...kc, '--print-join-command', '--format', 'kubeadm']);
   assert.match(k.stdout, new RegExp(`^kubeadm join ${c.endpoint} --token [a-z0-9]{6}\\.[a-z0-9]{16} --discovery-token-ca-cert-hash ${c.caCertHash}\\n$`));
-  await c.deleteToken(m[2]!.slice(0, 6));
+  await c.deleteToken(token.slice(0, 6));
   await c.deleteToken(k.stdout.split(' ')[4]!.slice(0, 6));
 });
 

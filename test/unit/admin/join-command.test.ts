@@ -22,11 +22,15 @@ test('pins: one per CA certificate in the bundle (upstream vectors)', () => {
   assert.throws(() => pinsOf(Buffer.from('not pem'), 'the kubeconfig'), UsageError);
 });
 
-test('join lines: kubejoin and kubeadm', () => {
+test("join lines: kubejoin (the token in a file, kubeadm's line beside it) and kubeadm", () => {
   const pins = ['sha256:aa', 'sha256:bb'];
   assert.equal(
     joinCommand('kubejoin', '127.0.0.1:6443', 'abcdef.0123456789abcdef', pins),
-    'kubejoin join 127.0.0.1:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:aa --discovery-token-ca-cert-hash sha256:bb',
+    [
+      '(umask 077 && echo abcdef.0123456789abcdef > join-token)',
+      'kubejoin join 127.0.0.1:6443 --token-file join-token --discovery-token-ca-cert-hash sha256:aa --discovery-token-ca-cert-hash sha256:bb',
+      '# or, as kubeadm prints it (kubejoin join takes it too): kubeadm join 127.0.0.1:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:aa --discovery-token-ca-cert-hash sha256:bb',
+    ].join('\n'),
   );
   assert.match(joinCommand('kubeadm', '127.0.0.1:6443', 'abcdef.0123456789abcdef', pins), /^kubeadm join 127\.0\.0\.1:6443 --token /);
 });

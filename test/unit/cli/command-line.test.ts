@@ -23,7 +23,10 @@ describe('pasted join command lines', () => {
     );
     assert.ok(r.ok);
     assert.equal(r.request.endpoint, '[fd00::1]:6443');
-    assert.deepEqual(r.warnings, ['ignored kubeadm flag --cri-socket', 'ignored kubeadm flag --v']);
+    assert.deepEqual(r.warnings, [
+      "notice: ignoring kubeadm's --cri-socket: it does not apply to a node credential",
+      "notice: ignoring kubeadm's --v: it does not apply to a node credential",
+    ]);
   });
   it('valid: several pins, repeated and comma-separated', () => {
     const r = parseJoinCommand(
@@ -34,7 +37,11 @@ describe('pasted join command lines', () => {
   });
   const invalid: [string, string, RegExp][] = [
     ['not a join line', 'kubectl get nodes', /kubeadm join/],
-    ['control-plane join', `kubeadm join h:6443 --token ${TOKEN} --control-plane --certificate-key x`, /worker nodes only/],
+    [
+      'control-plane join',
+      `kubeadm join h:6443 --token ${TOKEN} --control-plane --certificate-key x`,
+      /--control-plane is for a control-plane join: kubejoin joins nodes .*not control planes/,
+    ],
     ['unknown flag', `kubeadm join h:6443 --token ${TOKEN} --bogus`, /unknown flag --bogus/],
     ['unclosed quote', `kubeadm join h:6443 --token "${TOKEN}`, /unclosed double quote/],
     ['token file in a paste', `kubejoin join h:6443 --token-file /x`, /paste the values/],

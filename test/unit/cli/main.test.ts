@@ -26,7 +26,7 @@ describe('CLI basics', () => {
   it('--help lists the commands and every exit code', async () => {
     const t = ctx();
     assert.equal(await runCli(['--help'], t.c), 0);
-    for (const [, code] of Object.entries(EXIT_CODES)) assert.match(t.out(), new RegExp(`^  ${code}  `, 'm'));
+    for (const [, code] of Object.entries(EXIT_CODES)) assert.match(t.out(), new RegExp(`^  ${String(code).padStart(2)}  `, 'm'));
     assert.match(t.out(), /join +Join this machine/);
   });
   it('invalid: unknown command is exit 2', async () => {

@@ -181,14 +181,24 @@ describe('discovery poll loop: the error at the deadline names the last reason',
     });
   }
 
-  it('invalid: nothing listens on the endpoint: timeout, naming the endpoint and the refusal', async () => {
+  it('invalid: nothing listens on the endpoint: retried (an API server may be starting), ends naming the endpoint and the refusal', async () => {
     const closed = `127.0.0.1:${await closedPort()}`;
     const opts = options();
     await assert.rejects(
       fetchSignedClusterInfo(closed, TOKEN_ID, opts),
-      failure('timeout', new RegExp(`^gave up after 5 s of discovery: cannot reach https://${closed.replace(/\./g, '\\.')}: connection refused$`)),
+      failure('timeout', new RegExp(`^nothing accepted a connection at ${closed.replace(/\./g, '\\.')} \\(connection refused, after 5 s of discovery\\)$`)),
     );
     assert.equal(opts.retries.length, 3);
+    assert.match(opts.retries[0]![0], /^connection refused at .*: nothing listens there/);
+  });
+
+  it('invalid: a host name that does not exist (NXDOMAIN) ends at once, not retried', async () => {
+    const opts = options();
+    await assert.rejects(
+      fetchSignedClusterInfo('no-such-host.invalid:6443', TOKEN_ID, opts),
+      failure('timeout', /^the host name no-such-host\.invalid does not resolve/),
+    );
+    assert.equal(opts.retries.length, 0);
   });
 });
 
