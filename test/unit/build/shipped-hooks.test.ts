@@ -86,8 +86,8 @@ describe('test hooks: compiled out of what ships, kept in the test build', () =>
     const test = await run(process.execPath, [TEST_CLI, 'agent', '--help']);
     assert.equal(product.code, 0, product.stderr);
     assert.equal(test.code, 0, test.stderr);
-    assert.doesNotMatch(product.stdout, /KUBEJOIN_TEST|Environment:/);
-    assert.match(test.stdout, /^Environment:\n {2}KUBEJOIN_TEST_CLOCK_SCALE +TEST ONLY/m);
+    assert.doesNotMatch(product.stdout, /KUBEJOIN_TEST/);
+    assert.match(test.stdout, /^Environment:\n(?: {2}.*\n)* {2}KUBEJOIN_TEST_CLOCK_SCALE +TEST ONLY/m);
   });
 
   it('valid: the product ignores a hook variable that the test build obeys (KUBEJOIN_TEST_CLOCK_SCALE=fast)', async (t) => {

@@ -28,7 +28,9 @@ describe('systemd units: one source for the edge packages and the desktop deb', 
 
   it('valid: no second copy to drift: the repository has no other .service file', async () => {
     const { stdout } = await promisify(execFile)('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.service'], { cwd: ROOT });
-    assert.deepEqual(stdout.trim().split('\n').sort(), UNITS.map((u) => `build/packages/systemd/${u}`).sort());
+    // The approver runs on a control-plane host: the edge packages carry it (not enabled), the desktop deb does not.
+    const units = [...UNITS, 'kubejoin-approver.service'];
+    assert.deepEqual(stdout.trim().split('\n').sort(), units.map((u) => `build/packages/systemd/${u}`).sort());
   });
 
   it('valid: kubejoin-join.service joins once, at boot, with the token as a credential, before the kubelet', async () => {
