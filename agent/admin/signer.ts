@@ -4,6 +4,7 @@ import { signDetached } from '../protocol/jws.js';
 import type { AdminClient } from './client.js';
 import { CLUSTER_INFO_NAME, CLUSTER_INFO_NAMESPACE, JWS_KEY_PREFIX, KUBECONFIG_KEY } from './cluster-info.js';
 import { expiryOf, signingTokenOf, type SecretLike } from './token-secret.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './request-timeout.js';
 import { WATCH_SECONDS } from './watch.js';
 import { IDLE_READ_MS, watchUntil } from '../watch/loop.js';
 
@@ -111,7 +112,7 @@ export interface WatchOptions {
   watchDelayMs?: (attempt: number) => number;
 }
 
-type WatchApi = SignApi & Pick<AdminClient, 'watch'>;
+type WatchApi = SignApi & Pick<AdminClient, 'watch'> & Partial<Pick<AdminClient, 'target'>>;
 
 /**
  * `cluster sign --watch`: a pass now, then one after every change of a token Secret or of
@@ -181,6 +182,8 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
     return watchUntil<void>({
       what: `the watch of ${op.resource} in ${op.namespace}`,
       timeoutSeconds: WATCH_SECONDS,
+      // A watch silent this long past its timeout is replaced: --request-timeout, as every call.
+      graceMs: api.target?.requestTimeoutMs || DEFAULT_REQUEST_TIMEOUT_MS,
       signal: opts.signal,
       resourceVersion: () => rv,
       open: async (loopQuery, signal, heard) => {
@@ -201,6 +204,7 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
         return { kind: 'ended', trouble: err.message };
       },
       read: freshPass,
+      onSilent: (message) => opts.onError(new KubejoinError('timeout', `${message} (hung API server?); watching again`)),
       ...(opts.watchDelayMs ? { delayMs: opts.watchDelayMs } : {}),
     }).catch((err: unknown) => {
       if (!opts.signal.aborted) throw err;

@@ -61,6 +61,8 @@ export interface WatchSpec<T> {
   /** Wait before re-watch n after trouble (default backoffMs). */
   delayMs?: (attempt: number) => number;
   onProgress?: (message: string, attempt?: number) => void;
+  /** Told when a watch silent past its timeout is dropped (before it is opened again). */
+  onSilent?: (message: string) => void;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; err: unknown };
@@ -150,7 +152,11 @@ export async function watchUntil<T>(spec: WatchSpec<T>): Promise<T> {
       }
       if (over) return;
       if (ended.kind === 'done') return end({ ok: true, value: ended.value });
-      if (replaced) ended = { kind: 'ended', trouble: `${spec.what} was silent for ${silentMs / 1000} s, past its own ${spec.timeoutSeconds} s timeout` };
+      if (replaced) {
+        const trouble = `${spec.what} was silent for ${silentMs / 1000} s, past its own ${spec.timeoutSeconds} s timeout`;
+        ended = { kind: 'ended', trouble };
+        spec.onSilent?.(trouble);
+      }
       lastTrouble = ended.trouble ?? lastTrouble;
       if (ended.resync) await readNow();
       if (over) return;

@@ -48,8 +48,9 @@ describe('the watch loop', () => {
 
   it('valid: events keep the watch proven: no read while they come', async () => {
     const s = spec({
+      idleMs: 300,
       open: async (_q, _signal, heard) => {
-        for (let i = 0; i < 20; i++) {
+        for (let i = 0; i < 60; i++) {
           heard();
           await new Promise((r) => setTimeout(r, 10));
         }
