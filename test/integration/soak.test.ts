@@ -26,6 +26,8 @@ const LIMIT = 1.1;
 interface Sample {
   at: number;
   heap: number;
+  code: number;
+  old: number;
   rss: number;
   fds: number;
 }
@@ -94,6 +96,10 @@ describe('soak: the rotation agent at a scaled clock', () => {
       scale: SCALE,
       heapQ2: mib(mean(q2.map((s) => s.heap))),
       heapQ4: mib(mean(q4.map((s) => s.heap))),
+      codeQ2: mib(mean(q2.map((s) => s.code))),
+      codeQ4: mib(mean(q4.map((s) => s.code))),
+      oldQ2: mib(mean(q2.map((s) => s.old))),
+      oldQ4: mib(mean(q4.map((s) => s.old))),
       rssQ2: mib(mean(q2.map((s) => s.rss))),
       rssQ4: mib(mean(q4.map((s) => s.rss))),
       rssMax: mib(Math.max(...samples.map((s) => s.rss))),
