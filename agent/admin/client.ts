@@ -248,8 +248,8 @@ export class AdminClient {
 
   // ---- watching ----
 
-  /** See boundedWatch (agent/admin/watch.ts): re-watched by the caller when it ends. */
-  watch(...args: WatchArgs): Promise<AbortController> {
+  /** One watch, see boundedWatch (agent/admin/watch.ts): the loop (agent/watch) re-watches. */
+  watch(...args: WatchArgs): Promise<KubejoinError | undefined> {
     return boundedWatch(this.target, ...args);
   }
 }

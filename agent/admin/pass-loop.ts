@@ -1,10 +1,13 @@
 import { KubejoinError } from '../errors.js';
 import type { AdminClient } from './client.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './request-timeout.js';
+import { WATCH_SECONDS } from './watch.js';
+import { IDLE_READ_MS, watchUntil } from '../watch/loop.js';
 
 // The long-running shape shared by watchers (docs/enrollment.md §3): a pass now, then one after
 // each watch event (debounced), every resync interval, and after a failure (with backoff).
-// Watches are re-established when the server ends them, when they break, and when they stay
-// silent too long (agent/admin/watch.ts), so the loop survives a hung or restarted API server.
+// Watches run in the one watch loop (agent/watch): re-established when the server ends them, when
+// they break, and when they stay silent too long, so the loop survives a hung or restarted API server.
 
 type WatchOp = Parameters<AdminClient['watch']>[2];
 
@@ -20,23 +23,11 @@ export interface PassLoopOptions {
   resyncMs?: number;
   /** Quiet period after an event before a pass (ms). Default 200. */
   debounceMs?: number;
+  /** How long a watch may stay silent past its own timeout before it is replaced (default: the request timeout's default). */
+  graceMs?: number;
 }
 
 const asError = (e: unknown): KubejoinError => (e instanceof KubejoinError ? e : new KubejoinError('internal', String((e as Error)?.message ?? e)));
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((r) => {
-    const t = setTimeout(r, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        r();
-      },
-      { once: true },
-    );
-  });
-}
 
 /** Runs passes until `signal` aborts. Never overlaps two passes; a poke during one runs another after it. */
 export async function runPassLoop(opts: PassLoopOptions): Promise<void> {
@@ -47,7 +38,6 @@ export async function runPassLoop(opts: PassLoopOptions): Promise<void> {
   let retryMs = 1000;
   let running = false;
   let again = false;
-  const controllers = new Set<AbortController>();
 
   const pass = async (): Promise<void> => {
     if (opts.signal.aborted) return;
@@ -81,31 +71,47 @@ export async function runPassLoop(opts: PassLoopOptions): Promise<void> {
     timer = setTimeout(() => void pass(), debounceMs);
   };
 
-  const watchLoop = async (w: PassLoopOptions['watches'][number]): Promise<void> => {
-    let backoff = 1000;
-    while (!opts.signal.aborted) {
-      let controller: AbortController | undefined;
-      const ended = new Promise<KubejoinError | undefined>((resolve) => {
-        void opts
-          .watch(w.path, w.query, w.op, () => poke(), resolve)
-          .then(
-            (c) => {
-              controller = c;
-              controllers.add(c);
-              if (opts.signal.aborted) c.abort();
-            },
-            (e: unknown) => resolve(asError(e)),
-          );
-      });
-      const started = Date.now();
-      const err = await ended;
-      if (controller) controllers.delete(controller);
-      if (opts.signal.aborted) return;
-      if (err) opts.onError(err);
-      poke(); // events may have been missed while the stream was down
-      backoff = Date.now() - started > 30_000 ? 1000 : Math.min(backoff * 2, 30_000);
-      await sleep(backoff, opts.signal);
-    }
+  // Each watch runs in the one watch loop (agent/watch, docs/protocol.md §10.6): an event pokes
+  // a pass; silence is covered by a pass, shared by the watches (one at most per IDLE_READ_MS / 2).
+  let passedAt = 0;
+  const freshPass = async (): Promise<undefined> => {
+    if (Date.now() - passedAt < IDLE_READ_MS / 2) return undefined;
+    passedAt = Date.now();
+    await pass();
+    return undefined;
+  };
+  const watchLoop = (w: PassLoopOptions['watches'][number]): Promise<void> => {
+    // Resumed from the last version seen, a new watch misses nothing and replays nothing.
+    let rv: string | undefined;
+    return watchUntil<void>({
+      what: `the watch of ${w.op.resource}${w.op.namespace ? ` in ${w.op.namespace}` : ''}`,
+      timeoutSeconds: WATCH_SECONDS,
+      graceMs: opts.graceMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      signal: opts.signal,
+      resourceVersion: () => rv,
+      open: async (loopQuery, signal, heard) => {
+        const err = await opts.watch(
+          w.path,
+          { ...w.query, ...loopQuery },
+          w.op,
+          (type, version) => {
+            heard();
+            rv = type === 'ERROR' ? undefined : (version ?? rv);
+            if (type !== 'BOOKMARK') poke();
+          },
+          signal,
+        );
+        if (signal.aborted || !err) return { kind: 'ended' };
+        rv = undefined;
+        opts.onError(err);
+        poke(); // events may have been missed while the stream was down
+        return { kind: 'ended', trouble: err.message };
+      },
+      read: freshPass,
+      onSilent: (message) => opts.onError(new KubejoinError('timeout', `${message} (hung API server?); watching again`)),
+    }).catch((err: unknown) => {
+      if (!opts.signal.aborted) throw err;
+    });
   };
 
   const resync = setInterval(() => void pass(), resyncMs);
@@ -113,7 +119,6 @@ export async function runPassLoop(opts: PassLoopOptions): Promise<void> {
     clearTimeout(timer);
     clearTimeout(retryTimer);
     clearInterval(resync);
-    for (const c of controllers) c.abort();
   };
   opts.signal.addEventListener('abort', stopAll, { once: true });
   await pass();

@@ -4,6 +4,9 @@ import { signDetached } from '../protocol/jws.js';
 import type { AdminClient } from './client.js';
 import { CLUSTER_INFO_NAME, CLUSTER_INFO_NAMESPACE, JWS_KEY_PREFIX, KUBECONFIG_KEY } from './cluster-info.js';
 import { expiryOf, signingTokenOf, type SecretLike } from './token-secret.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './request-timeout.js';
+import { WATCH_SECONDS } from './watch.js';
+import { IDLE_READ_MS, watchUntil } from '../watch/loop.js';
 
 // `cluster sign`: the BootstrapSigner's job (kube-controller-manager, pkg/controller/bootstrap),
 // for clusters that do not run it. Same rules: sign the `kubeconfig` string as stored, for every
@@ -105,13 +108,16 @@ export interface WatchOptions {
   resyncMs?: number;
   /** Quiet period after an event before a pass (ms). Default 200. */
   debounceMs?: number;
+  /** Wait before re-watch n after trouble (default: the capped, jittered backoff). */
+  watchDelayMs?: (attempt: number) => number;
 }
 
-type WatchApi = SignApi & Pick<AdminClient, 'watch'>;
+type WatchApi = SignApi & Pick<AdminClient, 'watch'> & Partial<Pick<AdminClient, 'target'>>;
 
 /**
  * `cluster sign --watch`: a pass now, then one after every change of a token Secret or of
- * cluster-info, when a signed token expires, and every resync interval, until `signal` aborts.
+ * cluster-info, when a signed token expires, every resync interval, and when a watch has been
+ * silent for IDLE_READ_MS, until `signal` aborts.
  */
 export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<void> {
   const resyncMs = opts.resyncMs ?? 5 * 60_000;
@@ -122,7 +128,6 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
   let retryMs = 1000;
   let running = false;
   let again = false;
-  const watches = new Set<AbortController>();
 
   const pass = async (): Promise<void> => {
     if (running) {
@@ -162,41 +167,49 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
     timer = setTimeout(() => void pass(), debounceMs);
   };
 
-  const watchLoop = async (path: string, query: Record<string, string>, op: Parameters<WatchApi['watch']>[2]): Promise<void> => {
-    let backoff = 1000;
-    while (!opts.signal.aborted) {
-      let controller: AbortController | undefined;
-      const ended = new Promise<KubejoinError | undefined>((resolve) => {
-        void api
-          .watch(path, query, op, () => poke(), resolve)
-          .then(
-            (c) => {
-              controller = c;
-              watches.add(c);
-              if (opts.signal.aborted) c.abort();
-            },
-            (e: unknown) => resolve(e instanceof KubejoinError ? e : new KubejoinError('internal', String((e as Error)?.message ?? e))),
-          );
-      });
-      const started = Date.now();
-      const err = await ended;
-      if (controller) watches.delete(controller);
-      if (opts.signal.aborted) return;
-      if (err) opts.onError(err);
-      poke(); // events may have been missed while the stream was down
-      backoff = Date.now() - started > 30_000 ? 1000 : Math.min(backoff * 2, 30_000);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, backoff);
-        opts.signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            r();
+  // Each watch runs in the one watch loop (agent/watch, docs/protocol.md §10.6): an event pokes
+  // a pass; silence is covered by a pass, shared by both watches (one at most per IDLE_READ_MS).
+  let passedAt = 0;
+  const freshPass = async (): Promise<undefined> => {
+    if (Date.now() - passedAt < IDLE_READ_MS / 2) return undefined;
+    passedAt = Date.now();
+    await pass();
+    return undefined;
+  };
+  const watchLoop = (path: string, query: Record<string, string>, op: Parameters<WatchApi['watch']>[2]): Promise<void> => {
+    // Resumed from the last version seen, a new watch misses nothing and replays nothing; without
+    // one (at first, after an error) it starts with every object as ADDED, which pokes a pass.
+    let rv: string | undefined;
+    return watchUntil<void>({
+      what: `the watch of ${op.resource} in ${op.namespace}`,
+      timeoutSeconds: WATCH_SECONDS,
+      // A watch silent this long past its timeout is replaced: --request-timeout, as every call.
+      graceMs: api.target?.requestTimeoutMs || DEFAULT_REQUEST_TIMEOUT_MS,
+      signal: opts.signal,
+      resourceVersion: () => rv,
+      open: async (loopQuery, signal, heard) => {
+        const err = await api.watch(
+          path,
+          { ...query, ...loopQuery },
+          op,
+          (type, version) => {
+            heard();
+            rv = type === 'ERROR' ? undefined : (version ?? rv);
+            if (type !== 'BOOKMARK') poke();
           },
-          { once: true },
+          signal,
         );
-      });
-    }
+        if (signal.aborted || !err) return { kind: 'ended' };
+        rv = undefined;
+        opts.onError(err);
+        return { kind: 'ended', trouble: err.message };
+      },
+      read: freshPass,
+      onSilent: (message) => opts.onError(new KubejoinError('timeout', `${message} (hung API server?); watching again`)),
+      ...(opts.watchDelayMs ? { delayMs: opts.watchDelayMs } : {}),
+    }).catch((err: unknown) => {
+      if (!opts.signal.aborted) throw err;
+    });
   };
 
   const stopAll = (): void => {
@@ -204,7 +217,6 @@ export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<v
     clearTimeout(expiryTimer);
     clearTimeout(retryTimer);
     clearInterval(resync);
-    for (const w of watches) w.abort();
   };
   const resync = setInterval(() => void pass(), resyncMs);
   opts.signal.addEventListener('abort', stopAll, { once: true });

@@ -1,33 +1,33 @@
 import { KubejoinError } from '../errors.js';
 import { loadClientNode, type AdminTarget } from './admin-kubeconfig.js';
 import { apiFailureOf, describeApiError, type ApiOp } from './rbac-errors.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, bounded } from './request-timeout.js';
+import { bounded } from './request-timeout.js';
 
 /**
- * The server ends each watch after this long; the caller watches again. Tests shorten it with
- * KUBEJOIN_TEST_WATCH_SECONDS to see the idle watchdog work within seconds (a test hook:
- * compiled out of what ships, docs/architecture.md "Test hooks").
+ * The server ends each admin watch after this long (timeoutSeconds); the loop (agent/watch)
+ * watches again. Tests shorten it with KUBEJOIN_TEST_WATCH_SECONDS to see a watch end and be
+ * replaced within seconds (a test hook: compiled out of what ships, docs/architecture.md "Test hooks").
  */
 const TEST_WATCH_SECONDS = globalThis.KUBEJOIN_TEST_HOOKS !== false ? Number(process.env.KUBEJOIN_TEST_WATCH_SECONDS) : 0;
-const WATCH_SECONDS = TEST_WATCH_SECONDS > 0 ? TEST_WATCH_SECONDS : 60;
+export const WATCH_SECONDS = TEST_WATCH_SECONDS > 0 ? TEST_WATCH_SECONDS : 60;
 
-/** What a watch is of and who hears about it: path, query, the call (for messages), each event, the end. */
+/** One watch: path, query (the loop's bookmarks, timeout and version included), the call (for messages), each event, the stop. */
 export type WatchArgs = [
   path: string,
-  query: Record<string, string>,
+  query: Record<string, string | undefined>,
   op: ApiOp,
-  onEvent: (type: string) => void,
-  onEnd: (err: KubejoinError | undefined) => void,
+  onEvent: (type: string, resourceVersion: string | undefined) => void,
+  signal: AbortSignal,
 ];
 
 /**
- * Watches `path` (e.g. /api/v1/namespaces/kube-system/secrets) until `signal` aborts, calling
- * `onEvent` for each event and `onEnd` when the stream ends (the caller re-watches). Bounded
- * like every call: the server is asked to end the watch after WATCH_SECONDS, and an idle
- * watchdog ends a watch that has been silent for WATCH_SECONDS + --request-timeout (a hung
- * server keeps a connection open and sends nothing); starting it is bounded by the timeout.
+ * Opens ONE watch of `path` (e.g. /api/v1/namespaces/kube-system/secrets) and calls `onEvent`
+ * for each event (bookmarks too) with the version it carries; resolves when it ends: undefined when the server ended it or
+ * `signal` aborted, else the error (what the loop reports before watching again). Starting it
+ * is bounded by --request-timeout; a watch that then stays silent is the loop's to replace
+ * (agent/watch, docs/protocol.md §10.6).
  */
-export async function boundedWatch(target: AdminTarget, ...[path, query, op, onEvent, onEnd]: WatchArgs): Promise<AbortController> {
+export async function boundedWatch(target: AdminTarget, ...[path, query, op, onEvent, signal]: WatchArgs): Promise<KubejoinError | undefined> {
   const k8s = await loadClientNode();
   // The watch's own agent (client-node makes one per call), so that a watch given up on before
   // its server answered (hung server, SIGTERM) closes its connection now, not at node-fetch's 30 s.
@@ -39,62 +39,44 @@ export async function boundedWatch(target: AdminTarget, ...[path, query, op, onE
     return r;
   };
   const watcher = new k8s.Watch(config);
-  const idleMs = WATCH_SECONDS * 1000 + (target.requestTimeoutMs || DEFAULT_REQUEST_TIMEOUT_MS);
-  let controller: AbortController | undefined;
-  let idle: NodeJS.Timeout | undefined;
-  let ended = false;
-  const end = (err: KubejoinError | undefined): void => {
-    if (ended) return;
-    ended = true;
-    clearTimeout(idle);
-    controller?.abort();
-    agent?.destroy?.();
-    onEnd(err);
-  };
-  const arm = (): void => {
-    clearTimeout(idle);
-    idle = setTimeout(
-      () =>
-        end(
-          new KubejoinError(
-            'timeout',
-            `the watch of ${op.resource} on ${target.cluster.server} was silent for ${idleMs / 1000} s (hung API server?); watching again`,
-          ),
-        ),
-      idleMs,
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params[k] = v;
+  return new Promise((resolve) => {
+    let controller: AbortController | undefined;
+    let ended = false;
+    const end = (err: KubejoinError | undefined): void => {
+      if (ended) return;
+      ended = true;
+      signal.removeEventListener('abort', onAbort);
+      controller?.abort();
+      agent?.destroy?.();
+      resolve(err);
+    };
+    const onAbort = (): void => end(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const started = watcher.watch(
+      path,
+      params,
+      (type: string, obj: { metadata?: { resourceVersion?: string } } | undefined) =>
+        ended ? undefined : onEvent(type, typeof obj?.metadata?.resourceVersion === 'string' ? obj.metadata.resourceVersion : undefined),
+      (err: unknown) => {
+        if (err === null || err === undefined || (err as { name?: string }).name === 'AbortError') return end(undefined);
+        const statusCode = (err as { statusCode?: unknown }).statusCode;
+        const failure = typeof statusCode === 'number' ? { status: statusCode, message: (err as Error).message } : apiFailureOf(err);
+        end(describeApiError(failure, op, target.cluster.server, target.userName || undefined));
+      },
     );
-  };
-  arm();
-  const started = watcher.watch(
-    path,
-    { ...query, timeoutSeconds: String(WATCH_SECONDS), allowWatchBookmarks: 'true' },
-    (type: string) => {
-      arm();
-      if (type !== 'BOOKMARK') onEvent(type);
-    },
-    (err: unknown) => {
-      if (err === null || err === undefined || (err as { name?: string }).name === 'AbortError') {
-        end(undefined);
-        return;
-      }
-      const statusCode = (err as { statusCode?: unknown }).statusCode;
-      const failure = typeof statusCode === 'number' ? { status: statusCode, message: (err as Error).message } : apiFailureOf(err);
-      end(describeApiError(failure, op, target.cluster.server, target.userName || undefined));
-    },
-  );
-  // A watch that starts after we gave up on it is stopped at once.
-  void started.then(
-    (c) => (ended ? c.abort() : undefined),
-    () => undefined,
-  );
-  try {
-    controller = await bounded(target.requestTimeoutMs, target.cluster.server, op, new Set(), () => started);
-    if (ended) controller.abort();
-    return controller;
-  } catch (err) {
-    ended = true;
-    clearTimeout(idle);
-    agent?.destroy?.();
-    throw err instanceof KubejoinError ? err : describeApiError(apiFailureOf(err), op, target.cluster.server);
-  }
+    // A watch that starts after we gave up on it is stopped at once.
+    void started.then(
+      (c) => {
+        controller = c;
+        if (ended) c.abort();
+      },
+      () => undefined,
+    );
+    bounded(target.requestTimeoutMs, target.cluster.server, op, new Set(), () => started).catch((err: unknown) =>
+      end(err instanceof KubejoinError ? err : describeApiError(apiFailureOf(err), op, target.cluster.server)),
+    );
+    if (signal.aborted) end(undefined);
+  });
 }

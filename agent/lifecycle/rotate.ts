@@ -100,8 +100,16 @@ async function rotateLocked(installed: InstalledCredential | undefined, opts: Ro
   const store = installed!;
   const subject = nodeSubject(previous.nodeName!);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_ROTATION_TIMEOUT_MS;
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  // The rotation's deadline and the caller's cancel, one signal, released when the rotation
+  // ends: AbortSignal.any() on the agent's lifelong signal left a WeakRef behind per rotation
+  // (Node 20), which the soak test saw grow (docs/performance.md, "Long runs").
+  const stop = new AbortController();
+  const deadline = setTimeout(() => stop.abort(new DOMException('the rotation timed out', 'TimeoutError')), timeoutMs);
+  deadline.unref();
+  const cancel = (): void => stop.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) cancel();
+  else opts.signal?.addEventListener('abort', cancel, { once: true });
+  const signal = stop.signal;
   // The one node session (docs/protocol.md §9): the current certificate, the stored CA, the proxy.
   // Creating the CSR is its first call: while the cluster is away it gives up after
   // REACH_RETRY_MS, so the caller (the agent's backoff, or the operator) decides what's next.
@@ -140,7 +148,7 @@ async function rotateLocked(installed: InstalledCredential | undefined, opts: Ro
         );
       },
     }).catch((err: unknown) => {
-      if (deadline.aborted && !opts.signal?.aborted && err instanceof KubejoinError && err.category === 'timeout') {
+      if (stop.signal.aborted && !opts.signal?.aborted && err instanceof KubejoinError && err.category === 'timeout') {
         throw new KubejoinError('timeout', `certificate request ${requested} was not approved and issued within ${humanDuration(timeoutMs)}`, {
           hint: `Approve it ("kubectl certificate approve ${requested}") and run "kubejoin renew" again: the request is reused.`,
         });
@@ -159,6 +167,8 @@ async function rotateLocked(installed: InstalledCredential | undefined, opts: Ro
     throw err;
   } finally {
     session.close();
+    clearTimeout(deadline);
+    opts.signal?.removeEventListener('abort', cancel);
   }
 }
 
