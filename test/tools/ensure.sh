@@ -16,6 +16,8 @@ command -v gnome-keyring-daemon >/dev/null || need_pkgs+=(gnome-keyring)
 pkg-config --exists libsecret-1 2>/dev/null || need_pkgs+=(libsecret-1-dev pkg-config)
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 [ -x /usr/bin/time ] || need_pkgs+=(time)
+command -v promtool >/dev/null || need_pkgs+=(prometheus)
+command -v prometheus-node-exporter >/dev/null || need_pkgs+=(prometheus-node-exporter)
 command -v kubectl >/dev/null || echo "ensure: kubectl is not installed: the tests that prove kubeconfigs with kubectl will fail" >&2
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
