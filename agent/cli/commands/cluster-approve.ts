@@ -32,6 +32,10 @@ Each decision is one JSON line on stdout. Run "kubejoin cluster prepare --bound-
       throw new UsageError('give exactly one of --watch and --once', 'Use --watch for a long-running approver, --once for one pass.');
     const client = await AdminClient.connect(kubeconfigOf(flags), ctx.env);
     if (flags.watch) {
+      // One line when it is up (its signal handlers too): a service manager, or a test, sees it run.
+      ctx.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), message: `approving the requests of bound tokens on ${client.target.cluster.server} (pid ${process.pid})` })}\n`,
+      );
       await watchAndApprove(client, {
         signal: ctx.signal,
         now: Date.now,

@@ -83,6 +83,8 @@ test('killed and restarted mid-batch, the approver approves every pending bound 
   const approved = [...first.lines, ...second.lines].filter((l) => ids.includes(l.token) && l.decision === 'approve').map((l) => l.token);
   assert.equal(new Set(approved).size, approved.length, `a CSR was approved twice: ${approved.join(' ')}`);
 
+  // Its start-up line: from then on SIGTERM is its clean stop (before it, Node's default would end it).
+  await eventually('the second approver up', async () => (second.stderr().includes('approving the requests of bound tokens') ? true : undefined));
   second.child.kill('SIGTERM');
   assert.equal(await second.exit, 0);
 });
