@@ -64,7 +64,7 @@ it(
     const tokenFile = join(m.dir, 'rejoin-token');
     const agent = new AgentProcess(m, ['--token-file', tokenFile], m.env);
     t.after(async () => void (await agent.terminate()));
-    await agent.waitFor(new RegExp(`joining again failed: cannot read --token-file ${tokenFile}: ENOENT`));
+    await agent.waitFor(new RegExp(`joining again failed: cannot read --token-file ${tokenFile}: no such file \\(ENOENT\\)`));
     assert.equal(agent.child.exitCode, null, 'a missing token is not fatal');
     await writeTokenFile(m.dir, await c.signedToken(), 'rejoin-token');
     await agent.waitFor(/joined again: the cluster sees system:node:/, 1, 120_000);

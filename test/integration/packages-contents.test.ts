@@ -151,7 +151,7 @@ describe('edge packages: contents (dist/packages from npm run package)', { skip:
       ]);
     assert.equal((await complete(['kubejoin', 'jo'])).stdout.trim(), 'join');
     assert.equal((await complete(['kubejoin', 'join', '--store', ''])).stdout.trim(), 'auto keychain file');
-    assert.equal((await complete(['kubejoin', 'token', 'list', '-o', ''])).stdout.trim(), 'table json yaml');
+    assert.equal((await complete(['kubejoin', 'token', 'list', '-o', ''])).stdout.trim(), 'table wide json yaml');
     assert.match((await complete(['kubejoin', 'join', '--to'])).stdout, /--token --token-file/);
     const zsh = await run('zsh', ['-n', join(pkg.debRoot, 'usr/share/zsh/vendor-completions/_kubejoin')], {}).catch(() => undefined);
     if (!zsh) return t.skip('SKIP zsh syntax check: zsh is not installed (apt-get install zsh)');
