@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { CLI, cliEnv, ensureBuilt } from '../helpers/cli.js';
+import { cliEnv, ensureBuilt, TEST_CLI } from '../helpers/cli.js';
 import { sleep } from '../helpers/poll.js';
 import { ROOT } from '../helpers/paths.js';
 import { joinMachine, lc } from './lifecycle-helpers.js';
@@ -60,10 +60,15 @@ describe('soak: the rotation agent at a scaled clock', () => {
     const probe = process.env.KUBEJOIN_SOAK_PROBE ?? join(m.dir, 'probe.jsonl');
     await writeFile(probe, '');
     const env = { ...m.env, KUBEJOIN_TEST_CLOCK_SCALE: String(SCALE), KUBEJOIN_SOAK_PROBE: probe, KUBEJOIN_SOAK_EVERY_MS: '2000' };
-    const child = spawn(process.execPath, ['--expose-gc', '--import', pathToFileURL(PROBE).href, CLI, 'agent', '--expiration-seconds', '600', ...m.where], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // The test build: the scaled clock is a test hook (docs/architecture.md, "Test hooks").
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', pathToFileURL(PROBE).href, TEST_CLI, 'agent', '--expiration-seconds', '600', ...m.where],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let rotations = 0;
     let failures = 0;
     let tail = '';
