@@ -4,7 +4,6 @@ import { clockFromEnv } from '../../lifecycle/clock.js';
 import { runRotationAgent } from '../../lifecycle/agent-loop.js';
 import { DEFAULT_CA_CHECK_INTERVAL_MS, DEFAULT_CA_RENEW_WINDOW_MS } from '../../lifecycle/ca-follow.js';
 import { AgentMetrics, listenMetrics, textfileWriter } from '../../lifecycle/metrics.js';
-import { checkDuration } from '../../protocol/duration.js';
 import { locateCredential } from '../../store/installed.js';
 import { defineCommand, outputOf } from '../command.js';
 import { EXPIRATION_FLAG, expirationSecondsOf, PROXY_FLAG, proxyOf, STORE_FLAGS, storeLocationOf } from '../lifecycle-flags.js';
@@ -12,13 +11,6 @@ import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { rejoinNode } from '../rejoin.js';
 import { readTokenFile, resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
 import { VERSION } from '../version.js';
-
-const durationOf = (flag: string, value: string | undefined, fallback: number): number => {
-  if (value === undefined) return fallback;
-  const checked = checkDuration(value);
-  if (checked.problem !== undefined) throw new UsageError(`--${flag} ${JSON.stringify(value)} ${checked.problem}`);
-  return checked.ms;
-};
 
 /** One log line as JSON; a CA change (docs/operations.md) also names its event. */
 function jsonLine(line: string): string {
@@ -56,11 +48,13 @@ See docs/operations.md.`,
     'ca-check-interval': {
       type: 'string',
       value: '<duration>',
+      duration: {},
       help: `how often to check the cluster's CA bundle (default ${DEFAULT_CA_CHECK_INTERVAL_MS / 60_000}m, jittered ±10 %)`,
     },
     'ca-renew-window': {
       type: 'string',
       value: '<duration>',
+      duration: {},
       help: `after a CA bundle change, renew the client certificate at a random\ntime within this window (default ${DEFAULT_CA_RENEW_WINDOW_MS / 60_000}m)`,
     },
     'metrics-textfile': {
@@ -88,8 +82,8 @@ See docs/operations.md.`,
     const clock = clockFromEnv(ctx.env);
     const where = storeLocationOf(flags);
     const proxy = proxyOf(flags.proxy, ctx.env);
-    const intervalMs = durationOf('ca-check-interval', flags['ca-check-interval'], DEFAULT_CA_CHECK_INTERVAL_MS);
-    const renewWindowMs = durationOf('ca-renew-window', flags['ca-renew-window'], DEFAULT_CA_RENEW_WINDOW_MS);
+    const intervalMs = flags['ca-check-interval'] ?? DEFAULT_CA_CHECK_INTERVAL_MS;
+    const renewWindowMs = flags['ca-renew-window'] ?? DEFAULT_CA_RENEW_WINDOW_MS;
     const textfile = flags['metrics-textfile'];
     if (textfile !== undefined && !textfile.endsWith('.prom'))
       throw new UsageError(`--metrics-textfile ${textfile}: node_exporter reads only files named *.prom`);
