@@ -15,7 +15,7 @@ export interface FlagSpec {
   type: 'string' | 'boolean';
   short?: string;
   multiple?: boolean;
-  /** The value's placeholder in help, e.g. `DURATION` or `text|json`. */
+  /** The value's placeholder in help: `<name>` style (`<duration>`, `sha256:<hex>`), or the choices (`text|json`). */
   value?: string;
   /** Help text; `\n` starts a continuation line. */
   help: string;
@@ -67,6 +67,12 @@ export interface CommandSpec<F extends FlagSpecs> {
 /** A loaded command: the dispatcher knows its name and calls these. */
 export interface Command {
   help(name: string): string;
+  /** Its flags (a group: none; see `subcommands`), for the help test (test/unit/cli/help.test.ts). */
+  readonly flags?: FlagSpecs;
+  /** A group's subcommands. */
+  readonly subcommands?: Readonly<Record<string, Subcommand>>;
+  /** The exit codes its help lists. */
+  readonly exitCodes?: readonly number[];
   run(name: string, argv: string[], ctx: CliContext): Promise<number>;
 }
 
@@ -165,6 +171,8 @@ export function outputOf(value: string | undefined): 'text' | 'json' {
 export function defineCommand<const F extends FlagSpecs>(spec: CommandSpec<F>): Command {
   return {
     help: (name) => renderHelp(name, spec),
+    flags: spec.flags,
+    ...(Array.isArray(spec.exitCodes) ? { exitCodes: spec.exitCodes } : {}),
     async run(name, given, ctx) {
       const rewritten = spec.rewrite?.(given);
       for (const notice of rewritten?.notices ?? []) ctx.stderr.write(`${notice}\n`);
@@ -194,6 +202,7 @@ export function defineGroup(intro: string, subcommands: Readonly<Record<string, 
   };
   return {
     help,
+    subcommands,
     async run(name, argv, ctx) {
       const [sub, ...rest] = argv;
       if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {

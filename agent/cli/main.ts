@@ -10,7 +10,7 @@ import { KEYCHAIN_HELPER_ARG, isSingleExecutable, loadKeytar } from '../store/ke
 
 // Each command is its own module, loaded only when it runs: `kubejoin --version` and
 // `kubejoin join` never pay for the admin client. Names and summaries live here, once.
-const COMMANDS: Readonly<Record<string, Subcommand>> = {
+export const COMMANDS: Readonly<Record<string, Subcommand>> = {
   join: { summary: 'Join this machine to a cluster with a bootstrap token', load: () => import('./commands/join.js') },
   credential: { summary: 'Print the stored credential as an ExecCredential (kubectl exec plugin)', load: () => import('./commands/credential.js') },
   token: { summary: 'Create, list, delete and prune bootstrap tokens', load: () => import('./commands/token.js') },
