@@ -1,6 +1,8 @@
 import { KubejoinError } from '../errors.js';
 import { KeychainCallError, runKeytar, type KeytarAnswer, type KeytarOp } from './keytar-child.js';
+import { DISMISSED, keychainCause, keychainProblem, keychainRemedy } from './keychain-problem.js';
 import { pairMatches, type CertAndKey } from './pem-pair.js';
+import { boundMs, keytarAttributes, lockedEntry } from './secret-service.js';
 
 // The keychain's entries (docs/stores.md §2): one service (KUBEJOIN_KEYCHAIN_SERVICE, default
 // "kubejoin"), one account per node, server and entry. The current pair is one entry
@@ -44,27 +46,25 @@ export async function probeKeychain(env: NodeJS.ProcessEnv, signal?: AbortSignal
   } catch (err) {
     if (err instanceof KeychainCallError && err.kind === 'cancelled')
       throw new KubejoinError('internal', 'the join was cancelled while the keychain was probed');
-    const message = words(err);
-    if (/locked/i.test(message)) return `the keychain's collection is locked (${message})`;
-    if (process.platform === 'linux') {
-      if (/D-Bus|DBUS|dbus|Could not connect|autolaunch/.test(message)) {
-        return `no D-Bus session bus is reachable for the Secret Service (DBUS_SESSION_BUS_ADDRESS=${env.DBUS_SESSION_BUS_ADDRESS ?? 'unset'}: ${message})`;
-      }
-      if (/org\.freedesktop\.secrets|ServiceUnknown/.test(message))
-        return `no Secret Service (gnome-keyring or KWallet) is running on the session bus (${message})`;
-    }
-    return `the keychain is not usable: ${message}`;
+    return keychainProblem(words(err), env, err instanceof KeychainCallError ? err.kind : undefined);
   }
 }
 
-export function keychainHint(): string {
-  return process.platform === 'linux'
-    ? 'Unlock the keyring (log in to the desktop session, or start it with "gnome-keyring-daemon --unlock" inside a D-Bus session), or use --store file.'
-    : 'Unlock the login keychain, or use --store file.';
+/**
+ * What to do about a keychain that cannot be used: for `problem` (a probe's answer or a failure's
+ * words; without it, a locked keyring), during a join (`--store file` is a way out) or after it.
+ */
+export function keychainHint(problem = 'locked', joining = true): string {
+  return keychainRemedy(keychainCause(problem), joining);
 }
 
-export function keychainFailure(action: string, err: unknown): KubejoinError {
-  return new KubejoinError('store-failed', `cannot ${action} in the keychain: ${words(err)}`, { hint: keychainHint() });
+/** A keychain call that failed, as the operator reads it: the action, what is wrong, what to do. */
+export function keychainFailure(action: string, err: unknown, env: NodeJS.ProcessEnv = {}, joining = false): KubejoinError {
+  const kind = err instanceof KeychainCallError ? err.kind : undefined;
+  const detail = words(err);
+  return new KubejoinError('store-failed', `cannot ${action} in the keychain: ${keychainProblem(detail, env, kind)}`, {
+    hint: keychainRemedy(keychainCause(detail, kind), joining),
+  });
 }
 
 const CERTS = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -106,7 +106,7 @@ export async function keychainCall(action: string, env: NodeJS.ProcessEnv, ops: 
   try {
     return await runKeytar(ops, { env });
   } catch (err) {
-    throw keychainFailure(action, err);
+    throw keychainFailure(action, err, env);
   }
 }
 
@@ -133,12 +133,22 @@ export async function loadKeychainPair(env: NodeJS.ProcessEnv, nodeName: string,
   try {
     current = await readPair(env, nodeName, server);
   } catch (err) {
-    throw keychainFailure(`read the credential of node "${nodeName}"`, err);
+    throw keychainFailure(`read the credential of node "${nodeName}"`, err, env);
   }
   if (current && pairMatches(current.certPem, current.keyPem)) return current;
   const rotated = await matchingPair(env, nodeName, server, 'rotation-key', 'rotation-cert');
   if (rotated) return rotated;
-  if (!current) return undefined;
+  if (!current) {
+    // keytar reads a locked entry as none once its unlock prompt is dismissed (or cannot be
+    // shown): the Secret Service itself tells a locked entry from a missing one.
+    const account = keychainAccount(nodeName, server, 'credential');
+    if (await lockedEntry(env, keytarAttributes(keychainService(env), account), boundMs(env))) {
+      throw new KubejoinError('store-failed', `cannot read the credential of node "${nodeName}" in the keychain: ${DISMISSED}`, {
+        hint: keychainRemedy('dismissed', false),
+      });
+    }
+    return undefined;
+  }
   throw new KubejoinError(
     'store-failed',
     `the keychain entries for "${nodeName}@${server}" do not form a usable credential (the key and the certificate do not match)`,

@@ -126,7 +126,7 @@ export class KeychainStore implements Store {
       if (typeof pem === 'string' && pem) this.hasPending = true;
       return typeof pem === 'string' && pem ? pem : undefined;
     } catch (err) {
-      throw keychainFailure('read the pending key', err);
+      throw keychainFailure('read the pending key', err, this.env, true);
     }
   }
 
@@ -135,7 +135,7 @@ export class KeychainStore implements Store {
       await this.run([{ op: 'set', service: this.service, account: this.account('pending-key'), password: keyPem }]);
       this.hasPending = true;
     } catch (err) {
-      throw keychainFailure('save the pending key', err);
+      throw keychainFailure('save the pending key', err, this.env, true);
     }
     crashPoint('pending-key-saved');
   }
@@ -145,7 +145,7 @@ export class KeychainStore implements Store {
     try {
       pair = await readPair(this.env, this.nodeName, this.entryServer, this.place.signal);
     } catch (err) {
-      throw keychainFailure('read the credential', err);
+      throw keychainFailure('read the credential', err, this.env, true);
     }
     if (!pair || !existsSync(this.kubeconfigPath)) return undefined;
     return { ...pair, stored: this.describe() };
@@ -197,7 +197,7 @@ export class KeychainStore implements Store {
         } catch (err) {
           await staged.abort();
           if (err instanceof KubejoinError) throw err;
-          throw keychainFailure('store the credential', err);
+          throw keychainFailure('store the credential', err, this.env, true);
         }
         crashPoint('keychain-entry-written');
         try {

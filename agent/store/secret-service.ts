@@ -76,15 +76,38 @@ const SECRETS = { dest: 'org.freedesktop.secrets', path: '/org/freedesktop/secre
  * keychain's timeout, as a helper's would: asking keytar next would only wait as long again.
  */
 export async function readUnlockedSecret(env: NodeJS.ProcessEnv, attributes: Record<string, string>, timeoutMs: number): Promise<string | undefined> {
+  return (await ask(env, attributes, timeoutMs, 'secret'))?.secret;
+}
+
+/**
+ * Whether the entry with these attributes exists only locked: keytar reads such an entry as
+ * none once its unlock prompt is dismissed (or cannot be shown), and the operator must hear
+ * "locked", not "gone" (agent/store/keychain-problem.ts). False for any other answer, or none.
+ */
+export async function lockedEntry(env: NodeJS.ProcessEnv, attributes: Record<string, string>, timeoutMs: number): Promise<boolean> {
+  try {
+    return (await ask(env, attributes, timeoutMs, 'locked'))?.locked === true;
+  } catch {
+    return false;
+  }
+}
+
+interface Found {
+  secret?: string;
+  /** Only locked items match. */
+  locked: boolean;
+}
+
+async function ask(env: NodeJS.ProcessEnv, attributes: Record<string, string>, timeoutMs: number, want: 'secret' | 'locked'): Promise<Found | undefined> {
   const path = busSocketPath(env.DBUS_SESSION_BUS_ADDRESS);
   if (!path || process.platform !== 'linux' || typeof process.getuid !== 'function') return undefined;
   let socket: Socket | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      new Promise<string | undefined>((resolve, reject) => {
+      new Promise<Found>((resolve, reject) => {
         socket = connect(path);
-        conversation(socket, attributes, resolve, reject);
+        conversation(socket, attributes, want, resolve, reject);
       }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new SecretServiceTimeout(timeoutMs)), timeoutMs);
@@ -99,7 +122,13 @@ export async function readUnlockedSecret(env: NodeJS.ProcessEnv, attributes: Rec
   }
 }
 
-function conversation(socket: Socket, attributes: Record<string, string>, resolve: (v: string | undefined) => void, reject: (e: Error) => void): void {
+function conversation(
+  socket: Socket,
+  attributes: Record<string, string>,
+  want: 'secret' | 'locked',
+  resolve: (v: Found) => void,
+  reject: (e: Error) => void,
+): void {
   let authenticated = false;
   let pending = Buffer.alloc(0);
   let session: string | undefined;
@@ -112,7 +141,7 @@ function conversation(socket: Socket, attributes: Record<string, string>, resolv
   const getSecrets = (): void => {
     if (session === undefined || items === undefined || asked) return;
     asked = true;
-    if (items.length === 0) return resolve(undefined);
+    if (items.length === 0) return resolve({ locked: false });
     send(4, {
       ...SECRETS,
       member: 'GetSecrets',
@@ -154,10 +183,13 @@ function conversation(socket: Socket, attributes: Record<string, string>, resolv
     for (const r of found) {
       if (r.error) return reject(new Error('the Secret Service answered with an error'));
       if (r.to === 2) session = r.values[1] as string;
-      if (r.to === 3) items = r.values[0] as string[]; // unlocked ones only; locked ones: keytar's way
+      if (r.to === 3) {
+        items = r.values[0] as string[]; // unlocked ones only; locked ones: keytar's way
+        if (want === 'locked') return resolve({ locked: items.length === 0 && (r.values[1] as string[]).length > 0 });
+      }
       if (r.to === 4) {
         const secret = (r.values[0] as Map<unknown, Value>).get(items![0]) as Value[] | undefined;
-        return resolve(secret ? (secret[2] as Buffer).toString('utf8') : undefined);
+        return resolve({ locked: false, ...(secret ? { secret: (secret[2] as Buffer).toString('utf8') } : {}) });
       }
     }
     getSecrets();

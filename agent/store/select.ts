@@ -14,7 +14,7 @@ export async function chooseStore(kind: StoreKind, env: NodeJS.ProcessEnv, signa
   if (kind === 'file') return { kind: 'file', reason: 'file store requested (--store file)' };
   const problem = await probeKeychain(env, signal);
   if (kind === 'keychain') {
-    if (problem) throw new KubejoinError('store-failed', `--store keychain was requested but ${problem}`, { hint: keychainHint() });
+    if (problem) throw new KubejoinError('store-failed', `--store keychain was requested but ${problem}`, { hint: keychainHint(problem) });
     return { kind: 'keychain', reason: 'keychain store requested (--store keychain)' };
   }
   return problem

@@ -29,7 +29,7 @@ async function readCredential(env: NodeJS.ProcessEnv, nodeName: string, server: 
     if (direct) return direct;
   } catch (err) {
     const { keychainFailure } = await import('../../store/keychain-entries.js');
-    throw keychainFailure(`read the credential of node "${nodeName}"`, err);
+    throw keychainFailure(`read the credential of node "${nodeName}"`, err, env);
   }
   // Reads through an interrupted rotation's commit (agent/store/keychain-entries.ts).
   const { loadKeychainPair } = await import('../../store/keychain-entries.js');
