@@ -89,7 +89,7 @@ export async function checkTls(ctx: DoctorContext): Promise<Outcome> {
   const problem = nameProblem(leaf, ctx.host);
   if (problem) {
     // A warning here: the pin check verifies chain and names together and decides.
-    return warn(`the server's certificate ${problem}: TLS verification of ${ctx.endpoint} will fail`, nameFix(leaf), evidence);
+    return warn(`the server's certificate ${problem.replace(/^it /, '')}: TLS verification of ${ctx.endpoint} will fail`, nameFix(leaf), evidence);
   }
   return pass(`${hs.protocol ?? 'TLS'} with a certificate that names ${ctx.host}`, evidence);
 }

@@ -12,7 +12,7 @@ const check = (id: CheckId, status: CheckStatus, category?: ErrorCategory): Doct
   durationMs: 0,
 });
 
-test('the clock ranks before the TLS failure it explains; warnings come last', () => {
+test('the clock ranks before the TLS failure it explains; warnings come last; each check once', () => {
   const checks = [
     check('proxy', 'pass'),
     check('clock', 'fail', 'clock'),
@@ -24,7 +24,7 @@ test('the clock ranks before the TLS failure it explains; warnings come last', (
   const causes = rankCauses([checks[3]!, ...checks]);
   assert.deepEqual(
     causes.map((c) => c.check),
-    ['clock', 'pin', 'pin', 'cluster-info'],
+    ['clock', 'pin', 'cluster-info'],
   );
   assert.equal(exitCodeOf(causes), 8);
 });
@@ -46,4 +46,16 @@ test('only warnings: exit 0, the warning still listed', () => {
   );
   assert.equal(exitCodeOf(causes), 0);
   assert.equal(exitCodeOf(rankCauses([check('tcp', 'pass')])), 0);
+});
+
+test('a fix already given is not given again: the later cause keeps its summary and category', () => {
+  const signature = { ...check('signature', 'fail', 'untrusted-cluster'), fix: 'check the pin' };
+  const pin = { ...check('pin', 'fail', 'untrusted-cluster'), fix: 'check the pin' };
+  const causes = rankCauses([pin, signature, check('tls', 'warn')]);
+  assert.deepEqual(causes, [
+    { check: 'signature', summary: 'signature fail', fix: 'check the pin', category: 'untrusted-cluster' },
+    { check: 'pin', summary: 'pin fail', category: 'untrusted-cluster' },
+    { check: 'tls', summary: 'tls warn' },
+  ]);
+  assert.equal(exitCodeOf(causes), 3);
 });
