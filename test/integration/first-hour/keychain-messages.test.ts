@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../../harness/index.js';
-import { ensureBuilt, kubejoin, runProcess, writeTokenFile, type Run } from '../../helpers/cli.js';
+import { assertNoSecret, ensureBuilt, kubejoin, runProcess, tokenJoinArgs, uniqueName, writeTokenFile, type Run } from '../../helpers/cli.js';
 import { PIN, TOKEN } from '../../helpers/fixtures.js';
 import { workdir } from '../../helpers/temp.js';
 import { joinMachine, type Joined } from '../lifecycle-helpers.js';
@@ -126,7 +126,7 @@ describe('D-Bus errors say what to do', { skip: haveKeyring ? false : 'SKIP: nee
         assert.ok(existsSync(m.kubeconfig), `${name}: nothing removed`);
       }
       const dir = await workdir(t);
-      const join = await kubejoin(
+      const joined = await kubejoin(
         [
           'join',
           '127.0.0.1:1',
@@ -141,8 +141,8 @@ describe('D-Bus errors say what to do', { skip: haveKeyring ? false : 'SKIP: nee
         ],
         { env },
       );
-      assert.equal(join.code, 7, join.stderr);
-      const { problem, hint } = reported(join, /^--store keychain was requested but /);
+      assert.equal(joined.code, 7, joined.stderr);
+      const { problem, hint } = reported(joined, /^--store keychain was requested but /);
       // A join's probe writes an entry: a locked collection refuses that in its own words.
       assert.match(
         problem,
@@ -153,4 +153,29 @@ describe('D-Bus errors say what to do', { skip: haveKeyring ? false : 'SKIP: nee
       assert.ok(!existsSync(`${dir}/kc.conf`), 'the join wrote nothing');
     });
   }
+
+  it("valid: --store auto without a session bus joins with files and gives the reason in words, not libsecret's alone", async (t) => {
+    const dir = await workdir(t);
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    delete env.DISPLAY;
+    delete env.KUBEJOIN_TOKEN;
+    const token = await cluster.signedToken();
+    const r = await kubejoin(
+      [
+        ...tokenJoinArgs(cluster, await writeTokenFile(dir, token), uniqueName('auto-nobus')),
+        '--cert-dir',
+        join(dir, 'pki'),
+        '--kubeconfig-out',
+        join(dir, 'kubelet.conf'),
+      ],
+      { env },
+    );
+    assertNoSecret(r, token);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /auto: no D-Bus session bus is reachable for the Secret Service: DBUS_SESSION_BUS_ADDRESS is not set \(.+\); using kubelet-compatible files/,
+    );
+  });
 });
