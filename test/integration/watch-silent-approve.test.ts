@@ -114,6 +114,7 @@ describe('cluster approve --watch behind a front that mangles watches', { concur
       const ms = approved.seenAt - created;
       assert.ok(ms <= BOUND_MS, `approved ${ms} ms after the CSR was created; approver:\n${a.stderr()}`);
       assert.equal(approved.node, node);
+      assert.equal(approved.message, `kubejoin: token ${id} is bound to ${node}`);
 
       // No tight loop: a pass (a list of CSRs and one of bound token Secrets) per 7.5 s of silence
       // at most, one for each event and for the start; a watch per backoff.
@@ -152,6 +153,7 @@ describe('cluster approve --watch behind a front that mangles watches', { concur
         .split('\n')
         .filter((l) => l.includes('"error"'));
       assert.deepEqual(errors, [], 'no error while the front mangled the watches');
+      assert.ok(!(a.stderr() + JSON.stringify(a.lines)).includes(token.split('.')[1]!), 'the token secret is in no output');
     });
   }
 });
