@@ -26,7 +26,11 @@ export interface PassResult {
   waiting: number;
   /** CSRs that changed under a write (looked at again in the next pass). */
   changed: number;
+  /** The version the list of CSRs was at: where the watch resumes. */
+  resourceVersion?: string;
 }
+
+const CSRS_PATH = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 
 /** Tokens decided at once (each a GET at most and one PUT per CSR). */
 const DECISIONS_AT_ONCE = 8;
@@ -37,8 +41,9 @@ const created = (c: CsrLike): number => {
 };
 
 export async function approvePass(api: ApproveApi, now: () => number, onOutcome: (o: Outcome) => void = () => undefined): Promise<PassResult> {
-  const csrs = (await listKubeletCsrs(api)).sort((a, b) => created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-  const result: PassResult = { outcomes: [], waiting: 0, changed: 0 };
+  const listedCsrs = await listKubeletCsrs(api);
+  const csrs = [...listedCsrs].sort((a, b) => created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  const result: PassResult = { outcomes: [], waiting: 0, changed: 0, ...(listedCsrs.resourceVersion ? { resourceVersion: listedCsrs.resourceVersion } : {}) };
   const emit = (o: Outcome): void => {
     result.outcomes.push(o);
     onOutcome(o);
@@ -136,19 +141,23 @@ export interface ApproveWatchOptions {
   resyncMs?: number;
 }
 
-/** `cluster approve --watch`: a pass now, then after every change of a kubelet client CSR, until `signal` aborts. */
+/**
+ * `cluster approve --watch`: a pass now, then one after every change of a kubelet client CSR,
+ * every resync interval, and when the watch has been silent for 15 s (the admin side's one pass
+ * loop, pass-loop.ts; docs/protocol.md §10.6), until `signal` aborts.
+ */
 export function watchAndApprove(api: ApproveApi, opts: ApproveWatchOptions): Promise<void> {
   return runPassLoop({
     signal: opts.signal,
-    pass: async () => {
-      await approvePass(api, opts.now, opts.onOutcome);
-    },
+    pass: async () => ({ versions: { [CSRS_PATH]: (await approvePass(api, opts.now, opts.onOutcome)).resourceVersion } }),
     onError: opts.onError,
     watch: (...args) => api.watch(...args),
+    // A watch silent this long past its timeout is replaced: --request-timeout, as every call.
+    graceMs: api.target.requestTimeoutMs,
     ...(opts.resyncMs === undefined ? {} : { resyncMs: opts.resyncMs }),
     watches: [
       {
-        path: '/apis/certificates.k8s.io/v1/certificatesigningrequests',
+        path: CSRS_PATH,
         query: { fieldSelector: `spec.signerName=${KUBELET_CLIENT_SIGNER}` },
         op: { verb: 'watch', resource: 'certificatesigningrequests.certificates.k8s.io' },
       },

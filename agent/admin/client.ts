@@ -16,7 +16,7 @@ import { TOKEN_SECRET_TYPE } from '../protocol/token.js';
 import { loadAdminKubeconfig, loadClientNode, type AdminTarget, type KubeconfigFlags } from './admin-kubeconfig.js';
 import { apiFailureOf, describeApiError, type ApiOp } from './rbac-errors.js';
 import { bounded } from './request-timeout.js';
-import { boundedWatch, type WatchArgs } from './watch.js';
+import { boundedWatch, listed, type Listed, type WatchArgs } from './watch.js';
 import { TOKEN_NAMESPACE } from './token-secret.js';
 
 // The few API calls the admin commands make, each named for what it does and each turning a
@@ -121,10 +121,9 @@ export class AdminClient {
 
   // ---- token Secrets ----
 
-  listTokenSecrets(): Promise<V1Secret[]> {
-    return this.call(
-      { verb: 'list', resource: 'secrets', namespace: TOKEN_NAMESPACE },
-      async () => (await this.core.listNamespacedSecret({ namespace: TOKEN_NAMESPACE, fieldSelector: `type=${TOKEN_SECRET_TYPE}` })).items,
+  listTokenSecrets(): Promise<Listed<V1Secret>> {
+    return this.call({ verb: 'list', resource: 'secrets', namespace: TOKEN_NAMESPACE }, async () =>
+      listed(await this.core.listNamespacedSecret({ namespace: TOKEN_NAMESPACE, fieldSelector: `type=${TOKEN_SECRET_TYPE}` })),
     );
   }
 

@@ -5,6 +5,7 @@ import { TOKEN_SECRET_TYPE } from '../protocol/token.js';
 import { TOKEN_NAMESPACE, type SecretLike } from './token-secret.js';
 import type { CsrCondition, CsrLike } from './approve-decide.js';
 import { apiFailureOf, type ApiOp } from './rbac-errors.js';
+import { listed, type Listed } from './watch.js';
 
 // The API calls of the approver and of `cluster prepare --bound-tokens`, on top of AdminClient
 // (bounded by --request-timeout; failures become sentences naming verb and resource).
@@ -13,11 +14,11 @@ const CSRS = 'certificatesigningrequests.certificates.k8s.io';
 const RBAC = 'rbac.authorization.k8s.io';
 
 /** Every CSR for the kubelet client signer (the only ones the approver may own). */
-export async function listKubeletCsrs(client: AdminClient): Promise<CsrLike[]> {
+export async function listKubeletCsrs(client: AdminClient): Promise<Listed<CsrLike>> {
   const list = await client.call({ verb: 'list', resource: CSRS }, () =>
     client.certificates.listCertificateSigningRequest({ fieldSelector: `spec.signerName=${KUBELET_CLIENT_SIGNER}` }),
   );
-  return list.items as CsrLike[];
+  return listed<CsrLike>(list);
 }
 
 /** The Secrets of bound tokens (labelled by `token create --node-name`): one call per pass, not one per token. */

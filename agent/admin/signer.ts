@@ -3,15 +3,15 @@ import { KubejoinError } from '../errors.js';
 import { signDetached } from '../protocol/jws.js';
 import type { AdminClient } from './client.js';
 import { CLUSTER_INFO_NAME, CLUSTER_INFO_NAMESPACE, JWS_KEY_PREFIX, KUBECONFIG_KEY } from './cluster-info.js';
-import { expiryOf, signingTokenOf, type SecretLike } from './token-secret.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from './request-timeout.js';
-import { WATCH_SECONDS } from './watch.js';
-import { IDLE_READ_MS, watchUntil } from '../watch/loop.js';
+import { expiryOf, signingTokenOf, TOKEN_NAMESPACE, type SecretLike } from './token-secret.js';
+import { TOKEN_SECRET_TYPE } from '../protocol/token.js';
+import { runPassLoop } from './pass-loop.js';
 
 // `cluster sign`: the BootstrapSigner's job (kube-controller-manager, pkg/controller/bootstrap),
 // for clusters that do not run it. Same rules: sign the `kubeconfig` string as stored, for every
 // token Secret valid for signing; drop every other `jws-kubeconfig-*` key; write only if
-// something changed. The plan is pure; `signOnce` and `watchAndSign` apply it.
+// something changed. The plan is pure; `signOnce` and `watchAndSign` apply it (the watcher on the
+// admin side's one pass loop, pass-loop.ts, as `cluster approve --watch`).
 
 export interface SigningPlan {
   /** False when cluster-info has no kubeconfig key (the controller then does nothing). */
@@ -72,6 +72,8 @@ export interface SignResult extends SigningPlan {
   written: boolean;
   /** Earliest expiry among the tokens signed, for the watcher's next pass. */
   nextExpiryMs?: number;
+  /** The version the list of token Secrets was at: where the watcher's watch of them resumes. */
+  secretsVersion?: string;
 }
 
 /** One pass: read cluster-info and the token Secrets, write cluster-info if it must change. */
@@ -87,7 +89,12 @@ export async function signOnce(api: SignApi, now: () => number, dryRun = false):
     const nowMs = now();
     const plan = planSigning(cm.data, secrets, nowMs);
     const next = nextExpiryMs(secrets, nowMs);
-    const result: SignResult = { ...plan, written: false, ...(next === undefined ? {} : { nextExpiryMs: next }) };
+    const result: SignResult = {
+      ...plan,
+      written: false,
+      ...(next === undefined ? {} : { nextExpiryMs: next }),
+      ...(secrets.resourceVersion ? { secretsVersion: secrets.resourceVersion } : {}),
+    };
     if (!plan.changed || dryRun) return result;
     const body: V1ConfigMap = { ...cm, data: plan.data };
     if ((await api.replaceConfigMap(body)) !== undefined) return { ...result, written: true };
@@ -112,130 +119,44 @@ export interface WatchOptions {
   watchDelayMs?: (attempt: number) => number;
 }
 
+const SECRETS_PATH = `/api/v1/namespaces/${TOKEN_NAMESPACE}/secrets`;
+
 type WatchApi = SignApi & Pick<AdminClient, 'watch'> & Partial<Pick<AdminClient, 'target'>>;
 
 /**
  * `cluster sign --watch`: a pass now, then one after every change of a token Secret or of
- * cluster-info, when a signed token expires, every resync interval, and when a watch has been
- * silent for IDLE_READ_MS, until `signal` aborts.
+ * cluster-info, a second after a signed token expires (its signature must go), every resync
+ * interval, and when a watch has been silent for 15 s (docs/protocol.md §10.6), until `signal` aborts.
  */
-export async function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<void> {
-  const resyncMs = opts.resyncMs ?? 5 * 60_000;
-  const debounceMs = opts.debounceMs ?? 200;
-  let timer: NodeJS.Timeout | undefined;
-  let expiryTimer: NodeJS.Timeout | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let retryMs = 1000;
-  let running = false;
-  let again = false;
-
-  const pass = async (): Promise<void> => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      do {
-        again = false;
-        try {
-          const result = await signOnce(api, opts.now);
-          opts.onPass(result);
-          clearTimeout(expiryTimer);
-          if (result.nextExpiryMs !== undefined) {
-            // setTimeout holds at most ~24.8 days; a resync comes long before that anyway.
-            const wait = Math.min(Math.max(0, result.nextExpiryMs - opts.now()) + 1000, resyncMs);
-            expiryTimer = setTimeout(() => void pass(), wait);
-          }
-        } catch (err) {
-          if (opts.signal.aborted) break; // stopping: no retry may outlive the watcher
-          opts.onError(err instanceof KubejoinError ? err : new KubejoinError('internal', (err as Error).message));
-          // A failed pass (hung or unreachable server: every call is bounded) is tried again.
-          clearTimeout(retryTimer);
-          retryTimer = setTimeout(() => void pass(), retryMs);
-          retryMs = Math.min(retryMs * 2, 30_000);
-          continue;
-        }
-        retryMs = 1000;
-      } while (again && !opts.signal.aborted);
-    } finally {
-      running = false;
-    }
-  };
-  const poke = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => void pass(), debounceMs);
-  };
-
-  // Each watch runs in the one watch loop (agent/watch, docs/protocol.md §10.6): an event pokes
-  // a pass; silence is covered by a pass, shared by both watches (one at most per IDLE_READ_MS).
-  let passedAt = 0;
-  const freshPass = async (): Promise<undefined> => {
-    if (Date.now() - passedAt < IDLE_READ_MS / 2) return undefined;
-    passedAt = Date.now();
-    await pass();
-    return undefined;
-  };
-  const watchLoop = (path: string, query: Record<string, string>, op: Parameters<WatchApi['watch']>[2]): Promise<void> => {
-    // Resumed from the last version seen, a new watch misses nothing and replays nothing; without
-    // one (at first, after an error) it starts with every object as ADDED, which pokes a pass.
-    let rv: string | undefined;
-    return watchUntil<void>({
-      what: `the watch of ${op.resource} in ${op.namespace}`,
-      timeoutSeconds: WATCH_SECONDS,
-      // A watch silent this long past its timeout is replaced: --request-timeout, as every call.
-      graceMs: api.target?.requestTimeoutMs || DEFAULT_REQUEST_TIMEOUT_MS,
-      signal: opts.signal,
-      resourceVersion: () => rv,
-      open: async (loopQuery, signal, heard) => {
-        const err = await api.watch(
-          path,
-          { ...query, ...loopQuery },
-          op,
-          (type, version) => {
-            heard();
-            rv = type === 'ERROR' ? undefined : (version ?? rv);
-            if (type !== 'BOOKMARK') poke();
-          },
-          signal,
-        );
-        if (signal.aborted || !err) return { kind: 'ended' };
-        rv = undefined;
-        opts.onError(err);
-        return { kind: 'ended', trouble: err.message };
-      },
-      read: freshPass,
-      onSilent: (message) => opts.onError(new KubejoinError('timeout', `${message} (hung API server?); watching again`)),
-      ...(opts.watchDelayMs ? { delayMs: opts.watchDelayMs } : {}),
-    }).catch((err: unknown) => {
-      if (!opts.signal.aborted) throw err;
-    });
-  };
-
-  const stopAll = (): void => {
-    clearTimeout(timer);
-    clearTimeout(expiryTimer);
-    clearTimeout(retryTimer);
-    clearInterval(resync);
-  };
-  const resync = setInterval(() => void pass(), resyncMs);
-  opts.signal.addEventListener('abort', stopAll, { once: true });
-  await pass();
-  await Promise.all([
-    watchLoop(
-      `/api/v1/namespaces/kube-system/secrets`,
-      { fieldSelector: 'type=bootstrap.kubernetes.io/token' },
-      { verb: 'watch', resource: 'secrets', namespace: 'kube-system' },
-    ),
-    watchLoop(
-      `/api/v1/namespaces/${CLUSTER_INFO_NAMESPACE}/configmaps`,
-      { fieldSelector: `metadata.name=${CLUSTER_INFO_NAME}` },
+export function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<void> {
+  return runPassLoop({
+    signal: opts.signal,
+    pass: async () => {
+      const result = await signOnce(api, opts.now);
+      opts.onPass(result);
+      return {
+        versions: { [SECRETS_PATH]: result.secretsVersion },
+        ...(result.nextExpiryMs === undefined ? {} : { nextPassInMs: Math.max(0, result.nextExpiryMs - opts.now()) + 1000 }),
+      };
+    },
+    onError: opts.onError,
+    watch: (...args) => api.watch(...args),
+    // A watch silent this long past its timeout is replaced: --request-timeout, as every call.
+    ...(api.target ? { graceMs: api.target.requestTimeoutMs } : {}),
+    ...(opts.resyncMs === undefined ? {} : { resyncMs: opts.resyncMs }),
+    ...(opts.debounceMs === undefined ? {} : { debounceMs: opts.debounceMs }),
+    ...(opts.watchDelayMs ? { watchDelayMs: opts.watchDelayMs } : {}),
+    watches: [
       {
-        verb: 'watch',
-        resource: 'configmaps',
-        namespace: CLUSTER_INFO_NAMESPACE,
+        path: SECRETS_PATH,
+        query: { fieldSelector: `type=${TOKEN_SECRET_TYPE}` },
+        op: { verb: 'watch', resource: 'secrets', namespace: TOKEN_NAMESPACE },
       },
-    ),
-  ]);
-  stopAll();
+      {
+        path: `/api/v1/namespaces/${CLUSTER_INFO_NAMESPACE}/configmaps`,
+        query: { fieldSelector: `metadata.name=${CLUSTER_INFO_NAME}` },
+        op: { verb: 'watch', resource: 'configmaps', namespace: CLUSTER_INFO_NAMESPACE },
+      },
+    ],
+  });
 }

@@ -11,6 +11,17 @@ import { bounded } from './request-timeout.js';
 const TEST_WATCH_SECONDS = globalThis.KUBEJOIN_TEST_HOOKS !== false ? Number(process.env.KUBEJOIN_TEST_WATCH_SECONDS) : 0;
 export const WATCH_SECONDS = TEST_WATCH_SECONDS > 0 ? TEST_WATCH_SECONDS : 60;
 
+/**
+ * A list's items and the list's resourceVersion: where a watch of the same objects resumes, so
+ * that it neither misses a change after the list nor replays what the list held (docs/protocol.md §10.6).
+ */
+export type Listed<T> = T[] & { resourceVersion?: string };
+
+export function listed<T>(list: { items: T[]; metadata?: { resourceVersion?: string } }): Listed<T> {
+  const version = list.metadata?.resourceVersion;
+  return Object.assign([...list.items], version ? { resourceVersion: version } : {});
+}
+
 /** One watch: path, query (the loop's bookmarks, timeout and version included), the call (for messages), each event, the stop. */
 export type WatchArgs = [
   path: string,
