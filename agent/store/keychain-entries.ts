@@ -1,11 +1,17 @@
 import { KubejoinError } from '../errors.js';
-import { KeychainCallError, runKeytar, type KeytarAnswer, type KeytarOp } from './keytar-child.js';
+import type { KeytarAnswer, KeytarOp, runKeytar as RunKeytar } from './keytar-child.js';
 import { pairMatches, type CertAndKey } from './pem-pair.js';
 
 // The keychain's entries (docs/stores.md §2): one service (KUBEJOIN_KEYCHAIN_SERVICE, default
 // "kubejoin"), one account per node, server and entry. The current pair is one entry
 // (`credential`); a join's pending key and a rotation's key and certificate have their own.
 // Every call goes through the bounded helper process of keytar-child.ts.
+
+/**
+ * keytar's helper (keytar-child.ts, with node:child_process and node:readline) is loaded on the
+ * first keychain call: a join that stores in files never pays for it (docs/performance.md).
+ */
+export const runKeytar: typeof RunKeytar = async (ops, opts) => (await import('./keytar-child.js')).runKeytar(ops, opts);
 
 /** Windows Credential Manager's limit for one secret. */
 export const MAX_ENTRY_BYTES = 2500;
@@ -42,6 +48,7 @@ export async function probeKeychain(env: NodeJS.ProcessEnv, signal?: AbortSignal
     );
     return undefined;
   } catch (err) {
+    const { KeychainCallError } = await import('./keytar-child.js');
     if (err instanceof KeychainCallError && err.kind === 'cancelled')
       throw new KubejoinError('internal', 'the join was cancelled while the keychain was probed');
     const message = words(err);
