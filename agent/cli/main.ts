@@ -117,15 +117,17 @@ export async function runCliProcess(
   }
 }
 
-// Run only when executed as the CLI (or as the packaged single executable, whatever its
-// file name), not when imported by tests or by the desktop app (main/cli-mode.ts runs it there).
-// The single executable started again as its own keychain helper (store/keytar-child.ts)
-// answers keytar calls on stdin/stdout instead; only that process loads the helper's loop.
-const invokedAs = process.argv[1] ?? '';
-const singleExecutable = isSingleExecutable();
-if (singleExecutable && process.argv[2] === KEYCHAIN_HELPER_ARG) {
-  void import('../store/keytar-serve.js').then((m) => m.serveKeytarOnStdio(loadKeytar));
-} else if (!process.versions.electron && (singleExecutable || /(?:^|[\\/])(?:cli\.mjs|kubejoin|main\.ts)$/.test(invokedAs))) {
+/**
+ * The process as the CLI. The single executable started again as its own keychain helper
+ * (store/keytar-child.ts) answers keytar calls on stdin/stdout instead; only that process loads
+ * the helper's loop. The packaged executable's startup snapshot calls this when it starts
+ * (build/packages/sea-snapshot.ts).
+ */
+export function startCli(singleExecutable: boolean): void {
+  if (singleExecutable && process.argv[2] === KEYCHAIN_HELPER_ARG) {
+    void import('../store/keytar-serve.js').then((m) => m.serveKeytarOnStdio(loadKeytar));
+    return;
+  }
   // The exec plugin runs on every kubectl call. On Linux it reads the Secret Service itself;
   // elsewhere its keychain helper starts while the command's code loads (docs/stores.md §2).
   if (process.argv[2] === 'credential' && process.platform !== 'linux') {
@@ -133,3 +135,10 @@ if (singleExecutable && process.argv[2] === KEYCHAIN_HELPER_ARG) {
   }
   void runCliProcess(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }
+
+// Run only when executed as the CLI (or as the packaged single executable, whatever its
+// file name), not when imported by tests, by the desktop app (main/cli-mode.ts runs it there)
+// or by the build of the executable's startup snapshot.
+const invokedAs = process.argv[1] ?? '';
+const singleExecutable = isSingleExecutable();
+if (singleExecutable || (!process.versions.electron && /(?:^|[\\/])(?:cli\.mjs|kubejoin|main\.ts)$/.test(invokedAs))) startCli(singleExecutable);

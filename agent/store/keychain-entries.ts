@@ -1,5 +1,5 @@
 import { KubejoinError } from '../errors.js';
-import { KeychainCallError, runKeytar, type KeytarAnswer, type KeytarOp } from './keytar-child.js';
+import type { KeychainCallError, KeytarAnswer, KeytarOp, runKeytar as RunKeytar } from './keytar-child.js';
 import { DISMISSED, keychainCause, keychainProblem, keychainRemedy } from './keychain-problem.js';
 import { pairMatches, type CertAndKey } from './pem-pair.js';
 import { boundMs, keytarAttributes, lockedEntry } from './secret-service.js';
@@ -8,6 +8,12 @@ import { boundMs, keytarAttributes, lockedEntry } from './secret-service.js';
 // "kubejoin"), one account per node, server and entry. The current pair is one entry
 // (`credential`); a join's pending key and a rotation's key and certificate have their own.
 // Every call goes through the bounded helper process of keytar-child.ts.
+
+/**
+ * keytar's helper (keytar-child.ts, with node:child_process and node:readline) is loaded on the
+ * first keychain call: a join that stores in files never pays for it (docs/performance.md).
+ */
+export const runKeytar: typeof RunKeytar = async (ops, opts) => (await import('./keytar-child.js')).runKeytar(ops, opts);
 
 /** Windows Credential Manager's limit for one secret. */
 export const MAX_ENTRY_BYTES = 2500;
@@ -44,10 +50,14 @@ export async function probeKeychain(env: NodeJS.ProcessEnv, signal?: AbortSignal
     );
     return undefined;
   } catch (err) {
-    if (err instanceof KeychainCallError && err.kind === 'cancelled')
-      throw new KubejoinError('internal', 'the join was cancelled while the keychain was probed');
-    return keychainProblem(words(err), env, err instanceof KeychainCallError ? err.kind : undefined);
+    if (callKind(err) === 'cancelled') throw new KubejoinError('internal', 'the join was cancelled while the keychain was probed');
+    return keychainProblem(words(err), env, callKind(err));
   }
+}
+
+/** The kind of a failed keytar call; read by name, so that keytar-child.ts stays unloaded until a keychain call. */
+function callKind(err: unknown): KeychainCallError['kind'] | undefined {
+  return err instanceof Error && err.name === 'KeychainCallError' ? (err as KeychainCallError).kind : undefined;
 }
 
 /**
@@ -60,7 +70,7 @@ export function keychainHint(problem = 'locked', joining = true): string {
 
 /** A keychain call that failed, as the operator reads it: the action, what is wrong, what to do. */
 export function keychainFailure(action: string, err: unknown, env: NodeJS.ProcessEnv = {}, joining = false): KubejoinError {
-  const kind = err instanceof KeychainCallError ? err.kind : undefined;
+  const kind = callKind(err);
   const detail = words(err);
   return new KubejoinError('store-failed', `cannot ${action} in the keychain: ${keychainProblem(detail, env, kind)}`, {
     hint: keychainRemedy(keychainCause(detail, kind), joining),

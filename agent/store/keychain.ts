@@ -6,7 +6,7 @@ import { KubejoinError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
 import { fileStoreError } from './errno.js';
 import { ensureDir, stageFile, sweepTemporaries, type StagedFile } from './fs-atomic.js';
-import { runKeytar, type KeytarOp } from './keytar-child.js';
+import type { KeytarOp } from './keytar-child.js';
 import { isSingleExecutable } from './keytar-loader.js';
 import {
   ENTRIES,
@@ -18,6 +18,7 @@ import {
   matchingPair,
   MAX_ENTRY_BYTES,
   readPair,
+  runKeytar,
   text,
   WHAT,
   type Entry,

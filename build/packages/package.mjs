@@ -1,13 +1,14 @@
 // Step 6 of `npm run package` (build/packages/package.sh prepares the toolchain and passes
 // its paths in KUBEJOIN_PKG_*). Runs on the x64 Node runtime of the packages.
-//   1. one CommonJS script for SEA (esbuild, no splitting: every lazy import is in the file)
-//   2. per architecture: the SEA blob, made by that architecture's own node (arm64 under
-//      qemu-user-static) so the V8 code cache in it matches; a stripped copy of the runtime;
-//      postject injects the blob
+//   1. one CommonJS script for SEA (esbuild, no splitting: every lazy import is in the file),
+//      whose entry (sea-snapshot.ts) evaluates the join and credential paths
+//   2. per architecture: the SEA blob with a V8 startup snapshot of that script's heap, made by
+//      that architecture's own node (arm64 under qemu-user-static; a snapshot is only valid for
+//      the V8 build that made it); a stripped copy of the runtime; postject injects the blob
 //   3. man page and bash/zsh completions, generated from the executable's own --help texts
 //   4. deb and rpm per architecture with nfpm; SHA256SUMS
 import { build } from 'esbuild';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { completions, manPage, parseHelp } from './docs.mjs';
 import { leakedHook, testHooksDefine } from '../test-hooks.mjs';
+import { lazyBuiltins } from './lazy-builtins.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(ROOT, 'dist/packages');
@@ -50,7 +52,7 @@ mkdirSync(WORK, { recursive: true });
 const bundle = join(WORK, 'kubejoin-sea.cjs');
 await build({
   absWorkingDir: ROOT,
-  entryPoints: ['agent/cli/main.ts'],
+  entryPoints: ['build/packages/sea-snapshot.ts'],
   outfile: bundle,
   bundle: true,
   splitting: false,
@@ -63,6 +65,7 @@ await build({
   // 1 MB and --version takes 111 ms instead of 63 ms (docs/performance.md). Those commands
   // then fail with a clear message (sea-no-admin-client.ts).
   plugins: [
+    lazyBuiltins,
     {
       name: 'no-admin-client',
       setup(b) {
@@ -89,10 +92,17 @@ const executables = {};
 for (const a of ARCHES) {
   const blob = join(WORK, `sea-${a.arch}.blob`);
   const config = join(WORK, `sea-${a.arch}.json`);
-  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false }));
-  // The code cache is V8 machine-independent bytecode, but checked against V8's version and
-  // flags: made by the target's own runtime (arm64 under qemu), it is accepted there.
-  run(...cmd(a, join(a.node, 'bin/node'), ['--experimental-sea-config', config]), { cwd: WORK, stdio: ['ignore', 'ignore', 'inherit'] });
+  // A startup snapshot, not SEA's code cache: measured faster for join and credential, slower
+  // for --version (docs/performance.md, "Packaged executable"). SEA takes no code cache with a
+  // snapshot. Node warns that it has not verified node:module in snapshots: the script only
+  // calls createRequire at run time (store/keytar-loader.ts).
+  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: true, useCodeCache: false }));
+  const [file, args] = cmd(a, join(a.node, 'bin/node'), ['--experimental-sea-config', config]);
+  const made = spawnSync(file, args, { cwd: WORK, encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (made.status !== 0) throw new Error(`the SEA blob for linux-${a.arch} failed (${made.signal ?? made.status}):\n${made.stderr}`);
+  // Any other built-in evaluated at build time is said, so that it is seen and checked.
+  for (const m of made.stderr.matchAll(/built-in module "([^"]+)" works in user snapshot/g))
+    if (m[1] !== 'node:module') say(`linux-${a.arch}: the snapshot holds ${m[1]}, which Node has not verified in snapshots`);
   const exe = join(OUT, `kubejoin-${version}-linux-${a.arch}`);
   // The npm runtime carries debug info (~18 MB); the executable does not need it.
   run(a.strip, ['-o', exe, join(a.node, 'bin/node')]);

