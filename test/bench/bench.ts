@@ -11,6 +11,9 @@
 //   7. the packaged executable (npm run package, issue 13): `--version` and a cold join beside
 //      `node -e 0` (the system's and its own runtime's), the Go path and the current CLI;
 //      peak RSS; the deb's size. Skipped, with the reason printed, when it is not built.
+//   9. the cluster's cost per join: kube-apiserver, etcd and controller-manager CPU time over
+//      each fleet (/proc/<pid>/stat), connections and TLS handshakes (full, resumed) at a
+//      counting front of ours (front.ts), requests by verb, resource and code (cost.ts)
 // Medians over `runs` runs (default 5), runs interleaved so that machine noise hits every
 // contender alike. The cluster's controller-manager runs with --kube-api-qps=500
 // --kube-api-burst=1000 for every section (its default client limit, 20/30, caps CSR

@@ -29,6 +29,7 @@ export async function runFleets(ctx: BenchContext, fleetSizes: readonly number[]
         if (del.status !== 200) log(`warning: deleting old CSRs: HTTP ${del.status}`);
         await sleep(1000); // the controllers' answer to the deletion is not the fleet's cost
         const cpuBefore = cpuNow(pids);
+        const cpuFrom = performance.now();
         log(`section 6: fleet of ${size} (${tool}, run ${rep + 1}/${fleetRuns})`);
         let runResult: FleetRun;
         let window: Window;
@@ -67,6 +68,7 @@ export async function runFleets(ctx: BenchContext, fleetSizes: readonly number[]
         await settle(auditLog);
         const cpu = cpuDiff(cpuBefore, cpuNow(pids));
         runResult.cpuMsPerJoin = Object.fromEntries(COMPONENTS.map((n) => [n, round(cpu[n] / size, 2)!])) as CpuMs;
+        runResult.cpuWindowMs = Math.round(performance.now() - cpuFrom);
         runResult.handshakes = handshakesPerJoin(front.connections(), [window], size);
         const mine = inWindow(await audit.requests(), window);
         runResult.requestsPerJoin = mine.length / size;

@@ -66,6 +66,8 @@ export interface FleetRun {
   errors?: Record<string, number>;
   /** The control plane's CPU time per join (utime + stime), ms. */
   cpuMsPerJoin?: Record<'kube-apiserver' | 'etcd' | 'kube-controller-manager', number>;
+  /** How long the CPU was counted (the fleet and the audit log's settling): times the rest rate, what is not the fleet's. */
+  cpuWindowMs?: number;
   /** New connections and TLS handshakes (full, resumed) per join, at the counting front. */
   handshakes?: { connections: number; full: number; resumed: number };
   /** Per join, by "verb resource code". */
