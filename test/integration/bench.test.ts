@@ -112,6 +112,12 @@ test('npm run bench -- --quick: every figure is present and every join succeeds'
     );
   }
 
+  // The front tells resumed sessions from full handshakes: a join's watch resumes the session
+  // of its requests (the CLI's within one process, the warm engine's from earlier joins).
+  for (const tool of ['kubejoin', 'engine'] as const) {
+    assert.ok(report.requests[tool].handshakes.resumed > 0, `${tool}: no resumed TLS session seen: ${JSON.stringify(report.requests[tool].handshakes)}`);
+  }
+
   // The fleets: both contenders, every join succeeded.
   for (const tool of ['kubejoin', 'go'] as const) {
     const runs = report.fleet.filter((f) => f.tool === tool);
