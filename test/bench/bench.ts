@@ -11,6 +11,9 @@
 //   7. the packaged executable (npm run package, issue 13): `--version` and a cold join beside
 //      `node -e 0` (the system's and its own runtime's), the Go path and the current CLI;
 //      peak RSS; the deb's size. Skipped, with the reason printed, when it is not built.
+//   9. the cluster's cost per join: kube-apiserver, etcd and controller-manager CPU time over
+//      each fleet (/proc/<pid>/stat), connections and TLS handshakes (full, resumed) at a
+//      counting front of ours (front.ts), requests by verb, resource and code (cost.ts)
 // Medians over `runs` runs (default 5), runs interleaved so that machine noise hits every
 // contender alike. The cluster's controller-manager runs with --kube-api-qps=500
 // --kube-api-burst=1000 for every section (its default client limit, 20/30, caps CSR
@@ -25,6 +28,9 @@ import { promisify } from 'node:util';
 import { startCluster, type ClusterHandle } from '../harness/index.js';
 import { AuditReader, byVerbResource, inWindow, settle, type Request, type Window } from './audit.js';
 import { bundleEngineWorker } from './bundle.js';
+import { costFigures } from './cost-figures.js';
+import { byVerbResourceCode, CLK_TCK, componentPids, handshakesPerJoin, idleCpuRate, serveClusterInfoVia } from './cost.js';
+import { startFront, type Front } from './front.js';
 import { worker, type BenchContext } from './context.js';
 import { figuresOf } from './figures.js';
 import { runFleets } from './fleet.js';
@@ -57,6 +63,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const work = await mkdtemp(join(tmpdir(), 'kubejoin-bench-'));
   const failures: string[] = [];
   let cluster: ClusterHandle | undefined;
+  let front: Front | undefined;
   try {
     log(`starting a control plane (audit log at level Metadata; controller-manager ${KCM_FLAGS.join(' ')})`);
     cluster = await startCluster({ audit: true, apiserverFlags: APISERVER_FLAGS, controllerManagerFlags: KCM_FLAGS, log: (l) => log(`  ${l}`) });
@@ -66,7 +73,13 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const audit = new AuditReader(auditLog);
     const token = await c.createToken({ description: 'kubejoin bench' });
     const tokenId = token.split('.')[0]!;
+    // Every joining client connects through a counting front of ours (TLS handshakes, section 9):
+    // it is the endpoint they are given and the server that cluster-info names.
+    front = await startFront(Number(c.endpoint.split(':').at(-1)));
+    const endpoint = front.endpoint;
+    await serveClusterInfoVia(c, endpoint, token);
     await c.waitForSignature(tokenId);
+    const pids = componentPids(c.stateDir);
     const tokenFile = join(work, 'token');
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
     log(`bootstrap token ${tokenId}.<secret> signed into cluster-info`);
@@ -76,14 +89,14 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const node = process.execPath;
     let seq = 0;
     const cliArgs = (name: string, json: boolean): string[] => [
-      CLI, 'join', c.endpoint, '--token-file', tokenFile, '--discovery-token-ca-cert-hash', c.caCertHash,
+      CLI, 'join', endpoint, '--token-file', tokenFile, '--discovery-token-ca-cert-hash', c.caCertHash,
       '--node-name', name, '--store', 'file', '--cert-dir', join(work, name), '--kubeconfig-out', join(work, name, 'kubelet.conf'),
       ...(json ? ['-o', 'json'] : []),
     ];
     const goArgs = (name: string, extra: string[] = []): string[] => [
-      c.endpoint, '--token-file', tokenFile, '--discovery-token-ca-cert-hash', c.caCertHash, '--node-name', name, '--cert-dir', join(work, name), ...extra,
+      endpoint, '--token-file', tokenFile, '--discovery-token-ca-cert-hash', c.caCertHash, '--node-name', name, '--cert-dir', join(work, name), ...extra,
     ];
-    const ctx: BenchContext = { c, auditLog, audit, work, env, tokenFile, refjoin, bundle, failures, log, goArgs };
+    const ctx: BenchContext = { c, endpoint, front, pids, auditLog, audit, work, env, tokenFile, refjoin, bundle, failures, log, goArgs };
     /** A CLI join succeeded: exit 0, and (-o json) an ok result or (text) the credential on disk. */
     const checkCli = (r: Ran, name: string, json: boolean): boolean => {
       const ev = json ? lastJson<CliResultEvent>(r.stdout) : undefined;
@@ -167,13 +180,13 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     }
 
     // Section 8: kubectl through the keychain (cold processes too, so before the warm sections).
-    const kubectl = await kubectlSection({ c, cli: CLI, work, tokenFile, rounds: runs * 4, failures, log });
+    const kubectl = await kubectlSection({ c, endpoint, cli: CLI, work, tokenFile, rounds: runs * 4, failures, log });
     if (kubectl.skipped) log(`section 8 skipped: ${kubectl.skipped}`);
 
     // Section 2: the engine in a warm process.
     log(`section 2: ${runs} engine join(s) in a warm process (after ${WARMUP_JOINS} warm-up joins; device facts ${deviceFactsWarm ? 'on' : 'off'})`);
     const warm = await worker(bundle.worker, {
-      mode: 'warm', endpoint: c.endpoint, tokenFile, caCertHash: c.caCertHash, prefix: 'engine-warm', dir: work, runs, warmup: WARMUP_JOINS, deviceFacts: deviceFactsWarm,
+      mode: 'warm', endpoint, tokenFile, caCertHash: c.caCertHash, prefix: 'engine-warm', dir: work, runs, warmup: WARMUP_JOINS, deviceFacts: deviceFactsWarm,
     }, env);
     for (const j of [...warm.warmup, ...warm.joins]) if (!j.ok) failures.push(`warm engine join ${j.node}: ${j.error ?? 'failed'}`);
     const warmOk = warm.joins.filter((j) => j.ok);
@@ -193,6 +206,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
         perJoin: median(counts),
         max: counts.length ? Math.max(...counts) : null,
         byVerbResource: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, round(v / n, 2)!])),
+        byVerbResourceCode: byVerbResourceCode(all, windows.length),
+        handshakes: handshakesPerJoin(front!.connections(), windows, windows.length),
       };
     };
     const reqCli = summarize(cliWindows);
@@ -200,7 +215,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const reqEngine = summarize(warmOk);
     log(`section 5: requests per join: kubejoin ${reqCli.perJoin}, engine ${reqEngine.perJoin}, Go ${reqGo.perJoin}`);
 
-    // Section 6: fleets.
+    // Section 6: fleets (and section 9: the cluster's CPU time over each).
+    const idleCpuMsPerSec = await idleCpuRate(pids);
+    log(`the control plane's CPU at rest, ms per s: ${JSON.stringify(idleCpuMsPerSec)}`);
     const fleet = await runFleets(ctx, fleetSizes, fleetRuns);
 
     const figures = figuresOf({ wall, rss, goInProcess, warmOk, reqCli, reqEngine, reqGo, fleet, fleetSizes, fleetRuns });
@@ -208,13 +225,14 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     // Section 7: the packaged executable.
     figures.push(...packagedFigures(pkg, wall, rss));
     figures.push(...kubectl.figures);
+    figures.push(...costFigures({ handshakes: reqCli.handshakes, requests: reqCli.perJoin }, { handshakes: reqGo.handshakes, requests: reqGo.perJoin }, fleet, fleetSizes));
 
     const goVersion = await promisify(execFile)('go', ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).then((r) => r.stdout.trim(), () => 'unknown');
     return {
       meta: {
         date: new Date().toISOString(), quick, runs, fleetRuns, node: process.version, go: goVersion, kubernetes: c.version,
         cpus: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgBefore, loadavgAfter: loadavg().map((n) => round(n, 2)!),
-        controllerManagerFlags: KCM_FLAGS, rssMethod, deviceFactsWarm, deviceFactsFleet: false,
+        controllerManagerFlags: KCM_FLAGS, idleCpuMsPerSec, clkTck: CLK_TCK, rssMethod, deviceFactsWarm, deviceFactsFleet: false,
       },
       figures,
       requests: { kubejoin: reqCli, engine: reqEngine, go: reqGo },
@@ -224,6 +242,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       raw: { wallMs: wall, rssKiB: rss, kubectlMs: kubectl.raw, goInProcessMs: goInProcess, engineWarm: warm.joins, engineWarmup: warm.warmup },
     };
   } finally {
+    await front?.close();
     await cluster?.stop().catch(() => {});
     await bundle.remove();
     await rm(work, { recursive: true, force: true });

@@ -1,11 +1,14 @@
 // Bundles test/bench/engine-worker.ts with the CLI's esbuild settings (build/bundle.mjs:
 // ESM, node20, code splitting, the same externals), so the warm-engine and fleet figures
 // measure the engine as shipped, not a TypeScript loader. The bundle goes under .state/
-// (gitignored) so that its externals resolve from the repository's node_modules.
+// (gitignored) so that its externals resolve from the repository's node_modules. Like dist/,
+// without the test hooks (build/test-hooks.mjs): the engine as it ships.
 import { build } from 'esbuild';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error: a build script in plain JavaScript, without types
+import { testHooksDefine } from '../../build/test-hooks.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const requireShim = "import { createRequire as __kjCreateRequire } from 'node:module'; const require = __kjCreateRequire(import.meta.url);";
@@ -31,6 +34,7 @@ export async function bundleEngineWorker(): Promise<Bundle> {
     target: 'node20',
     external: ['electron', 'keytar', '@kubernetes/client-node'],
     banner: { js: requireShim },
+    define: testHooksDefine(false) as Record<string, string>,
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'none',

@@ -2,12 +2,19 @@
 // token, the Go reference and the engine worker bundle, and the list of failed joins.
 import type { ClusterHandle } from '../harness/index.js';
 import type { AuditReader } from './audit.js';
+import type { Component } from './cost.js';
+import type { Front } from './front.js';
 import type { Bundle } from './bundle.js';
 import type { WorkerConfig, WorkerReport } from './engine-worker.js';
 import { lastJson, run } from './measure.js';
 
 export interface BenchContext {
   c: ClusterHandle;
+  /** Where the joining clients connect: the counting front before the apiserver. */
+  endpoint: string;
+  front: Front;
+  /** The control plane's component pids (their CPU time is the cluster's cost). */
+  pids: Record<Component, number>;
   auditLog: string;
   audit: AuditReader;
   work: string;

@@ -5,6 +5,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { byVerbResource, failedAnswers, failedByKind, inWindow, settle, type Window } from './audit.js';
 import { worker, type BenchContext } from './context.js';
+import { byVerbResourceCode, COMPONENTS, cpuDiff, cpuNow, handshakesPerJoin, type CpuMs } from './cost.js';
+import { sleep } from '../harness/time.js';
 import { lastJson, run } from './measure.js';
 import { MiB, quantile, round } from './stats.js';
 import type { FleetRun, GoFleet } from './types.js';
@@ -12,7 +14,7 @@ import type { FleetRun, GoFleet } from './types.js';
 const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 
 export async function runFleets(ctx: BenchContext, fleetSizes: readonly number[], fleetRuns: number): Promise<FleetRun[]> {
-  const { c, audit, auditLog, work, env, tokenFile, refjoin, bundle, failures, log, goArgs } = ctx;
+  const { c, audit, auditLog, work, env, tokenFile, refjoin, bundle, failures, log, goArgs, endpoint, pids, front } = ctx;
   const fleet: FleetRun[] = [];
   let flip = 0; // who goes first alternates, so neither always meets the fuller cluster
   for (const size of fleetSizes) {
@@ -25,6 +27,9 @@ export async function runFleets(ctx: BenchContext, fleetSizes: readonly number[]
         // deletecollection as the admin, who is not counted).
         const del = await c.request({ method: 'DELETE', path: CSRS, timeoutMs: 120_000 });
         if (del.status !== 200) log(`warning: deleting old CSRs: HTTP ${del.status}`);
+        await sleep(1000); // the controllers' answer to the deletion is not the fleet's cost
+        const cpuBefore = cpuNow(pids);
+        const cpuFrom = performance.now();
         log(`section 6: fleet of ${size} (${tool}, run ${rep + 1}/${fleetRuns})`);
         let runResult: FleetRun;
         let window: Window;
@@ -42,7 +47,7 @@ export async function runFleets(ctx: BenchContext, fleetSizes: readonly number[]
             requestsPerJoin: 0, failedAnswers: 0, peakRssMiB: MiB(out.peakRssKiB), ...(out.errors ? { errors: out.errors } : {}),
           };
         } else {
-          const rep2 = await worker(bundle.worker, { mode: 'fleet', endpoint: c.endpoint, tokenFile, caCertHash: c.caCertHash, prefix, dir, count: size, deviceFacts: false }, env).catch((err: Error) => {
+          const rep2 = await worker(bundle.worker, { mode: 'fleet', endpoint, tokenFile, caCertHash: c.caCertHash, prefix, dir, count: size, deviceFacts: false }, env).catch((err: Error) => {
             failures.push(`engine fleet of ${size}: ${err.message}`);
             return undefined;
           });
@@ -58,11 +63,18 @@ export async function runFleets(ctx: BenchContext, fleetSizes: readonly number[]
             requestsPerJoin: 0, failedAnswers: 0, peakRssMiB: MiB(rep2.peakRssKiB), ...(Object.keys(errors).length ? { errors } : {}),
           };
         }
+        // The cluster's cost of the fleet: CPU until the audit log (written by the apiserver
+        // for these requests) is quiet again.
         await settle(auditLog);
+        const cpu = cpuDiff(cpuBefore, cpuNow(pids));
+        runResult.cpuMsPerJoin = Object.fromEntries(COMPONENTS.map((n) => [n, round(cpu[n] / size, 2)!])) as CpuMs;
+        runResult.cpuWindowMs = Math.round(performance.now() - cpuFrom);
+        runResult.handshakes = handshakesPerJoin(front.connections(), [window], size);
         const mine = inWindow(await audit.requests(), window);
         runResult.requestsPerJoin = mine.length / size;
         runResult.failedAnswers = failedAnswers(mine);
         runResult.requests = Object.fromEntries(Object.entries(byVerbResource(mine)).map(([k, v]) => [k, round(v / size, 2)!]));
+        runResult.requestsByCode = byVerbResourceCode(mine, size);
         if (runResult.failedAnswers) runResult.failed = failedByKind(mine);
         fleet.push(runResult);
         await rm(dir, { recursive: true, force: true });

@@ -61,6 +61,8 @@ async function keyring(dir: string): Promise<{ env: NodeJS.ProcessEnv; stop: () 
 
 export async function kubectlSection(o: {
   c: ClusterHandle;
+  /** Where joins connect (the counting front); cluster-info names it as the server. */
+  endpoint: string;
   cli: string;
   work: string;
   tokenFile: string;
@@ -74,7 +76,7 @@ export async function kubectlSection(o: {
   const kr = await keyring(dir);
   try {
     const joinArgs = (name: string, store: string, conf: string): string[] => [
-      o.cli, 'join', o.c.endpoint, '--token-file', o.tokenFile, '--discovery-token-ca-cert-hash', o.c.caCertHash,
+      o.cli, 'join', o.endpoint, '--token-file', o.tokenFile, '--discovery-token-ca-cert-hash', o.c.caCertHash,
       '--node-name', name, '--store', store, '--cert-dir', join(dir, name), '--kubeconfig-out', conf,
     ];
     const kcConf = join(dir, 'keychain.conf');
@@ -89,7 +91,7 @@ export async function kubectlSection(o: {
     const kinds = {
       file: ['kubectl', ['--kubeconfig', fileConf, 'auth', 'whoami']],
       keychain: ['kubectl', ['--kubeconfig', kcConf, 'auth', 'whoami']],
-      plugin: [process.execPath, [o.cli, 'credential', '--server', o.c.server, '--node-name', 'bench-kubectl-keychain']],
+      plugin: [process.execPath, [o.cli, 'credential', '--server', `https://${o.endpoint}`, '--node-name', 'bench-kubectl-keychain']],
       node: [process.execPath, ['-e', '0']],
     } as const;
     const raw: Record<keyof typeof kinds, number[]> = { file: [], keychain: [], plugin: [], node: [] };

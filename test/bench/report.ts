@@ -9,6 +9,7 @@ const fmt = (v: number | null, unit: Figure['unit']): string => {
     case 'MiB':
       return `${v.toFixed(1)} MiB`;
     case 'requests':
+    case 'x':
       return Number.isInteger(v) ? String(v) : v.toFixed(2);
     default:
       return String(v);
@@ -35,7 +36,9 @@ export function table(report: BenchReport): string {
   const req = report.requests;
   out.push('', 'API requests per join, by verb and resource (section 5):');
   for (const [tool, r] of [['kubejoin CLI', req.kubejoin], ['engine (warm)', req.engine], ['Go reference', req.go]] as const) {
-    out.push(`  ${tool}: ${r.perJoin ?? 'n/a'} (max ${r.max ?? 'n/a'}): ${Object.entries(r.byVerbResource).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    out.push(`  ${tool}: ${r.perJoin ?? 'n/a'} (max ${r.max ?? 'n/a'}): ${Object.entries(r.byVerbResourceCode).map(([k, v]) => `${k} x${v}`).join(', ')}`);
+    const h = r.handshakes;
+    out.push(`    connections per join ${h.connections}: full TLS handshakes ${h.full}, resumed sessions ${h.resumed}`);
   }
   if (report.fleet.length) {
     out.push('', 'Fleet runs (section 6):');
@@ -44,6 +47,15 @@ export function table(report: BenchReport): string {
         `  ${f.tool.padEnd(8)} n=${String(f.size).padEnd(4)} ok ${f.succeeded}/${f.size}  p50 ${fmt(f.p50Ms, 'ms')}  p95 ${fmt(f.p95Ms, 'ms')}  max ${fmt(f.maxMs, 'ms')}  wall ${fmt(f.wallMs, 'ms')}` +
           `  req/join ${f.requestsPerJoin.toFixed(2)} (non-2xx ${f.failedAnswers})  RSS ${fmt(f.peakRssMiB, 'MiB')}`,
       );
+      const cpu = f.cpuMsPerJoin;
+      const h = f.handshakes;
+      if (cpu && h) {
+        out.push(
+          `           per join: CPU apiserver ${fmt(cpu['kube-apiserver'], 'ms')}, etcd ${fmt(cpu.etcd, 'ms')}, controller-manager ${fmt(cpu['kube-controller-manager'], 'ms')};` +
+            ` connections ${h.connections}, full TLS ${h.full}, resumed ${h.resumed}`,
+        );
+      }
+      if (f.requestsByCode) out.push(`           requests per join: ${Object.entries(f.requestsByCode).map(([k, v]) => `${k} x${v}`).join(', ')}`);
       if (f.failed) out.push(`           non-2xx: ${Object.entries(f.failed).map(([k, v]) => `${k} x${v}`).join(', ')}`);
     }
   }
@@ -52,6 +64,8 @@ export function table(report: BenchReport): string {
     '',
     `${m.quick ? 'QUICK (one run, small fleet): no figure here is a measurement. ' : ''}Medians over ${m.runs} run(s) (fleets: ${m.fleetRuns}); node ${m.node}, ${m.go}, Kubernetes ${m.kubernetes}; ` +
       `${m.cores} x ${m.cpus}; load average before ${m.loadavgBefore.join(' ')}, after ${m.loadavgAfter.join(' ')}.`,
+    `Cluster cost (section 9): CPU = utime + stime of each component (/proc/<pid>/stat, CLK_TCK ${m.clkTck}) over each fleet, not net of its rest rate ` +
+      `(ms per s: ${Object.entries(m.idleCpuMsPerSec).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}); TLS at a counting front before the apiserver.`,
     `Controller-manager: ${m.controllerManagerFlags.join(' ')}. Peak RSS: ${m.rssMethod}. Device facts: warm engine ${m.deviceFactsWarm ? 'on' : 'off'}, fleet off.`,
   );
   if (report.failures.length) out.push('', `FAILED JOINS (${report.failures.length}):`, ...report.failures.map((f) => `  ${f}`));

@@ -64,6 +64,24 @@ export interface FleetRun {
   failed?: Record<string, number>;
   peakRssMiB: number | null;
   errors?: Record<string, number>;
+  /** The control plane's CPU time per join (utime + stime), ms. */
+  cpuMsPerJoin?: Record<'kube-apiserver' | 'etcd' | 'kube-controller-manager', number>;
+  /** How long the CPU was counted (the fleet and the audit log's settling): times the rest rate, what is not the fleet's. */
+  cpuWindowMs?: number;
+  /** New connections and TLS handshakes (full, resumed) per join, at the counting front. */
+  handshakes?: { connections: number; full: number; resumed: number };
+  /** Per join, by "verb resource code". */
+  requestsByCode?: Record<string, number>;
+}
+
+/** Requests per join of single joins (the audit log) and their connections (the counting front). */
+export interface RequestSummary {
+  perJoin: number | null;
+  max: number | null;
+  byVerbResource: Record<string, number>;
+  /** Per join, by "verb resource code". */
+  byVerbResourceCode: Record<string, number>;
+  handshakes: { connections: number; full: number; resumed: number };
 }
 
 export interface BenchReport {
@@ -80,15 +98,18 @@ export interface BenchReport {
     loadavgBefore: number[];
     loadavgAfter: number[];
     controllerManagerFlags: string[];
+    /** The control plane's CPU at rest before the fleets, ms per second of wall time. */
+    idleCpuMsPerSec: Record<string, number>;
+    clkTck: number;
     rssMethod: string;
     deviceFactsWarm: boolean;
     deviceFactsFleet: boolean;
   };
   figures: Figure[];
   requests: {
-    kubejoin: { perJoin: number | null; max: number | null; byVerbResource: Record<string, number> };
-    engine: { perJoin: number | null; max: number | null; byVerbResource: Record<string, number> };
-    go: { perJoin: number | null; max: number | null; byVerbResource: Record<string, number> };
+    kubejoin: RequestSummary;
+    engine: RequestSummary;
+    go: RequestSummary;
   };
   fleet: FleetRun[];
   /** Every join that was attempted succeeded (cold, warm, fleets). */

@@ -1,6 +1,7 @@
 // The benchmark (issue 7) in quick mode against a real control plane: one run of each
 // measurement and a fleet of 10, the kubejoin CLI and engine beside the Go reference.
-// Checks that every figure is present and every join succeeded. It asserts NO timing:
+// Checks that every figure is present (the cluster's cost per join too: control-plane CPU,
+// TLS handshakes, requests by code) and every join succeeded. It asserts NO timing:
 // targets are reported by `npm run bench`, never tested. The bench starts its own cluster
 // (audit log, raised controller-manager limits), not the shared test cluster.
 import { existsSync } from 'node:fs';
@@ -9,6 +10,17 @@ import { test } from 'node:test';
 import { runBench } from '../bench/bench.js';
 import { table } from '../bench/report.js';
 import { ensureBuilt } from '../helpers/cli.js';
+
+const COST_IDS = [
+  'cost.cli.handshakes',
+  'cost.cli.connections',
+  'cost.cli.requests',
+  'fleet10.apiserver-cpu',
+  'fleet10.etcd-cpu',
+  'fleet10.kcm-cpu',
+  'fleet10.handshakes',
+  'fleet10.connections',
+];
 
 test('npm run bench -- --quick: every figure is present and every join succeeds', { timeout: 20 * 60_000 }, async () => {
   await ensureBuilt();
@@ -46,6 +58,8 @@ test('npm run bench -- --quick: every figure is present and every join succeeds'
     'fleet10.requests',
     'fleet10.rss',
     'cold.cli-json-vs-text',
+    // Section 9: the cluster's cost per join.
+    ...COST_IDS,
     // Section 8 needs a D-Bus session and gnome-keyring of its own (it says why when it skips).
     ...(['dbus-daemon', 'gnome-keyring-daemon', 'gdbus', 'kubectl'].every((t) => existsSync(`/usr/bin/${t}`)) ? ['kubectl.keychain', 'kubectl.plugin'] : []),
   ]) {
@@ -57,20 +71,51 @@ test('npm run bench -- --quick: every figure is present and every join succeeds'
     assert.equal(typeof f.ratio, 'number', `${f.id}: no ratio`);
     if (f.target !== undefined) assert.equal(typeof f.met, 'boolean', `${f.id}: target not evaluated`);
   }
+  // The cluster's cost: measured for both tools (> 0: a join costs the apiserver, etcd and a
+  // TLS handshake at least), never judged by its size here.
+  for (const id of COST_IDS) {
+    const f = report.figures.find((x) => x.id === id)!;
+    assert.ok(f.value! > 0 && f.baseline! > 0, `${id}: ${f.value} against ${f.baseline}: not a measured cost`);
+  }
   // Each target of the issue is reported (met or not: not asserted).
-  for (const id of ['cold.cli', 'warm.total', 'rss.cli', 'version', 'requests.cli', 'fleet10.succeeded', 'fleet10.wall', 'fleet10.requests']) {
+  for (const id of [
+    'cold.cli',
+    'warm.total',
+    'rss.cli',
+    'version',
+    'requests.cli',
+    'fleet10.succeeded',
+    'fleet10.wall',
+    'fleet10.requests',
+    'cost.cli.handshakes',
+    'cost.cli.requests',
+    'fleet10.apiserver-cpu',
+    'fleet10.etcd-cpu',
+    'fleet10.handshakes',
+  ]) {
     assert.ok(report.figures.find((f) => f.id === id)?.target, `${id} carries no target`);
   }
 
   // Requests per join, by verb and resource, for both tools.
   for (const tool of ['kubejoin', 'engine', 'go'] as const) {
     const r = report.requests[tool];
+    assert.ok(r.handshakes.connections > 0 && r.handshakes.full > 0, `${tool}: no TLS handshake counted: ${JSON.stringify(r.handshakes)}`);
+    assert.ok(
+      (r.byVerbResourceCode['create certificatesigningrequests 201'] ?? 0) > 0,
+      `${tool}: no CSR create by code: ${JSON.stringify(r.byVerbResourceCode)}`,
+    );
     assert.ok(r.perJoin !== null && r.perJoin > 0, `${tool}: no requests counted`);
     assert.ok(Object.keys(r.byVerbResource).length > 0, `${tool}: no breakdown`);
     assert.ok(
       Object.keys(r.byVerbResource).some((k) => k.startsWith('create certificatesigningrequests')),
       `${tool}: no CSR create in ${JSON.stringify(r.byVerbResource)}`,
     );
+  }
+
+  // The front tells resumed sessions from full handshakes: a join's watch resumes the session
+  // of its requests (the CLI's within one process, the warm engine's from earlier joins).
+  for (const tool of ['kubejoin', 'engine'] as const) {
+    assert.ok(report.requests[tool].handshakes.resumed > 0, `${tool}: no resumed TLS session seen: ${JSON.stringify(report.requests[tool].handshakes)}`);
   }
 
   // The fleets: both contenders, every join succeeded.
@@ -80,6 +125,10 @@ test('npm run bench -- --quick: every figure is present and every join succeeds'
     for (const f of runs) {
       assert.equal(f.succeeded, f.size, `${tool}: ${f.succeeded}/${f.size} joins succeeded`);
       assert.ok(f.requestsPerJoin > 0 && f.peakRssMiB !== null, `${tool}: fleet figures missing`);
+      const cpu = f.cpuMsPerJoin;
+      assert.ok(cpu && cpu['kube-apiserver'] > 0 && cpu.etcd > 0, `${tool}: no control-plane CPU per join: ${JSON.stringify(cpu)}`);
+      assert.ok(f.handshakes && f.handshakes.full > 0 && f.handshakes.connections >= f.handshakes.full, `${tool}: handshakes ${JSON.stringify(f.handshakes)}`);
+      assert.ok((f.requestsByCode?.['create certificatesigningrequests 201'] ?? 0) > 0, `${tool}: no requests by code: ${JSON.stringify(f.requestsByCode)}`);
     }
   }
 
