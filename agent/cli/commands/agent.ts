@@ -10,6 +10,8 @@ import { EXPIRATION_FLAG, expirationSecondsOf, PROXY_FLAG, proxyOf, STORE_FLAGS,
 import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { rejoinNode } from '../rejoin.js';
 import { readTokenFile, resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
+import { DEFAULT_AGENT_CONFIG, loadAgentConfig, withConfig } from '../agent-config.js';
+import { tokenFromProvisioningFile } from '../provisioning-token.js';
 import { VERSION } from '../version.js';
 
 /** One log line as JSON; a CA change (docs/operations.md) also names its event. */
@@ -23,8 +25,10 @@ export default defineCommand({
 random 70-90 % of its lifetime, as the kubelet computes it), rotate it (see "kubejoin
 renew"), and start over. Meanwhile it follows the cluster's CA bundle (kube-public/cluster-info,
 read with the node's certificate): a CA added is stored at once, a CA removed only once the
-API server verifies without it, and a change brings a renewal forward. With a bootstrap token
-(--token-file, KUBEJOIN_TOKEN) an expired or refused certificate is replaced by joining
+API server verifies without it, and a change brings a renewal forward. It watches
+cluster-info and reads it after --ca-check-interval without news (only reads where the
+cluster forbids the watch). With a bootstrap token
+(--token-file, --provisioning-file, KUBEJOIN_TOKEN) an expired or refused certificate is replaced by joining
 again as the same node. When the cluster is away it retries with a capped, jittered backoff
 (2 s doubling to 5 min). One log line per event on stdout. SIGTERM or SIGINT end it cleanly
 (exit 0); it ends by itself only when there is nothing it can do: not joined (10) or the
@@ -34,10 +38,20 @@ See docs/operations.md.`,
     ...EXPIRATION_FLAG,
     ...STORE_FLAGS,
     ...PROXY_FLAG,
+    config: {
+      type: 'string',
+      value: '<file>',
+      help: `these flags as a YAML or JSON mapping (onCaChange, caCheckInterval, tokenFile, …;\nan unknown key is exit 2); a flag wins over the file (default: ${DEFAULT_AGENT_CONFIG} if it exists)`,
+    },
     'token-file': {
       type: 'string',
       value: '<path>',
       help: 'bootstrap token for joining again when the certificate expired or is refused\n(read when needed; systemd: LoadCredential=, then $CREDENTIALS_DIRECTORY/<name>)',
+    },
+    'provisioning-file': {
+      type: 'string',
+      value: '<path>',
+      help: "the same, from a kiosk's provisioning file (its token or tokenFile; read when needed)",
     },
     'on-ca-change': {
       type: 'string',
@@ -49,7 +63,7 @@ See docs/operations.md.`,
       type: 'string',
       value: '<duration>',
       duration: {},
-      help: `how often to check the cluster's CA bundle (default ${DEFAULT_CA_CHECK_INTERVAL_MS / 60_000}m, jittered ±10 %)`,
+      help: `read the cluster's CA bundle after this long without news from its watch\n(default ${DEFAULT_CA_CHECK_INTERVAL_MS / 60_000}m, jittered ±10 %; where the watch is forbidden, the read interval)`,
     },
     'ca-renew-window': {
       type: 'string',
@@ -77,7 +91,8 @@ See docs/operations.md.`,
     'kubejoin agent --kubeconfig /etc/kubernetes/kubelet.conf --on-ca-change "systemctl try-restart kubelet"',
     'kubejoin agent --token-file "$CREDENTIALS_DIRECTORY/join-token" --metrics-textfile /var/lib/node_exporter/kubejoin.prom',
   ],
-  async run({ flags }, ctx) {
+  async run({ flags: given }, ctx) {
+    const flags = withConfig(given, await loadAgentConfig(given.config));
     const expirationSeconds = expirationSecondsOf(flags['expiration-seconds']);
     const clock = clockFromEnv(ctx.env);
     const where = storeLocationOf(flags);
@@ -89,12 +104,15 @@ See docs/operations.md.`,
       throw new UsageError(`--metrics-textfile ${textfile}: node_exporter reads only files named *.prom`);
     // The token file is read when a re-join is needed, not at start: an administrator may put a
     // new token there later (docs/operations.md); KUBEJOIN_TOKEN is read once.
-    const tokenFile = flags['token-file'];
+    const provisioning = flags['provisioning-file'];
+    if (provisioning !== undefined && flags['token-file'] !== undefined)
+      throw new UsageError(`--token-file ${flags['token-file']} and --provisioning-file ${provisioning}: give one source of the bootstrap token`);
+    const tokenFile = flags['token-file'] ?? provisioning;
     const envToken = tokenFile === undefined ? (await resolveToken({}, ctx)).token : undefined;
     const token = async (): Promise<string> => {
       if (tokenFile === undefined) return envToken!;
       try {
-        return await readTokenFile(tokenFile, ctx);
+        return provisioning !== undefined ? await tokenFromProvisioningFile(provisioning, ctx) : await readTokenFile(tokenFile, ctx);
       } catch (err) {
         // Not fatal: the agent retries with its backoff, so a token put there later is used.
         throw new KubejoinError('token-refused', (err as Error).message, { hint: `Put a bootstrap token into ${tokenFile}.` });
