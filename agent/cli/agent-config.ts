@@ -1,8 +1,10 @@
 import * as v from 'valibot';
+import { LineCounter, parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
 import { checkDuration } from '../protocol/duration.js';
 import { KUBEADM_YAML } from '../input/yaml.js';
 import { readBoundedFile } from '../transport/bounded-file.js';
+import { DEFAULT_AGENT_CONFIG } from './lifecycle-flags.js';
 import { readProblem } from './token-source.js';
 
 // `kubejoin agent --config <file>` (docs/operations.md, "The agent's configuration file"): the
@@ -11,8 +13,6 @@ import { readProblem } from './token-source.js';
 // the file. Without --config, /etc/kubejoin/agent.yaml is read if it exists. YAML is read as
 // kubeadm and the kiosk read theirs (agent/input/yaml.ts), JSON too; the types are checked by
 // a valibot schema, as agent/input checks a join's.
-
-export const DEFAULT_AGENT_CONFIG = '/etc/kubejoin/agent.yaml';
 
 /** Each key of the file and the flag it stands for. */
 export const AGENT_CONFIG_KEYS = {
@@ -68,8 +68,7 @@ export async function loadAgentConfig(explicit: string | undefined, defaultPath 
 }
 
 export async function parseAgentConfig(body: string, path: string): Promise<Partial<Record<Flag, string | number>>> {
-  // A full YAML parser (kubeadm's booleans, duplicate keys refused), loaded only when there is a file.
-  const { LineCounter, parseDocument } = await import('yaml');
+  // A full YAML parser (kubeadm's booleans, duplicate keys refused); this module is loaded by the agent alone.
   const lines = new LineCounter();
   const parsed = parseDocument(body, { ...KUBEADM_YAML, lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const first = parsed.errors[0];

@@ -72,6 +72,9 @@ export function storeMismatch(where: StoreLocation, found: { kind: 'file' | 'key
   return undefined;
 }
 
+/** `kubejoin agent` reads this file when it exists and no --config is given (docs/operations.md). */
+export const DEFAULT_AGENT_CONFIG = '/etc/kubejoin/agent.yaml';
+
 export const EXPIRATION_FLAG = {
   'expiration-seconds': {
     type: 'string',

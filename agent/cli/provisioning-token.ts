@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
 import { KUBEADM_YAML } from '../input/yaml.js';
 import { readBoundedFile } from '../transport/bounded-file.js';
@@ -22,8 +23,7 @@ export async function tokenFromProvisioningFile(path: string, ctx: Pick<CliConte
     if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read --provisioning-file ${path}: ${readProblem(err)}`);
   }
-  // A full YAML parser, as the kiosk reads the file: loaded only when a re-join needs the token.
-  const { LineCounter, isMap, isScalar, parseDocument } = await import('yaml');
+  // A full YAML parser, as the kiosk reads the file (this module is loaded when a re-join needs the token).
   const lines = new LineCounter();
   const doc = parseDocument(body, { ...KUBEADM_YAML, lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const at = (offset: number | undefined): string => (offset === undefined ? path : `${path}:${lines.linePos(offset).line}`);

@@ -6,12 +6,10 @@ import { DEFAULT_CA_CHECK_INTERVAL_MS, DEFAULT_CA_RENEW_WINDOW_MS } from '../../
 import { AgentMetrics, listenMetrics, textfileWriter } from '../../lifecycle/metrics.js';
 import { locateCredential } from '../../store/installed.js';
 import { defineCommand, outputOf } from '../command.js';
-import { EXPIRATION_FLAG, expirationSecondsOf, PROXY_FLAG, proxyOf, STORE_FLAGS, storeLocationOf } from '../lifecycle-flags.js';
+import { DEFAULT_AGENT_CONFIG, EXPIRATION_FLAG, expirationSecondsOf, PROXY_FLAG, proxyOf, STORE_FLAGS, storeLocationOf } from '../lifecycle-flags.js';
 import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { rejoinNode } from '../rejoin.js';
 import { readTokenFile, resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
-import { DEFAULT_AGENT_CONFIG, loadAgentConfig, withConfig } from '../agent-config.js';
-import { tokenFromProvisioningFile } from '../provisioning-token.js';
 import { VERSION } from '../version.js';
 
 /** One log line as JSON; a CA change (docs/operations.md) also names its event. */
@@ -92,6 +90,8 @@ See docs/operations.md.`,
     'kubejoin agent --token-file "$CREDENTIALS_DIRECTORY/join-token" --metrics-textfile /var/lib/node_exporter/kubejoin.prom',
   ],
   async run({ flags: given }, ctx) {
+    // The file's reader brings a full YAML parser: loaded by the agent alone.
+    const { loadAgentConfig, withConfig } = await import('../agent-config.js');
     const flags = withConfig(given, await loadAgentConfig(given.config));
     const expirationSeconds = expirationSecondsOf(flags['expiration-seconds']);
     const clock = clockFromEnv(ctx.env);
@@ -112,7 +112,9 @@ See docs/operations.md.`,
     const token = async (): Promise<string> => {
       if (tokenFile === undefined) return envToken!;
       try {
-        return provisioning !== undefined ? await tokenFromProvisioningFile(provisioning, ctx) : await readTokenFile(tokenFile, ctx);
+        if (provisioning === undefined) return await readTokenFile(tokenFile, ctx);
+        const { tokenFromProvisioningFile } = await import('../provisioning-token.js');
+        return await tokenFromProvisioningFile(provisioning, ctx);
       } catch (err) {
         // Not fatal: the agent retries with its backoff, so a token put there later is used.
         throw new KubejoinError('token-refused', (err as Error).message, { hint: `Put a bootstrap token into ${tokenFile}.` });
