@@ -241,7 +241,7 @@ test("cluster prepare: on a kubeadm-like cluster kubeadm's six objects are there
   const r = await kubejoinInProcess(['cluster', 'prepare', ...kc]);
   assert.equal(r.code, 0, r.stderr);
   // The shared cluster may have been prepared by an earlier test: the watch's two objects are created once.
-  assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('unchanged ') && / kubeadm:| kube-public\/cluster-info/.test(l)).length, 6, r.stdout);
+  assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('unchanged ') && /kubeadm:|ConfigMap kube-public\/cluster-info$/.test(l)).length, 6, r.stdout);
   assert.match(r.stdout, /^(created|unchanged) Role kube-public\/kubejoin:cluster-info-watch$/m);
   assert.match(r.stdout, /^(created|unchanged) RoleBinding kube-public\/kubejoin:cluster-info-watch$/m);
   const again = await kubejoinInProcess(['cluster', 'prepare', ...kc]);
