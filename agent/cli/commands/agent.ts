@@ -21,17 +21,17 @@ function jsonLine(line: string): string {
 export default defineCommand({
   description: `Keep this machine joined: sleep until the client certificate's rotation deadline (a
 random 70-90 % of its lifetime, as the kubelet computes it), rotate it (see "kubejoin
-renew"), and start over. Meanwhile it follows the cluster's CA bundle (kube-public/cluster-info,
-read with the node's certificate): a CA added is stored at once, a CA removed only once the
-API server verifies without it, and a change brings a renewal forward. It watches
-cluster-info and reads it after --ca-check-interval without news (only reads where the
-cluster forbids the watch). With a bootstrap token
-(--token-file, --provisioning-file, KUBEJOIN_TOKEN) an expired or refused certificate is replaced by joining
-again as the same node. When the cluster is away it retries with a capped, jittered backoff
-(2 s doubling to 5 min). One log line per event on stdout. SIGTERM or SIGINT end it cleanly
-(exit 0); it ends by itself only when there is nothing it can do: not joined (10) or the
-certificate expired and no token (11). Run it from systemd (kubejoin-agent.service).
-See docs/operations.md.`,
+renew"), and start over. Meanwhile it follows the cluster's CA bundle: it watches
+kube-public/cluster-info with the node's certificate and reads it after --ca-check-interval
+without news (reads alone where the cluster forbids the watch). A CA added is stored at once,
+a CA removed only once the API server verifies without it, and a change brings a renewal
+forward. With a bootstrap token (--token-file, --provisioning-file, KUBEJOIN_TOKEN) an expired
+or refused certificate is replaced by joining again as the same node. When the cluster is away
+it retries with a capped, jittered backoff (2 s doubling to 5 min). One log line per event on
+stdout. SIGTERM or SIGINT end it cleanly (exit 0); it ends by itself only when there is nothing
+it can do: not joined (10) or the certificate expired and no token (11). Settings may come from
+--config (default ${DEFAULT_AGENT_CONFIG} if it exists). Run it from systemd
+(kubejoin-agent.service). See docs/operations.md.`,
   flags: {
     ...EXPIRATION_FLAG,
     ...STORE_FLAGS,
@@ -39,7 +39,7 @@ See docs/operations.md.`,
     config: {
       type: 'string',
       value: '<file>',
-      help: `these flags as a YAML or JSON mapping (onCaChange, caCheckInterval, tokenFile, …;\nan unknown key is exit 2); a flag wins over the file (default: ${DEFAULT_AGENT_CONFIG} if it exists)`,
+      help: `these flags as a YAML or JSON mapping (onCaChange, caCheckInterval, tokenFile, …;\nan unknown key is exit 2); a flag wins (default: ${DEFAULT_AGENT_CONFIG} if it exists)`,
     },
     'token-file': {
       type: 'string',
