@@ -11,6 +11,8 @@ import { DEFAULT_GROUPS } from './token-secret.js';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const NODE_BOOTSTRAP_GROUP = DEFAULT_GROUPS[0]!;
 export const CLUSTER_INFO_ROLE = 'kubeadm:bootstrap-signer-clusterinfo';
+/** Lets nodes watch cluster-info, so `kubejoin agent` follows the CA bundle by a watch (docs/operations.md, "CA rotation"). */
+export const CLUSTER_INFO_WATCH_ROLE = 'kubejoin:cluster-info-watch';
 
 export type Action = 'create' | 'update' | 'unchanged';
 
@@ -34,7 +36,7 @@ function clusterRoleBinding(name: string, clusterRole: string, group: string): V
   };
 }
 
-/** The six objects, as kubeadm writes them. */
+/** The six objects, as kubeadm writes them, and kubejoin's Role and RoleBinding for the nodes' watch of cluster-info. */
 export function desiredObjects(
   server: string,
   caBytes: Buffer,
@@ -42,6 +44,8 @@ export function desiredObjects(
   bindings: V1ClusterRoleBinding[];
   role: V1Role;
   roleBinding: V1RoleBinding;
+  watchRole: V1Role;
+  watchRoleBinding: V1RoleBinding;
   configMap: V1ConfigMap;
 } {
   return {
@@ -72,6 +76,19 @@ export function desiredObjects(
       metadata: { name: CLUSTER_INFO_ROLE, namespace: CLUSTER_INFO_NAMESPACE },
       roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: CLUSTER_INFO_ROLE },
       subjects: [{ apiGroup: RBAC_GROUP, kind: 'User', name: 'system:anonymous' }],
+    },
+    watchRole: {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'Role',
+      metadata: { name: CLUSTER_INFO_WATCH_ROLE, namespace: CLUSTER_INFO_NAMESPACE },
+      rules: [{ verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['configmaps'], resourceNames: [CLUSTER_INFO_NAME] }],
+    },
+    watchRoleBinding: {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: CLUSTER_INFO_WATCH_ROLE, namespace: CLUSTER_INFO_NAMESPACE },
+      roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: CLUSTER_INFO_WATCH_ROLE },
+      subjects: [{ apiGroup: RBAC_GROUP, kind: 'Group', name: 'system:nodes' }],
     },
   };
 }
@@ -180,7 +197,7 @@ export type PrepareApi = Pick<
   | 'replaceConfigMap'
 >;
 
-/** Reads each object, decides, and (unless dryRun) writes. Order: RBAC, cluster-info, its Role and RoleBinding. */
+/** Reads each object, decides, and (unless dryRun) writes. Order: RBAC, cluster-info, its Roles and RoleBindings (kubeadm's, then the nodes' watch). */
 export async function prepareCluster(api: PrepareApi, server: string, caBytes: Buffer, dryRun: boolean): Promise<PlannedObject[]> {
   const want = desiredObjects(server, caBytes);
   const done: PlannedObject[] = [];
@@ -198,14 +215,20 @@ export async function prepareCluster(api: PrepareApi, server: string, caBytes: B
     });
   }
   done.push(cm);
-  const role = planRole(await api.getRole(CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_ROLE), want.role);
-  if (!dryRun && role.action === 'create') await api.createRole(role.body);
-  if (!dryRun && role.action === 'update') await api.replaceRole(role.body);
-  done.push(role);
-  const rb = planBinding('RoleBinding', await api.getRoleBinding(CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_ROLE), want.roleBinding);
-  if (!dryRun && rb.action === 'create') await api.createRoleBinding(rb.body);
-  if (!dryRun && rb.action === 'update') await api.replaceRoleBinding(rb.body);
-  done.push(rb);
+  for (const [wantRole, wantBinding] of [
+    [want.role, want.roleBinding],
+    [want.watchRole, want.watchRoleBinding],
+  ] as const) {
+    const name = wantRole.metadata!.name!;
+    const role = planRole(await api.getRole(CLUSTER_INFO_NAMESPACE, name), wantRole);
+    if (!dryRun && role.action === 'create') await api.createRole(role.body);
+    if (!dryRun && role.action === 'update') await api.replaceRole(role.body);
+    done.push(role);
+    const rb = planBinding('RoleBinding', await api.getRoleBinding(CLUSTER_INFO_NAMESPACE, name), wantBinding);
+    if (!dryRun && rb.action === 'create') await api.createRoleBinding(rb.body);
+    if (!dryRun && rb.action === 'update') await api.replaceRoleBinding(rb.body);
+    done.push(rb);
+  }
   return done;
 }
 

@@ -8,6 +8,9 @@ import { proxyConfig, type ProxyConfig } from '../transport/proxy.js';
 
 export { KUBECONFIG_LOCATION_FLAG, LOCATION_FLAGS, STORE_FLAGS, storeLocationOf, storeMismatch, type StoreLocation } from './store-flags.js';
 
+/** `kubejoin agent` reads this file when it exists and no --config is given (docs/operations.md). */
+export const DEFAULT_AGENT_CONFIG = '/etc/kubejoin/agent.yaml';
+
 export const EXPIRATION_FLAG = {
   'expiration-seconds': {
     type: 'string',

@@ -4,7 +4,10 @@ import type { InstalledCredential } from '../store/installed.js';
 import type { ProxyConfig } from '../transport/proxy.js';
 import { systemClock, type Clock } from './clock.js';
 import { certificateDeadline, DEFAULT_BACKOFF, humanDuration, retryDelay, rotationDeadline, type Backoff } from './deadline.js';
+import { certificatesOf } from '../protocol/pin.js';
+import type { CertAndKey } from '../store/installed.js';
 import { CaFollower, type CaFollowConfig } from './ca-follow.js';
+import { followCaBundleForever } from './ca-watch.js';
 import { currentCredential, rotate } from './rotate.js';
 
 // The rotation agent: `kubejoin agent` under systemd, and the desktop app while it is open.
@@ -52,7 +55,87 @@ const FINAL: ReadonlySet<string> = new Set(['not-joined', 'certificate-expired',
 
 export async function runRotationAgent(opts: AgentOptions): Promise<number> {
   const clock = opts.clock ?? systemClock;
-  const { signal, log } = opts;
+  const { log } = opts;
+  // The CA follow runs beside the rotation schedule (never blocking it) and ends with it.
+  const followStop = new AbortController();
+  const signal = followStop.signal;
+  const stopAll = (): void => followStop.abort(opts.signal.reason);
+  if (opts.signal.aborted) stopAll();
+  else opts.signal.addEventListener('abort', stopAll, { once: true });
+  let lastCertPem: string | undefined;
+  let following: Promise<void> | undefined;
+  let followError: unknown;
+  let wake = new AbortController();
+  const observer = opts.observer;
+  const follower = opts.followCa
+    ? new CaFollower({
+        ...opts.followCa,
+        log,
+        proxy: opts.proxy,
+        ...(opts.random ? { random: opts.random } : {}),
+        onEvent: (k) => observer?.caChange(k),
+        onChecked: (size) => observer?.checked({ ...(lastCertPem ? { certPem: lastCertPem } : {}), caBundleSize: size, at: clock.now() }),
+        onRenewal: () => wake.abort(),
+      })
+    : undefined;
+  const follow = (): void => {
+    if (!follower || following) return;
+    const current = async (): Promise<{ installed: InstalledCredential; pair: CertAndKey }> => {
+      const installed = await opts.locate();
+      const { pair } = await currentCredential(installed, clock.now());
+      return { installed: installed!, pair };
+    };
+    following = followCaBundleForever(follower, { current, clock, signal })
+      .catch((err: unknown) => {
+        followError = err; // the rotation loop acts on it (a re-join), then follows again
+        wake.abort();
+      })
+      .finally(() => (following = undefined));
+  };
+  try {
+    return await rotationLoop(opts, clock, signal, follower, {
+      follow,
+      takeError: () => {
+        const err = followError;
+        followError = undefined;
+        return err;
+      },
+      sleepUntil: async (at) => {
+        const woken = (wake = new AbortController());
+        const onStop = (): void => woken.abort(signal.reason);
+        if (signal.aborted) onStop();
+        signal.addEventListener('abort', onStop, { once: true });
+        try {
+          await clock.sleepUntil(at, woken.signal);
+          return false;
+        } catch (err) {
+          if (signal.aborted) throw err;
+          return true;
+        } finally {
+          signal.removeEventListener('abort', onStop);
+        }
+      },
+      seen: (certPem) => (lastCertPem = certPem),
+    });
+  } finally {
+    opts.signal.removeEventListener('abort', stopAll);
+    followStop.abort();
+    await following;
+  }
+}
+
+interface FollowControl {
+  /** Starts the CA follow if it does not run. */
+  follow(): void;
+  /** What ended the follow, if it ended (once). */
+  takeError(): unknown;
+  /** Sleeps until `at` (false), or less when the follow scheduled a renewal or ended (true). */
+  sleepUntil(at: number): Promise<boolean>;
+  seen(certPem: string): void;
+}
+
+async function rotationLoop(opts: AgentOptions, clock: Clock, signal: AbortSignal, follower: CaFollower | undefined, control: FollowControl): Promise<number> {
+  const { log } = opts;
   const update = (u: RotationUpdate): void => {
     try {
       opts.onUpdate?.(u);
@@ -68,14 +151,12 @@ export async function runRotationAgent(opts: AgentOptions): Promise<number> {
   let failures = 0;
   let announced = '';
   const observer = opts.observer;
-  const follower = opts.followCa
-    ? new CaFollower({ ...opts.followCa, log, proxy: opts.proxy, ...(opts.random ? { random: opts.random } : {}), onEvent: (k) => observer?.caChange(k) })
-    : undefined;
   while (!signal.aborted) {
     let installed: InstalledCredential | undefined;
     try {
       installed = await opts.locate();
-      const { facts } = await currentCredential(installed, clock.now());
+      const { facts, pair } = await currentCredential(installed, clock.now());
+      control.seen(pair.certPem);
       const resume = (await installed!.loadRotationKey()) !== undefined || (await installed!.loadUncommitted()) !== undefined;
       const planned = opts.random ? rotationDeadline(facts.notBeforeMs, facts.notAfterMs, opts.random) : certificateDeadline(facts);
       const due = failures > 0 || resume ? clock.now() : planned;
@@ -85,19 +166,23 @@ export async function runRotationAgent(opts: AgentOptions): Promise<number> {
         log(`node ${facts.nodeName}: certificate serial ${facts.serialNumber} valid until ${facts.notAfter}; next rotation ${when}`);
         update({ state: 'scheduled', notAfter: facts.notAfter, nextRotation: new Date(due).toISOString() });
       }
-      const { pair } = await currentCredential(installed, clock.now());
-      observer?.checked({ certPem: pair.certPem, ...(follower ? { caBundleSize: follower.size } : {}), at: clock.now() });
-      // Until the rotation is due, the CA bundle is checked on its own schedule (a change may
-      // bring the rotation forward). Time here advances by what was slept (the test clock).
-      for (let at = clock.now(); ;) {
-        const target = follower ? Math.min(due, follower.nextCheckAt, follower.renewAt ?? Infinity) : due;
-        await clock.sleepUntil(target, signal);
-        at = Math.max(at, target);
-        if (!follower || at >= due || (follower.renewAt !== undefined && at >= follower.renewAt)) break;
+      observer?.checked({
+        certPem: pair.certPem,
+        ...(follower ? { caBundleSize: follower.size || certificatesOf(installed!.cluster.caPem).length } : {}),
+        at: clock.now(),
+      });
+      control.follow();
+      // Until the rotation is due; a CA change (or a certificate not from the newest CA) may
+      // bring it forward, and the follow wakes this sleep when it does.
+      for (;;) {
+        const err = control.takeError();
+        if (err) throw err;
         const latest = await opts.locate();
-        const current = await currentCredential(latest, clock.now());
-        await follower.check(latest!, current.pair, at, signal);
-        observer?.checked({ certPem: current.pair.certPem, caBundleSize: follower.size, at: clock.now() });
+        follower?.planStale((await currentCredential(latest, clock.now())).pair.certPem, latest!.cluster.caPem, clock.now());
+        const target = Math.min(due, follower?.renewAt ?? Infinity);
+        if (clock.now() >= target) break;
+        // Slept the whole way: due (the test clock's waits are shorter than its now() says).
+        if (!(await control.sleepUntil(target))) break;
       }
       installed = await opts.locate();
       const latest = await currentCredential(installed, clock.now());

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import { getClusterInfo, parseClusterInfo } from '../discovery/index.js';
+import { getClusterInfo, parseClusterInfo, type ClusterInfoAnswer } from '../discovery/index.js';
 import { KubejoinError } from '../errors.js';
 import { certificatesOf } from '../protocol/pin.js';
 import { clusterOf } from '../protocol/kubeconfig.js';
@@ -10,13 +10,13 @@ import { createAgent, isTlsVerificationError, sharedAgent, TransportError } from
 import type { ProxyConfig } from '../transport/proxy.js';
 
 // Following the cluster's CA bundle (docs/operations.md, "CA rotation"; docs/protocol.md §9):
-// kube-public/cluster-info is read over the NODE session (TLS verified with the CA set held
-// now, the node's client certificate, no token; anonymously over the same trust where the
-// cluster lets only system:anonymous read it, as kubeadm sets it up), and the stored kubeconfig's CA set is kept
-// equal to the cluster's. A CA added is written at once; a CA removed only when the server
-// already chains to what remains: a bundle that would not verify the server we are talking
-// to is refused and reported, never written. This is a bounded periodic check (one GET by
-// name); it belongs with the shared watch once there is one.
+// kube-public/cluster-info is watched and read over the NODE session (TLS verified with the CA
+// set held now, the node's client certificate, no token; anonymously over the same trust where
+// the cluster lets only system:anonymous read it, as kubeadm sets it up), and the stored
+// kubeconfig's CA set is kept equal to the cluster's. A CA added is written at once; a CA
+// removed only when the server already chains to what remains: a bundle that would not verify
+// the server we are talking to is refused and reported, never written. The same rules apply
+// to a bundle read by name (here) and to one a watch event brings (ca-watch.ts).
 
 /** Caps (docs/protocol.md §7): a real bundle is a few KiB and one to three CAs. */
 export const MAX_BUNDLE_BYTES = 1024 * 1024;
@@ -66,27 +66,51 @@ export function eventLine(e: CaEvent): string {
   return e.kind === 'ca-refused' ? `ca-refused: ${e.reason}` : `${e.kind}: ${e.subject} (SHA-256 fingerprint ${e.fingerprint})`;
 }
 
+/** cluster-info as the server answers it now, read over `session` (or anonymously on 403), or why it cannot be read. */
+export async function readClusterInfo(
+  session: NodeSession,
+  installed: InstalledCredential,
+  opts: FollowOptions = {},
+): Promise<{ kind: 'answer'; answer: ClusterInfoAnswer } | Extract<CaCheck, { kind: 'unavailable' }>> {
+  const size = certificatesOf(installed.cluster.caPem).length;
+  try {
+    let res = await getInfo(session.server, session.agent, opts);
+    // kubeadm lets only system:anonymous read cluster-info: a node is refused (403). Then the
+    // same read without the client certificate, still verified with the CAs held now.
+    if (res.status === 403) res = await getInfo(session.server, sharedAgent({ ca: installed.cluster.caPem, proxy: opts.proxy }), opts);
+    return { kind: 'answer', answer: parseClusterInfo(res) };
+  } catch (err) {
+    return { kind: 'unavailable', size, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function getInfo(server: string, agent: NodeSession['agent'], opts: FollowOptions): ReturnType<typeof getClusterInfo> {
+  const endpoint = new URL(server).host;
+  return getClusterInfo(endpoint, agent, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+}
+
 /**
  * One check: reads cluster-info over `session` and brings the stored CA set in line with
  * it. Writes only under the run lock, only when the new set verifies the server.
  */
 export async function followCaBundle(session: NodeSession, installed: InstalledCredential, credential: CertAndKey, opts: FollowOptions = {}): Promise<CaCheck> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const read = await readClusterInfo(session, installed, opts);
+  return read.kind === 'answer' ? applyCaBundle(read.answer, session, installed, credential, opts) : read;
+}
+
+/**
+ * Brings the stored CA set in line with `answer` (from a read or a watch event of cluster-info
+ * on `session`'s server). Writes only under the run lock, only when the new set verifies the server.
+ */
+export async function applyCaBundle(
+  answer: ClusterInfoAnswer,
+  session: Pick<NodeSession, 'server'>,
+  installed: InstalledCredential,
+  credential: CertAndKey,
+  opts: FollowOptions = {},
+): Promise<CaCheck> {
   const held = certificatesOf(installed.cluster.caPem);
   const size = held.length;
-  const endpoint = new URL(session.server).host;
-  const read = (agent: NodeSession['agent']): ReturnType<typeof getClusterInfo> =>
-    getClusterInfo(endpoint, agent, { timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
-  let answer;
-  try {
-    let res = await read(session.agent);
-    // kubeadm lets only system:anonymous read cluster-info: a node is refused (403). Then the
-    // same read without the client certificate, still verified with the CAs held now.
-    if (res.status === 403) res = await read(sharedAgent({ ca: installed.cluster.caPem, proxy: opts.proxy }));
-    answer = parseClusterInfo(res);
-  } catch (err) {
-    return { kind: 'unavailable', size, reason: err instanceof Error ? err.message : String(err) };
-  }
   if (answer.kind !== 'ok') return { kind: 'unavailable', size, status: answer.status, reason: answer.reason };
   let next;
   try {
@@ -101,7 +125,7 @@ export async function followCaBundle(session: NodeSession, installed: InstalledC
   if (events.some((e) => e.kind === 'ca-removed')) {
     const probe = createAgent({ ca: next.pem, cert: credential.certPem, key: credential.keyPem, proxy: opts.proxy });
     try {
-      await read(probe);
+      await getInfo(session.server, probe, opts);
     } catch (err) {
       if (err instanceof TransportError && isTlsVerificationError(err)) {
         return refused(

@@ -5,10 +5,12 @@ import { certificatesOf } from '../protocol/pin.js';
 import { openNodeSession } from '../session/index.js';
 import type { CertAndKey, InstalledCredential } from '../store/installed.js';
 import type { ProxyConfig } from '../transport/proxy.js';
-import { eventLine, followCaBundle, type CaCheck } from './ca-bundle.js';
+import { parseClusterInfo } from '../discovery/index.js';
+import { applyCaBundle, eventLine, followCaBundle, type CaCheck } from './ca-bundle.js';
 
-// The agent's schedule for following the CA bundle (docs/operations.md, "CA rotation"): a
-// check every `intervalMs` (jittered ±10 %), and the renewals a rotation of the CA calls for:
+// The agent's schedule for following the CA bundle (docs/operations.md, "CA rotation"): what a
+// check (a read, or a watch event of ca-watch.ts) found is logged and acted on here, with the
+// renewals a rotation of the CA calls for:
 // - a bundle change schedules one within a random part of `renewWindowMs`, so a fleet does
 //   not renew at once;
 // - while the bundle holds several CAs and the node's certificate is not from the newest one
@@ -30,6 +32,10 @@ export interface CaFollowConfig {
   log: (line: string) => void;
   /** Every CA change written or refused (metrics). */
   onEvent?: (kind: 'ca-added' | 'ca-removed' | 'ca-refused') => void;
+  /** After every check of the bundle (a read, a watch event; a bookmark at most once an interval): the CAs stored. */
+  onChecked?: (size: number) => void;
+  /** A change scheduled a renewal (the agent plans again). */
+  onRenewal?: () => void;
 }
 
 export class CaFollower {
@@ -38,17 +44,18 @@ export class CaFollower {
   renewAt: number | undefined;
   /** CAs in the stored bundle after the last check. */
   size = 0;
+  readonly intervalMs: number;
+  readonly random: () => number;
   private staleRenewals = 0;
   private lastRefusal = '';
-  private readonly intervalMs: number;
-  private readonly random: () => number;
+  private reportedAt = -Infinity;
 
-  constructor(private readonly config: CaFollowConfig) {
+  constructor(readonly config: CaFollowConfig) {
     this.intervalMs = config.intervalMs ?? DEFAULT_CA_CHECK_INTERVAL_MS;
     this.random = config.random ?? Math.random;
   }
 
-  /** One check at `at`; throws `credential-refused` when the server answers 401 to this certificate. */
+  /** One read at `at`; throws `credential-refused` when the server answers 401 to this certificate. */
   async check(installed: InstalledCredential, pair: CertAndKey, at: number, signal: AbortSignal): Promise<CaCheck> {
     this.nextCheckAt = at + this.intervalMs * (0.9 + 0.2 * this.random());
     const session = openNodeSession(installed.cluster, pair, { proxy: this.config.proxy, timeoutMs: 30_000, signal });
@@ -58,11 +65,30 @@ export class CaFollower {
     } finally {
       session.close();
     }
+    if (result.kind === 'unavailable' && result.status === 401)
+      throw new KubejoinError('credential-refused', `the cluster refused the node's certificate while reading cluster-info (HTTP 401)`);
+    return this.settle(result, installed, at, signal);
+  }
+
+  /** cluster-info as a watch event brought it (an ADDED or MODIFIED object), applied with the same rules. */
+  async applyObject(installed: InstalledCredential, pair: CertAndKey, object: unknown, at: number, signal: AbortSignal): Promise<CaCheck> {
+    const answer = parseClusterInfo({ status: 200, body: JSON.stringify(object), headers: {} });
+    return this.settle(await applyCaBundle(answer, installed.cluster, installed, pair, { proxy: this.config.proxy, signal }), installed, at, signal);
+  }
+
+  /** The watch is alive and nothing changed (a bookmark): reported at most once an interval. */
+  confirmed(at: number): void {
+    if (at - this.reportedAt < this.intervalMs) return;
+    this.reportedAt = at;
+    this.config.onChecked?.(this.size);
+  }
+
+  private async settle(result: CaCheck, installed: InstalledCredential, at: number, signal: AbortSignal): Promise<CaCheck> {
     this.size = result.size;
+    this.reportedAt = at;
+    this.config.onChecked?.(result.size);
     const { log } = this.config;
     if (result.kind === 'unavailable') {
-      if (result.status === 401)
-        throw new KubejoinError('credential-refused', `the cluster refused the node's certificate while reading cluster-info (HTTP 401)`);
       log(`CA check: ${result.reason}; checking again later`);
       return result;
     }
@@ -86,15 +112,21 @@ export class CaFollower {
       this.renewAt = Math.min(this.renewAt ?? Infinity, at + Math.floor(this.random() * window));
       this.staleRenewals = 0;
       log(`the CA bundle changed: client certificate renewal scheduled at ${new Date(this.renewAt).toISOString()}`);
+      this.config.onRenewal?.();
       if (this.config.onCaChange) await runHook(this.config.onCaChange, log, signal);
-      return result;
-    }
-    if (this.renewAt === undefined && notFromNewest(pair.certPem, installed.cluster.caPem)) {
-      const wait = Math.min(MAX_STALE_BACKOFF_MS, this.intervalMs * 2 ** this.staleRenewals);
-      this.renewAt = at + wait;
-      log(`the client certificate is not from the newest CA of the bundle: renewal at ${new Date(this.renewAt).toISOString()}`);
     }
     return result;
+  }
+
+  /**
+   * While the stored bundle holds several CAs and the certificate is not from the newest, a
+   * renewal on the doubling schedule (the agent asks before every sleep).
+   */
+  planStale(certPem: string, bundlePem: string, at: number): void {
+    if (this.renewAt !== undefined || !notFromNewest(certPem, bundlePem)) return;
+    const wait = Math.min(MAX_STALE_BACKOFF_MS, this.intervalMs * 2 ** this.staleRenewals);
+    this.renewAt = at + wait;
+    this.config.log(`the client certificate is not from the newest CA of the bundle: renewal at ${new Date(this.renewAt).toISOString()}`);
   }
 
   /** After a rotation: the renewal the CA called for is done. */

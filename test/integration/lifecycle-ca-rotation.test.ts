@@ -10,13 +10,16 @@ import { keychainAccount } from '../../agent/store/keychain.js';
 import { cliEnv, ensureBuilt, run } from '../helpers/cli.js';
 import { clientPair, issuerOf, newCa, RotatingPlane, servingPair } from './ca-rotation-plane.js';
 import { AgentProcess, joinMachine, keychainEnv, whoami, type Joined } from './lifecycle-helpers.js';
+import { allowWatch } from './lifecycle-ca-watch-plane.js';
 
 // kubeadm's manual CA rotation, end to end, on a cluster of its own, each step a real restart
 // of the apiserver and the controller-manager (ca-rotation-plane.ts). A node with the file
 // store and one with the keychain store run `kubejoin agent` and are never touched: after
 // every step `kubectl --kubeconfig <node's kubeconfig> auth whoami` is system:node:<name>.
 // Side by side, a kubeconfig written the kubelet's way (the CA copied once, no agent) fails
-// at step (b): that is what the agent is for (docs/operations.md, "CA rotation").
+// at step (b): that is what the agent is for (docs/operations.md, "CA rotation"). The cluster is
+// prepared by `kubejoin cluster prepare`, so the agents follow cluster-info by a watch, which
+// every restart breaks (lifecycle-ca-watch.test.ts: kubeadm's RBAC, reads alone).
 
 let c: ClusterHandle;
 let plane: RotatingPlane;
@@ -58,6 +61,7 @@ async function assertNodes(nodes: Joined[], step: string): Promise<void> {
 }
 
 it("follows a CA rotation done by kubeadm's manual procedure; a kubelet-style kubeconfig fails at step (b)", { timeout: 600_000 }, async (t) => {
+  await allowWatch(c);
   const fileNode = await joinMachine(t, c, 'file', cliEnv(), 'rot');
   const kc = await keychainEnv(t);
   const keychainNode = typeof kc === 'string' ? undefined : await joinMachine(t, c, 'keychain', kc, 'rotk');
@@ -75,7 +79,7 @@ it("follows a CA rotation done by kubeadm's manual procedure; a kubelet-style ku
   t.after(async () => {
     for (const a of agents) await a.terminate();
   });
-  for (const a of agents) await a.waitFor(/next rotation at/);
+  for (const a of agents) await a.waitFor(/CA follow: watching kube-public\/cluster-info/);
 
   plane = await RotatingPlane.takeOver(c);
   const oldCa = c.caPem.trim();

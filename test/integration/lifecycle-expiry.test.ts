@@ -1,7 +1,7 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startCluster, type ClusterHandle } from '../harness/index.js';
 import { cliEnv, ensureBuilt, writeTokenFile } from '../helpers/cli.js';
@@ -44,7 +44,8 @@ it(
   { timeout: 300_000 },
   async (t) => {
     const m = await joinMachine(t, c, 'file', cliEnv(), 'exp');
-    const expiry = await notAfter(m);
+    const kiosk = await joinMachine(t, c, 'file', cliEnv(), 'expk');
+    const expiry = Math.max(await notAfter(m), await notAfter(kiosk));
     assert.ok(expiry - Date.now() < 120_000, 'the cluster signs short-lived certificates');
     // The device is off: nothing runs until the certificate has expired.
     await new Promise((r) => setTimeout(r, Math.max(0, expiry - Date.now()) + 2000));
@@ -58,7 +59,7 @@ it(
     const alone = await lc(m, ['agent'], { timeoutMs: 30_000 });
     assert.equal(alone.code, 11, alone.stdout + alone.stderr);
     assert.match(alone.stdout, /cannot rotate: the client certificate expired at .*--print-join-command/);
-    assert.equal(await joinCsrs(), 1, "no request without a token: only the join's");
+    assert.equal(await joinCsrs(), 2, "no request without a token: only the two joins'");
 
     // The agent runs with a token file the administrator has not filled yet: it waits and retries.
     const tokenFile = join(m.dir, 'rejoin-token');
@@ -70,11 +71,29 @@ it(
     await agent.waitFor(/joined again: the cluster sees system:node:/, 1, 120_000);
     assert.match(agent.stdout, new RegExp(`joined again: the cluster sees system:node:${m.node} `));
     assert.match(agent.stdout, /the node's certificate no longer works \(the client certificate expired at/);
-    assert.equal(await joinCsrs(), 2, `one new join request:\n${agent.stdout}`);
+    assert.equal(await joinCsrs(), 3, `one new join request:\n${agent.stdout}`);
     assert.ok((await notAfter(m)) > Date.now(), 'a valid certificate is stored');
     const who = await whoami(m);
     assert.equal(who.username, `system:node:${m.node}`, who.stderr);
     const token = (await readFile(tokenFile, 'utf8')).trim();
     assert.ok(!agent.stdout.includes(token.split('.')[1]!), 'the token secret is never logged');
+
+    // The kiosk: agent.yaml names the provisioning file; its tokenFile is relative to it.
+    const kioskToken = await c.signedToken();
+    await writeTokenFile(kiosk.dir, kioskToken, 'kiosk-token');
+    const provision = join(kiosk.dir, 'provision.yaml');
+    await writeFile(provision, `endpoint: ${c.endpoint}\ntokenFile: kiosk-token\ncaCertHashes: [${c.caCertHash}]\n`, { mode: 0o600 });
+    const config = join(kiosk.dir, 'agent.yaml');
+    await writeFile(config, `provisioningFile: ${provision}\ncaCheckInterval: 1m\n`);
+    const kioskAgent = new AgentProcess(kiosk, ['--config', config], kiosk.env);
+    t.after(async () => void (await kioskAgent.terminate()));
+    await kioskAgent.waitFor(new RegExp(`agent started .*; joins again with the bootstrap token of ${provision} if needed`));
+    await kioskAgent.waitFor(/joined again: the cluster sees system:node:/, 1, 120_000);
+    assert.match(kioskAgent.stdout, new RegExp(`joined again: the cluster sees system:node:${kiosk.node} `));
+    assert.equal(await joinCsrs(), 4, `one new join request:\n${kioskAgent.stdout}`);
+    assert.ok((await notAfter(kiosk)) > Date.now(), 'a valid certificate is stored');
+    assert.ok(!kioskAgent.stdout.includes(kioskToken.split('.')[1]!), 'the token secret is never logged');
+    const end = await kioskAgent.terminate();
+    assert.equal(end.code, 0, kioskAgent.stderr);
   },
 );

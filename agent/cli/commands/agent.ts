@@ -6,7 +6,7 @@ import { DEFAULT_CA_CHECK_INTERVAL_MS, DEFAULT_CA_RENEW_WINDOW_MS } from '../../
 import { AgentMetrics, listenMetrics, textfileWriter } from '../../lifecycle/metrics.js';
 import { locateCredential } from '../../store/installed.js';
 import { defineCommand, outputOf } from '../command.js';
-import { EXPIRATION_FLAG, expirationSecondsOf, PROXY_FLAG, proxyOf, STORE_FLAGS, storeLocationOf } from '../lifecycle-flags.js';
+import { DEFAULT_AGENT_CONFIG, EXPIRATION_FLAG, expirationSecondsOf, PROXY_FLAG, proxyOf, STORE_FLAGS, storeLocationOf } from '../lifecycle-flags.js';
 import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { rejoinNode } from '../rejoin.js';
 import { readTokenFile, resolveToken, TOKEN_ENVIRONMENT } from '../token-source.js';
@@ -21,23 +21,35 @@ function jsonLine(line: string): string {
 export default defineCommand({
   description: `Keep this machine joined: sleep until the client certificate's rotation deadline (a
 random 70-90 % of its lifetime, as the kubelet computes it), rotate it (see "kubejoin
-renew"), and start over. Meanwhile it follows the cluster's CA bundle (kube-public/cluster-info,
-read with the node's certificate): a CA added is stored at once, a CA removed only once the
-API server verifies without it, and a change brings a renewal forward. With a bootstrap token
-(--token-file, KUBEJOIN_TOKEN) an expired or refused certificate is replaced by joining
-again as the same node. When the cluster is away it retries with a capped, jittered backoff
-(2 s doubling to 5 min). One log line per event on stdout. SIGTERM or SIGINT end it cleanly
-(exit 0); it ends by itself only when there is nothing it can do: not joined (10) or the
-certificate expired and no token (11). Run it from systemd (kubejoin-agent.service).
-See docs/operations.md.`,
+renew"), and start over. Meanwhile it follows the cluster's CA bundle: it watches
+kube-public/cluster-info with the node's certificate and reads it after --ca-check-interval
+without news (reads alone where the cluster forbids the watch). A CA added is stored at once,
+a CA removed only once the API server verifies without it, and a change brings a renewal
+forward. With a bootstrap token (--token-file, --provisioning-file, KUBEJOIN_TOKEN) an expired
+or refused certificate is replaced by joining again as the same node. When the cluster is away
+it retries with a capped, jittered backoff (2 s doubling to 5 min). One log line per event on
+stdout. SIGTERM or SIGINT end it cleanly (exit 0); it ends by itself only when there is nothing
+it can do: not joined (10) or the certificate expired and no token (11). Settings may come from
+--config (default ${DEFAULT_AGENT_CONFIG} if it exists). Run it from systemd
+(kubejoin-agent.service). See docs/operations.md.`,
   flags: {
     ...EXPIRATION_FLAG,
     ...STORE_FLAGS,
     ...PROXY_FLAG,
+    config: {
+      type: 'string',
+      value: '<file>',
+      help: `these flags as a YAML or JSON mapping (onCaChange, caCheckInterval, tokenFile, …;\nan unknown key is exit 2); a flag wins (default: ${DEFAULT_AGENT_CONFIG} if it exists)`,
+    },
     'token-file': {
       type: 'string',
       value: '<path>',
       help: 'bootstrap token for joining again when the certificate expired or is refused\n(read when needed; systemd: LoadCredential=, then $CREDENTIALS_DIRECTORY/<name>)',
+    },
+    'provisioning-file': {
+      type: 'string',
+      value: '<path>',
+      help: "the same, from a kiosk's provisioning file (its token or tokenFile; read when needed)",
     },
     'on-ca-change': {
       type: 'string',
@@ -49,7 +61,7 @@ See docs/operations.md.`,
       type: 'string',
       value: '<duration>',
       duration: {},
-      help: `how often to check the cluster's CA bundle (default ${DEFAULT_CA_CHECK_INTERVAL_MS / 60_000}m, jittered ±10 %)`,
+      help: `read the cluster's CA bundle after this long without news from its watch\n(default ${DEFAULT_CA_CHECK_INTERVAL_MS / 60_000}m, jittered ±10 %; where the watch is forbidden, the read interval)`,
     },
     'ca-renew-window': {
       type: 'string',
@@ -77,7 +89,10 @@ See docs/operations.md.`,
     'kubejoin agent --kubeconfig /etc/kubernetes/kubelet.conf --on-ca-change "systemctl try-restart kubelet"',
     'kubejoin agent --token-file "$CREDENTIALS_DIRECTORY/join-token" --metrics-textfile /var/lib/node_exporter/kubejoin.prom',
   ],
-  async run({ flags }, ctx) {
+  async run({ flags: given }, ctx) {
+    // The file's reader brings a full YAML parser: loaded by the agent alone.
+    const { loadAgentConfig, withConfig } = await import('../agent-config.js');
+    const flags = withConfig(given, await loadAgentConfig(given.config));
     const expirationSeconds = expirationSecondsOf(flags['expiration-seconds']);
     const clock = clockFromEnv(ctx.env);
     const where = storeLocationOf(flags);
@@ -89,12 +104,17 @@ See docs/operations.md.`,
       throw new UsageError(`--metrics-textfile ${textfile}: node_exporter reads only files named *.prom`);
     // The token file is read when a re-join is needed, not at start: an administrator may put a
     // new token there later (docs/operations.md); KUBEJOIN_TOKEN is read once.
-    const tokenFile = flags['token-file'];
+    const provisioning = flags['provisioning-file'];
+    if (provisioning !== undefined && flags['token-file'] !== undefined)
+      throw new UsageError(`--token-file ${flags['token-file']} and --provisioning-file ${provisioning}: give one source of the bootstrap token`);
+    const tokenFile = flags['token-file'] ?? provisioning;
     const envToken = tokenFile === undefined ? (await resolveToken({}, ctx)).token : undefined;
     const token = async (): Promise<string> => {
       if (tokenFile === undefined) return envToken!;
       try {
-        return await readTokenFile(tokenFile, ctx);
+        if (provisioning === undefined) return await readTokenFile(tokenFile, ctx);
+        const { tokenFromProvisioningFile } = await import('../provisioning-token.js');
+        return await tokenFromProvisioningFile(provisioning, ctx);
       } catch (err) {
         // Not fatal: the agent retries with its backoff, so a token put there later is used.
         throw new KubejoinError('token-refused', (err as Error).message, { hint: `Put a bootstrap token into ${tokenFile}.` });

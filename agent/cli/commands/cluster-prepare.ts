@@ -19,6 +19,9 @@ export default defineCommand({
   ClusterRoleBinding kubeadm:node-autoapprove-certificate-rotation (system:nodes -> selfnodeclient)
   ConfigMap kube-public/cluster-info  (server and CA of the admin kubeconfig, kubeadm's exact shape)
   Role and RoleBinding kube-public/kubeadm:bootstrap-signer-clusterinfo (anonymous get cluster-info)
+and kubejoin's own:
+  Role and RoleBinding kube-public/kubejoin:cluster-info-watch (system:nodes get/list/watch
+                     cluster-info: "kubejoin agent" follows the CA bundle by a watch)
 Only what differs is written; a second run changes nothing and says so. An existing
 cluster-info naming the same server and CA is left as it is (it is signed as stored).
 

@@ -26,7 +26,7 @@ async function anonymousClusterInfo(): Promise<{ status: number; data: Record<st
   return { status: 200, data: cm.data ?? {}, resourceVersion: cm.metadata.resourceVersion };
 }
 
-test('cluster prepare: dry run prints, writes nothing; then creates the six objects; a second run changes nothing', async () => {
+test('cluster prepare: dry run prints, writes nothing; then creates the eight objects; a second run changes nothing', async () => {
   assert.notEqual((await anonymousClusterInfo()).status, 200, 'a bare cluster has no readable cluster-info');
 
   const dry = await kubejoinInProcess(['cluster', 'prepare', '--dry-run', ...kc]);
@@ -41,14 +41,16 @@ test('cluster prepare: dry run prints, writes nothing; then creates the six obje
       'ConfigMap cluster-info',
       'Role kubeadm:bootstrap-signer-clusterinfo',
       'RoleBinding kubeadm:bootstrap-signer-clusterinfo',
+      'Role kubejoin:cluster-info-watch',
+      'RoleBinding kubejoin:cluster-info-watch',
     ],
   );
-  assert.match(dry.stderr, /6 object\(s\) would be written \(dry run\)/);
+  assert.match(dry.stderr, /8 object\(s\) would be written \(dry run\)/);
   assert.equal((await c.request({ path: CLUSTER_INFO })).status, 404, 'dry run wrote nothing');
 
   const first = await kubejoinInProcess(['cluster', 'prepare', ...kc]);
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stdout, /Cluster prepared: 6 created, 0 updated, 0 unchanged\./);
+  assert.match(first.stdout, /Cluster prepared: 8 created, 0 updated, 0 unchanged\./);
 
   const info = await anonymousClusterInfo();
   assert.equal(info.status, 200, 'anonymous may read cluster-info');
@@ -56,7 +58,7 @@ test('cluster prepare: dry run prints, writes nothing; then creates the six obje
 
   const second = await kubejoinInProcess(['cluster', 'prepare', ...kc]);
   assert.equal(second.code, 0, second.stderr);
-  assert.match(second.stdout, /Nothing changed: the cluster was already prepared \(6 objects up to date\)\./);
+  assert.match(second.stdout, /Nothing changed: the cluster was already prepared \(8 objects up to date\)\./);
   const dry2 = await kubejoinInProcess(['cluster', 'prepare', '--dry-run', ...kc]);
   assert.equal(dry2.stdout, '');
   assert.match(dry2.stderr, /Nothing to do/);
@@ -96,7 +98,7 @@ test('cluster prepare after the server moved: cluster-info updated, signatures r
   const moved = await kubejoinInProcess(['cluster', 'prepare', ...kc, '--server', 'https://kubernetes.example:6443']);
   assert.equal(moved.code, 0, moved.stderr);
   assert.match(moved.stdout, /updated ConfigMap kube-public\/cluster-info \(its server or CA differed; its 1 signature\(s\) are stale/);
-  assert.match(moved.stdout, /1 updated, 5 unchanged/);
+  assert.match(moved.stdout, /1 updated, 7 unchanged/);
   const resign = await kubejoinInProcess(['cluster', 'sign', ...kc]);
   assert.match(resign.stdout, new RegExp(`re-sign cluster-info for token ${id}`));
   let info = await anonymousClusterInfo();

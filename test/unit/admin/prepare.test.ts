@@ -97,7 +97,7 @@ test('cluster-info: another server -> kubeconfig replaced, signatures kept for t
   assert.match(plan.note ?? '', /stale/);
 });
 
-/** An in-memory API server for the six objects. */
+/** An in-memory API server for the eight objects. */
 function fakeApi(): { api: PrepareApi; writes: string[] } {
   const store = new Map<string, { metadata?: { resourceVersion?: string } }>();
   const writes: string[] = [];
@@ -125,24 +125,27 @@ function fakeApi(): { api: PrepareApi; writes: string[] } {
   return { api, writes };
 }
 
-test('prepare: first run creates six objects, second run writes nothing; dry run writes nothing', async () => {
+test("prepare: first run creates eight objects (kubeadm's six, the nodes' watch of cluster-info), second run writes nothing; dry run writes nothing", async () => {
   const { api, writes } = fakeApi();
   const dry = await prepareCluster(api, SERVER, CA, true);
   assert.deepEqual(
     dry.map((p) => p.action),
-    ['create', 'create', 'create', 'create', 'create', 'create'],
+    ['create', 'create', 'create', 'create', 'create', 'create', 'create', 'create'],
   );
   assert.equal(writes.length, 0);
   const first = await prepareCluster(api, SERVER, CA, false);
   assert.deepEqual(
     first.map((p) => p.action),
-    ['create', 'create', 'create', 'create', 'create', 'create'],
+    ['create', 'create', 'create', 'create', 'create', 'create', 'create', 'create'],
   );
-  assert.equal(writes.length, 6);
+  assert.equal(writes.length, 8);
+  assert.deepEqual(want.watchRole.rules, [{ verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['cluster-info'] }]);
+  assert.deepEqual(want.watchRoleBinding.subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:nodes' }]);
+  assert.ok(writes.includes('role/kube-public/kubejoin:cluster-info-watch') && writes.includes('rb/kube-public/kubejoin:cluster-info-watch'));
   const second = await prepareCluster(api, SERVER, CA, false);
   assert.deepEqual(
     second.map((p) => p.action),
-    ['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged'],
+    ['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged'],
   );
-  assert.equal(writes.length, 6);
+  assert.equal(writes.length, 8);
 });
