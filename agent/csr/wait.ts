@@ -1,7 +1,6 @@
 import { KubejoinError } from '../errors.js';
-import { request, stream, statusMessage, TransportError, BodyLimitError, isTlsVerificationError } from '../transport/http.js';
-import { isTransientStatus, retryAfterMs } from '../transport/retry.js';
-import { watchUntil, type WatchEnd, type WatchQuery } from '../watch/loop.js';
+import { request, stream, TransportError, BodyLimitError, isTlsVerificationError } from '../transport/http.js';
+import { watchUntil, endedByStatus, type WatchEnd, type WatchQuery } from '../watch/loop.js';
 import { CSR_PATH, csrState, parseCsrObject, parseWatchEvent, type CsrObject } from './api.js';
 import { callApi, transportFailure, type ClusterApi } from '../session/index.js';
 import { refusal } from './request.js';
@@ -75,13 +74,7 @@ export async function waitForCertificate(api: ClusterApi, opts: WaitOptions, ini
           const refused = refusal(item.status, item.body ?? '', 'watching the certificate signing request');
           if (refused) throw refused;
           if (item.status === 410) return { kind: 'ended', resync: true };
-          const said = statusMessage(item.body ?? '');
-          const waitMs = isTransientStatus(item.status) ? retryAfterMs(item.headers) : undefined;
-          return {
-            kind: 'ended',
-            trouble: `the watch was answered HTTP ${item.status}${said ? `: ${said}` : ''}`,
-            ...(waitMs !== undefined ? { waitMs } : {}),
-          };
+          return endedByStatus(item.status, item.body ?? '', item.headers);
         }
         heard();
         const event = parseWatchEvent(item.line!);

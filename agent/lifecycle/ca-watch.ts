@@ -1,8 +1,7 @@
 import { KubejoinError } from '../errors.js';
 import type { CertAndKey, InstalledCredential } from '../store/installed.js';
-import { createAgent, sharedAgent, statusMessage, stream, TransportError, type TrustAgent } from '../transport/http.js';
-import { isTransientStatus, retryAfterMs } from '../transport/retry.js';
-import { watchUntil, type WatchEnd, type WatchQuery } from '../watch/loop.js';
+import { createAgent, sharedAgent, stream, TransportError, type TrustAgent } from '../transport/http.js';
+import { watchUntil, endedByStatus, type WatchEnd, type WatchQuery } from '../watch/loop.js';
 import type { Clock } from './clock.js';
 import type { CaFollower } from './ca-follow.js';
 
@@ -93,15 +92,7 @@ async function watchBundle(follower: CaFollower, deps: FollowDeps, state: { watc
       for await (const item of stream({ url, agent, signal: one, timeoutMs: (WATCH_SECONDS + 30) * 1000, what: 'one watch event of cluster-info' })) {
         if (item.status === 401 || item.status === 403) return { kind: 'refused', status: item.status };
         if (item.status === 410) return ((rv = undefined), { kind: 'ended', resync: true });
-        if (item.status !== 200) {
-          const said = statusMessage(item.body ?? '');
-          const waitMs = isTransientStatus(item.status) ? retryAfterMs(item.headers) : undefined;
-          return {
-            kind: 'ended',
-            trouble: `the watch was answered HTTP ${item.status}${said ? `: ${said}` : ''}`,
-            ...(waitMs !== undefined ? { waitMs } : {}),
-          };
-        }
+        if (item.status !== 200) return endedByStatus(item.status, item.body ?? '', item.headers);
         if (!state.watching)
           log(`CA follow: watching kube-public/cluster-info${anonymous ? ' anonymously' : ''}; read again after ${follower.intervalMs / 1000} s of silence`);
         state.watching = true;

@@ -1,4 +1,6 @@
-import { backoffMs, GaveUp, pause } from '../transport/retry.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { statusMessage } from '../transport/http.js';
+import { backoffMs, GaveUp, isTransientStatus, pause, retryAfterMs } from '../transport/retry.js';
 
 // The one watch loop of the product (docs/protocol.md §10.6): a watch proves itself or is
 // replaced. A stream can be open and silent for ever (a proxy that buffers streaming answers, a
@@ -63,6 +65,16 @@ export interface WatchSpec<T> {
   onProgress?: (message: string, attempt?: number) => void;
   /** Told when a watch silent past its timeout is dropped (before it is opened again). */
   onSilent?: (message: string) => void;
+}
+
+/**
+ * A watch answered with a status other than 200 that the caller did not take as a refusal or a
+ * 410: trouble, in the server's words, with its Retry-After when the status is transient.
+ */
+export function endedByStatus(status: number, body: string, headers: IncomingHttpHeaders | undefined): WatchEnd<never> {
+  const said = statusMessage(body);
+  const waitMs = isTransientStatus(status) ? retryAfterMs(headers) : undefined;
+  return { kind: 'ended', trouble: `the watch was answered HTTP ${status}${said ? `: ${said}` : ''}`, ...(waitMs !== undefined ? { waitMs } : {}) };
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; err: unknown };
