@@ -16,4 +16,5 @@ export { locateCredential } from './store/installed.js';
 export { readBoundedFile } from './transport/bounded-file.js';
 export { buildJoinRequest, type JoinField, type JoinInput } from './input/join-request.js';
 export { KUBEADM_YAML } from './input/yaml.js';
+export { PROVISION_KEYS, readKeyedFile, type ProvisionKey } from './input/keyed-file.js';
 export type { CliContext } from './cli/context.js';

@@ -13,9 +13,16 @@
 // join fields go through the one JoinRequest builder (agent/input/), as --config and the
 // flags do; the token's source, the retry delay and the file checks are the kiosk's own.
 import { dirname, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import { joinRequestProblems, type JoinRequest } from '../agent/contract/index.js';
-import { buildJoinRequest, KUBEADM_YAML, readBoundedFile, type JoinField, type JoinInput } from '../agent/index.js';
+import {
+  buildJoinRequest,
+  PROVISION_KEYS as KEYS,
+  readBoundedFile,
+  readKeyedFile,
+  type JoinField,
+  type JoinInput,
+  type ProvisionKey as Key,
+} from '../agent/index.js';
 import { tooOpen, type ModeOf } from './file-mode.js';
 import { redactText, secretsOf } from './redact.js';
 
@@ -35,9 +42,6 @@ export interface Provision {
 }
 
 export type ProvisionResult = { ok: true; provision: Provision } | { ok: false; missing: boolean; problems: string[] };
-
-const KEYS = ['endpoint', 'token', 'tokenFile', 'caCertHashes', 'nodeName', 'store', 'proxy', 'retryDelaySeconds'] as const;
-type Key = (typeof KEYS)[number];
 
 export async function loadProvision(
   path: string,
@@ -64,28 +68,12 @@ export async function loadProvision(
 }
 
 export async function parseProvision(text: string, path: string, readTokenFile: (p: string) => Promise<string>): Promise<ProvisionResult> {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { ...KUBEADM_YAML, lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
-  const problems: string[] = [];
-  const at = (offset: number | undefined): string => (offset === undefined ? path : `${path}:${lines.linePos(offset).line}`);
-  // Messages are built from the parser's first line only (no code frame that could quote a token).
+  // The file's syntax and keys are read as the agent's --provisioning-file reads them (agent/input/keyed-file.ts).
+  const file = readKeyedFile(text, path, KEYS, 'endpoint, token or tokenFile, caCertHashes, …');
+  const problems: string[] = file.problems.map((p) => redactText(p, []));
+  if (!file.readable) return failed(problems);
   const say = (where: string, message: string): void => void problems.push(redactText(`${where}: ${message}`, []));
-
-  for (const err of doc.errors) say(at(err.pos[0]), err.message.split('\n')[0] ?? err.code);
-  if (problems.length > 0) return failed(problems);
-  if (!isMap(doc.contents)) return failed([`${path}: expected a mapping of keys (endpoint, token or tokenFile, caCertHashes, …)`]);
-
-  const values = new Map<Key, { value: unknown; line: string }>();
-  for (const pair of doc.contents.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : '?';
-    const where = at(isScalar(pair.key) ? pair.key.range?.[0] : undefined);
-    if (!(KEYS as readonly string[]).includes(key)) {
-      say(where, `unknown key "${key.slice(0, 40)}" (known: ${KEYS.join(', ')})`);
-      continue;
-    }
-    const node = pair.value;
-    values.set(key as Key, { value: node && typeof node === 'object' && 'toJSON' in node ? node.toJSON() : node, line: where });
-  }
+  const values = new Map<Key, { value: unknown; line: string }>([...file.values].map(([k, v]) => [k, { value: v.value, line: v.where }]));
   const lineOf = (k: Key): string => values.get(k)?.line ?? path;
   const reported = new Set<Key>();
   const sayKey = (k: Key, message: string): void => {

@@ -1,8 +1,7 @@
 import * as v from 'valibot';
-import { LineCounter, parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
 import { checkDuration } from '../protocol/duration.js';
-import { KUBEADM_YAML } from '../input/yaml.js';
+import { readKeyedFile } from '../input/keyed-file.js';
 import { readBoundedFile } from '../transport/bounded-file.js';
 import { DEFAULT_AGENT_CONFIG } from './lifecycle-flags.js';
 import { readProblem } from './token-source.js';
@@ -68,19 +67,12 @@ export async function loadAgentConfig(explicit: string | undefined, defaultPath 
 }
 
 export async function parseAgentConfig(body: string, path: string): Promise<Partial<Record<Flag, string | number>>> {
-  // A full YAML parser (kubeadm's booleans, duplicate keys refused); this module is loaded by the agent alone.
-  const lines = new LineCounter();
-  const parsed = parseDocument(body, { ...KUBEADM_YAML, lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
-  const first = parsed.errors[0];
-  if (first) throw new UsageError(`--config ${path}:${lines.linePos(first.pos[0]).line}: ${first.message.split('\n')[0] ?? first.code}`);
-  const doc: unknown = parsed.toJS();
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc))
-    throw new UsageError(`--config ${path}: expected a mapping of keys (${Object.keys(AGENT_CONFIG_KEYS).join(', ')})`);
-  for (const key of Object.keys(doc)) {
-    if (!(key in AGENT_CONFIG_KEYS))
-      throw new UsageError(`--config ${path}: unknown key ${JSON.stringify(key.slice(0, 60))} (known: ${Object.keys(AGENT_CONFIG_KEYS).join(', ')})`);
-  }
+  // Read as the kiosk's provisioning file is (agent/input/keyed-file.ts); this module is loaded by the agent alone.
+  const keys = Object.keys(AGENT_CONFIG_KEYS) as Key[];
+  const file = readKeyedFile(body, path, keys, keys.join(', '), true);
+  const problem = file.problems[0];
+  if (problem !== undefined) throw new UsageError(`--config ${problem}`);
+  const doc = Object.fromEntries([...file.values].map(([k, { value }]) => [k, value]));
   const checked = v.safeParse(SCHEMA, doc);
   if (!checked.success) {
     const issue = checked.issues[0];

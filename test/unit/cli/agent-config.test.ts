@@ -58,7 +58,7 @@ describe('agent --config', () => {
   });
 
   for (const [name, body, message] of [
-    ['invalid: an unknown key', 'onCaChange: x\ncaCheckIntervall: 5m\n', /--config agent\.yaml: unknown key "caCheckIntervall" \(known: kubeconfig, /],
+    ['invalid: an unknown key', 'onCaChange: x\ncaCheckIntervall: 5m\n', /--config agent\.yaml:2: unknown key "caCheckIntervall" \(known: kubeconfig, /],
     ['invalid: a flag spelled as a flag', 'on-ca-change: x\n', /unknown key "on-ca-change"/],
     ['invalid: a bad duration', 'caCheckInterval: 5 minutes\n', /caCheckInterval "5 minutes" is not a duration/],
     ['invalid: a number where a duration string goes', 'caRenewWindow: 30\n', /caRenewWindow must be a string/],
