@@ -1,14 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { CLI, cliEnv, ensureBuilt, uniqueName } from '../helpers/cli.js';
+import { ensureBuilt, uniqueName } from '../helpers/cli.js';
 import { eventually } from '../helpers/poll.js';
 import { workdir } from '../helpers/temp.js';
 import { faultyFront, type Fault, type Front } from './hostile/front.js';
-import { boundToken, csrsOf, decisionsOf, prepareApprover, secretExists, startJoin, type DecisionLine } from './admin/bound-helpers.js';
+import { boundToken, csrsOf, prepareApprover, runApprover, secretExists, startJoin, type Approver } from './admin/bound-helpers.js';
 
 // docs/protocol.md §10.6 for `cluster approve --watch`: behind a front end of our own that holds
 // every watch silent, buffers watch events to 64 KiB, or closes every watch after 2 s, the CSR a
@@ -38,35 +38,7 @@ const MODES: [string, Fault][] = [
   ['(c) every watch closed after 2 s', { kind: 'close-watch', ms: 2000 }],
 ];
 
-interface Approver {
-  /** Each decision line with when it arrived. */
-  lines: (DecisionLine & { seenAt: number })[];
-  stderr: () => string;
-  exit: Promise<number | null>;
-  child: ChildProcess;
-}
-
-/** `cluster approve --watch` of the built CLI with `kubeconfig`. */
-function approver(kubeconfig: string): Approver {
-  const child = spawn(process.execPath, [CLI, 'cluster', 'approve', '--watch', '--kubeconfig', kubeconfig], {
-    env: cliEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const lines: Approver['lines'] = [];
-  let buf = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    const end = buf.lastIndexOf('\n');
-    if (end < 0) return;
-    lines.push(...decisionsOf(buf.slice(0, end)).map((l) => ({ ...l, seenAt: Date.now() })));
-    buf = buf.slice(end + 1);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exit = new Promise<number | null>((r) => child.on('close', (code) => (children.delete(child), r(code))));
-  return { lines, stderr: () => err, exit, child };
-}
+const approver = (kc: string): Approver => runApprover(kc, children);
 
 /** What the approver asked the front in [from, to]: lists of CSRs and of Secrets, watches, everything. */
 function asked(front: Front, from: number, to: number): { lists: number; secretLists: number; watches: number; total: number; detail: string } {

@@ -8,7 +8,7 @@ import { startCluster, testCluster, type ClusterHandle } from '../../harness/ind
 import { kubejoinInProcess } from '../../helpers/cli-in-process.js';
 import { ensureBuilt, uniqueName } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/poll.js';
-import { csrsOf, decisionsOf, pendingCsrs, prepareApprover, startApprover, startJoin, type DecisionLine } from './bound-helpers.js';
+import { csrsOf, pendingCsrs, prepareApprover, runApprover, startJoin, type Approver } from './bound-helpers.js';
 
 let c: ClusterHandle;
 let approverKc: string;
@@ -23,24 +23,7 @@ after(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** The approver's decision lines as they come, and its end. */
-function approver(kc: string): { lines: DecisionLine[]; stderr: () => string; exit: Promise<number | null>; child: ChildProcess } {
-  const child = startApprover(kc);
-  children.add(child);
-  const lines: DecisionLine[] = [];
-  let buf = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    const end = buf.lastIndexOf('\n');
-    if (end < 0) return;
-    lines.push(...decisionsOf(buf.slice(0, end)));
-    buf = buf.slice(end + 1);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exit = new Promise<number | null>((r) => child.on('close', (code) => (children.delete(child), r(code))));
-  return { lines, stderr: () => err, exit, child };
-}
+const approver = (kc: string): Approver => runApprover(kc, children);
 
 /** One `token create` for every node (a batch); returns node → token. */
 async function batch(cluster: ClusterHandle, nodes: string[]): Promise<Map<string, string>> {

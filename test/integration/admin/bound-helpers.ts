@@ -111,6 +111,33 @@ export function startApprover(kc: string): ChildProcess {
   return spawn(process.execPath, [CLI, 'cluster', 'approve', '--watch', '--kubeconfig', kc], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+export interface Approver {
+  /** Each decision line with when it arrived. */
+  lines: (DecisionLine & { seenAt: number })[];
+  stderr: () => string;
+  exit: Promise<number | null>;
+  child: ChildProcess;
+}
+
+/** `cluster approve --watch` with `kc`, its decision lines collected as they come; `children` holds it until it ends. */
+export function runApprover(kc: string, children: Set<ChildProcess>): Approver {
+  const child = startApprover(kc);
+  children.add(child);
+  const lines: Approver['lines'] = [];
+  let buf = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    const end = buf.lastIndexOf('\n');
+    if (end < 0) return;
+    lines.push(...decisionsOf(buf.slice(0, end)).map((l) => ({ ...l, seenAt: Date.now() })));
+    buf = buf.slice(end + 1);
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exit = new Promise<number | null>((r) => child.on('close', (code) => (children.delete(child), r(code))));
+  return { lines, stderr: () => err, exit, child };
+}
+
 export async function secretExists(c: ClusterHandle, id: string): Promise<boolean> {
   const res = await c.request({ path: `/api/v1/namespaces/kube-system/secrets/bootstrap-token-${id}` });
   return res.status === 200;
