@@ -30,7 +30,12 @@ export function unsafeReason(dir: string, uid: number): string | undefined {
   if (!own.isDirectory()) return `${dir} is not a directory`;
   if (own.uid !== uid) return `${dir} is owned by uid ${own.uid}`;
   if ((own.mode & 0o077) !== 0) return `${dir} has mode ${(own.mode & 0o777).toString(8)}`;
-  for (let up = dirname(dir); ; up = dirname(up)) {
+  return unsafeAbove(dirname(dir), uid);
+}
+
+/** Why `dir` (a real path) or a directory above it can be changed by someone else than `uid` or root. */
+function unsafeAbove(dir: string, uid: number): string | undefined {
+  for (let up = dir; ; up = dirname(up)) {
     const st = statSync(up);
     if (st.uid !== uid && st.uid !== 0) return `${up} is owned by uid ${st.uid}`;
     if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `${up} is writable by others`;
@@ -38,7 +43,22 @@ export function unsafeReason(dir: string, uid: number): string | undefined {
   }
 }
 
-/** The directory the cache may use, created if missing (mode 0700), or why there is none. */
+/** The nearest directory of `path` (itself or above) that exists, as a real path. */
+function existingAbove(path: string): string {
+  for (let up = path; ; up = dirname(up)) {
+    try {
+      return realpathSync(up);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || up === dirname(up)) throw err;
+    }
+  }
+}
+
+/**
+ * The directory the cache may use, created if missing (mode 0700), or why there is none. Nothing
+ * is created below a directory that is not safe (root's run does not leave a directory of its own
+ * in another user's home).
+ */
 export function safeCompileCacheDir(env: Env, uid: number, home: string): { dir?: string; reason?: string } {
   if (env.KUBEJOIN_NO_COMPILE_CACHE && env.KUBEJOIN_NO_COMPILE_CACHE !== '0') return { reason: 'KUBEJOIN_NO_COMPILE_CACHE' };
   // Node itself turns the cache off when this is set at all, even empty.
@@ -46,6 +66,8 @@ export function safeCompileCacheDir(env: Env, uid: number, home: string): { dir?
   const dir = compileCacheDir(env, uid, home);
   if (!dir) return { reason: 'no home directory' };
   try {
+    const above = unsafeAbove(existingAbove(dirname(dir)), uid);
+    if (above) return { reason: above };
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const real = realpathSync(dir);
     const reason = unsafeReason(real, uid);

@@ -67,6 +67,18 @@ describe('compile cache: only a directory this user alone can write', { skip: ui
     assert.deepEqual(safeCompileCacheDir(env('their-home'), uid, '/nonexistent'), { reason: `${join(root, 'their-home')} is owned by uid ${NOBODY}` });
   });
 
+  it(
+    'invalid: nothing is created below a directory of another user (nobody), as root under sudo -E would',
+    { skip: uid !== 0 ? 'chown to nobody needs root' : false },
+    () => {
+      mkdirSync(join(root, 'user-home', '.cache'), { recursive: true, mode: 0o700 });
+      chownSync(join(root, 'user-home', '.cache'), NOBODY, NOBODY);
+      const got = safeCompileCacheDir({ XDG_CACHE_HOME: join(root, 'user-home', '.cache') }, uid, '/nonexistent');
+      assert.deepEqual(got, { reason: `${join(root, 'user-home', '.cache')} is owned by uid ${NOBODY}` });
+      assert.deepEqual(readdirSync(join(root, 'user-home', '.cache')), []);
+    },
+  );
+
   it('invalid: a link in place of the directory is checked where it leads', () => {
     mkdirSync(join(root, 'elsewhere'), { mode: 0o777 });
     chmodSync(join(root, 'elsewhere'), 0o777);
