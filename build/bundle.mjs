@@ -5,6 +5,7 @@
 import { build } from 'esbuild';
 import { chmod, cp, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { HOT_COMMANDS, onlyCommand } from './hot-commands.mjs';
 import { TEST_BUILD_DIR, leakedHook, testHooksDefine } from './test-hooks.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -44,21 +45,41 @@ const common = {
   minifySyntax: true,
 };
 
-await build({
+// The CLI: its entry `cli.mjs` (agent/cli/bin.ts, one file) turns Node's compile cache on, then
+// imports the whole CLI, `chunks/all.mjs` with its chunks, or for a hot command
+// (build/hot-commands.mjs) the build with only that command, `chunks/<command>/cli.mjs`: a few
+// files instead of ~30. All of it under chunks/, which the desktop app ships beside cli.mjs.
+const cliBuild = {
   ...common,
-  entryPoints: { cli: 'agent/cli/main.ts' },
-  outdir: out,
   outExtension: { '.js': '.mjs' },
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   external,
-  banner: { js: `#!/usr/bin/env node\n${requireShim}` },
   minifyWhitespace: true,
+  banner: { js: requireShim },
+};
+await build({
+  ...cliBuild,
+  entryPoints: { cli: 'agent/cli/bin.ts' },
+  outdir: out,
+  splitting: false,
+  banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+  plugins: [{ name: 'whole-cli', setup: (b) => b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: './chunks/all.mjs', external: true })) }],
 });
+await build({ ...cliBuild, entryPoints: { all: 'agent/cli/main.ts' }, outdir: `${out}/chunks`, entryNames: '[name]', chunkNames: '[name]-[hash]' });
+for (const command of HOT_COMMANDS) {
+  const outdir = `${out}/chunks/${command}`;
+  await build({
+    ...cliBuild,
+    entryPoints: { cli: 'agent/cli/main.ts' },
+    outdir,
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
+    plugins: [onlyCommand(command)],
+  });
+}
 
 await chmod(`${root}${out}/cli.mjs`, 0o755);
 

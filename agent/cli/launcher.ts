@@ -8,3 +8,9 @@ export function stripLauncher(words: string[]): string[] {
   if (i < words.length && /(^|\/)(kubeadm|kubejoin)$/.test(words[i]!)) i++;
   return words.slice(i);
 }
+
+/**
+ * Commands that run cold most often: the npm CLI's entry (./bin.ts) loads each from a build of
+ * the CLI with only that command, in a few files (build/hot-commands.mjs holds the same list).
+ */
+export const OWN_BUILD_COMMANDS: readonly string[] = ['join', 'credential'];
