@@ -73,7 +73,8 @@ second_pass() {
     find test/unit -name '*.test.ts' -not -name electronegativity.test.ts | sort
     ls test/integration/join/*.test.ts test/integration/trust-core.test.ts \
       test/integration/hostile{,-answers,-pinning,-stalls,-text}.test.ts \
-      test/integration/keychain-{faults,resume}.test.ts test/integration/lifecycle-{agent,renew,reset}.test.ts
+      test/integration/keychain-{faults,resume}.test.ts test/integration/lifecycle-{agent,renew,reset}.test.ts \
+      test/integration/cli-compile-cache.test.ts
   )
   echo "run-tests: second pass on Node $NODE_VERSION ($runtime/bin/node): ${#second[@]} files" >&2
   KUBEJOIN_TEST_NODE="$runtime/bin/node" "$runtime/bin/node" --import tsx --test --test-reporter=spec "${second[@]}"
