@@ -19,6 +19,8 @@ test('a second run changes nothing, and a dry run would write nothing', async ()
   const again = await kubejoinInProcess(['cluster', 'prepare', '--bound-tokens', '--kubeconfig', c.adminKubeconfig]);
   assert.equal(again.code, 0, again.stderr);
   for (const line of [
+    'unchanged Role kube-public/kubejoin:cluster-info-watch',
+    'unchanged RoleBinding kube-public/kubejoin:cluster-info-watch',
     'unchanged ClusterRole kubejoin:bound-token-approver',
     'unchanged ClusterRoleBinding kubejoin:bound-token-bootstrap',
     'unchanged ClusterRoleBinding kubejoin:bound-token-approver',
