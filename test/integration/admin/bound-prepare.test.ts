@@ -29,7 +29,7 @@ test('a second run changes nothing, and a dry run would write nothing', async ()
   ]) {
     assert.ok(again.stdout.includes(line), `missing "${line}" in:\n${again.stdout}`);
   }
-  assert.match(again.stdout, /Nothing changed: the cluster was already prepared \(11 objects up to date\)\./);
+  assert.match(again.stdout, /Nothing changed: the cluster was already prepared \(13 objects up to date\)\./);
   const dry = await kubejoinInProcess(['cluster', 'prepare', '--bound-tokens', '--dry-run', '--kubeconfig', c.adminKubeconfig]);
   assert.equal(dry.code, 0, dry.stderr);
   assert.equal(dry.stdout, '');
