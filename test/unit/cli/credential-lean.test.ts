@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
-import { ROOT } from '../../helpers/paths.js';
+import { build } from 'esbuild';
+import { BUNDLE_OPTIONS as options, loadHotCommands, sourcesOf, staticOutputs } from '../../helpers/bundle-graph.js';
 
 // docs/performance.md, "The exec plugin": `kubejoin credential` runs on every kubectl call, so
 // what it loads before it answers is held here. The CLI is bundled as build/bundle.mjs does: the
@@ -11,40 +10,9 @@ import { ROOT } from '../../helpers/paths.js';
 // chunk load their static imports. The store flags (agent/cli/store-flags.ts) are in it; the
 // store itself (keytar's helper, the kubeconfig reader) only behind import().
 
-/** Outputs loaded, statically, from the output that holds `entry`. */
-function staticOutputs(meta: Metafile, entry: string): string[] {
-  const outputs = meta.outputs;
-  const start = Object.keys(outputs).find((o) => outputs[o]!.entryPoint === entry || Object.keys(outputs[o]!.inputs).includes(entry));
-  assert.ok(start, `an output holds ${entry}`);
-  const seen = new Set<string>();
-  const visit = (out: string): void => {
-    if (seen.has(out)) return;
-    seen.add(out);
-    for (const i of outputs[out]!.imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
-  };
-  visit(start);
-  return [...seen];
-}
-
-/** Source files in `outputs`. */
-const sourcesOf = (meta: Metafile, outputs: string[]): string[] => outputs.flatMap((o) => Object.keys(meta.outputs[o]!.inputs));
-
-const options: BuildOptions & { external: string[] } = {
-  absWorkingDir: ROOT,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  outdir: 'out',
-  write: false,
-  metafile: true,
-  logLevel: 'silent',
-  external: ['electron', 'keytar', '@kubernetes/client-node'],
-};
-
 describe('credential: the exec plugin loads only what it needs', () => {
   it('valid: its D-Bus read, the command framework, its flags and the contract; not the store, lifecycle or transport', async () => {
-    const { HOT_COMMANDS, onlyCommand } = (await import(join(ROOT, 'build/hot-commands.mjs'))) as { HOT_COMMANDS: string[]; onlyCommand(c: string): Plugin };
+    const { HOT_COMMANDS, onlyCommand } = await loadHotCommands();
     assert.ok(HOT_COMMANDS.includes('credential'), 'credential has a build of its own');
     const bin = await build({ ...options, entryPoints: { cli: 'agent/cli/bin.ts' }, external: [...options.external, './main.js'] });
     const cli = await build({ ...options, entryPoints: { cli: 'agent/cli/main.ts' }, splitting: true, plugins: [onlyCommand('credential')] });
