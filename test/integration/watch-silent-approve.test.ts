@@ -1,14 +1,13 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { testCluster, type ClusterHandle } from '../harness/index.js';
-import { ensureBuilt, uniqueName } from '../helpers/cli.js';
+import type { ClusterHandle } from '../harness/index.js';
+import { uniqueName } from '../helpers/cli.js';
 import { eventually } from '../helpers/poll.js';
 import { workdir } from '../helpers/temp.js';
 import { faultyFront, type Fault, type Front } from './hostile/front.js';
-import { boundToken, csrsOf, prepareApprover, runApprover, secretExists, startJoin, type Approver } from './admin/bound-helpers.js';
+import { approversOfFile, boundCluster, boundToken, csrsOf, secretExists, startJoin } from './admin/bound-helpers.js';
 
 // docs/protocol.md §10.6 for `cluster approve --watch`: behind a front end of our own that holds
 // every watch silent, buffers watch events to 64 KiB, or closes every watch after 2 s, the CSR a
@@ -19,15 +18,7 @@ import { boundToken, csrsOf, prepareApprover, runApprover, secretExists, startJo
 
 let c: ClusterHandle;
 let approverKc: string;
-const children = new Set<ChildProcess>();
-before(async () => {
-  await ensureBuilt();
-  c = await testCluster();
-  approverKc = await prepareApprover(c);
-});
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
+before(async () => ({ c, approverKc } = await boundCluster()));
 
 const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const SECRETS = '/api/v1/namespaces/kube-system/secrets';
@@ -38,7 +29,7 @@ const MODES: [string, Fault][] = [
   ['(c) every watch closed after 2 s', { kind: 'close-watch', ms: 2000 }],
 ];
 
-const approver = (kc: string): Approver => runApprover(kc, children);
+const approver = approversOfFile();
 
 /** What the approver asked the front in [from, to]: lists of CSRs and of Secrets, watches, everything. */
 function asked(front: Front, from: number, to: number): { lists: number; secretLists: number; watches: number; total: number; detail: string } {

@@ -2,28 +2,18 @@
 // the middle of a batch, every pending bound CSR is approved exactly once; it keeps working
 // through a kube-apiserver restart (its own cluster); SIGTERM ends it with exit 0.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { after, before, test } from 'node:test';
-import { startCluster, testCluster, type ClusterHandle } from '../../harness/index.js';
+import { before, test } from 'node:test';
+import { startCluster, type ClusterHandle } from '../../harness/index.js';
 import { kubejoinInProcess } from '../../helpers/cli-in-process.js';
-import { ensureBuilt, uniqueName } from '../../helpers/cli.js';
+import { uniqueName } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/poll.js';
-import { csrsOf, pendingCsrs, prepareApprover, runApprover, startJoin, type Approver } from './bound-helpers.js';
+import { approversOfFile, boundCluster, csrsOf, pendingCsrs, prepareApprover, startJoin } from './bound-helpers.js';
 
 let c: ClusterHandle;
 let approverKc: string;
-const children = new Set<ChildProcess>();
 
-before(async () => {
-  await ensureBuilt();
-  c = await testCluster();
-  approverKc = await prepareApprover(c);
-});
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-const approver = (kc: string): Approver => runApprover(kc, children);
+before(async () => ({ c, approverKc } = await boundCluster()));
+const approver = approversOfFile();
 
 /** One `token create` for every node (a batch); returns node → token. */
 async function batch(cluster: ClusterHandle, nodes: string[]): Promise<Map<string, string>> {

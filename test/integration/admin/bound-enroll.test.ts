@@ -6,20 +6,16 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { loadProvision } from '../../../main/provision.js';
-import { testCluster, type ClusterHandle } from '../../harness/index.js';
+import type { ClusterHandle } from '../../harness/index.js';
 import { kubejoinInProcess } from '../../helpers/cli-in-process.js';
-import { ensureBuilt, uniqueName } from '../../helpers/cli.js';
+import { uniqueName } from '../../helpers/cli.js';
 import { filesUnder, tempDir } from '../../helpers/temp.js';
-import { approveOnce, pendingCsrs, prepareApprover, startJoin } from './bound-helpers.js';
+import { approveOnce, boundCluster, pendingCsrs, startJoin } from './bound-helpers.js';
 
 let c: ClusterHandle;
 let approverKc: string;
 
-before(async () => {
-  await ensureBuilt();
-  c = await testCluster();
-  approverKc = await prepareApprover(c);
-});
+before(async () => ({ c, approverKc } = await boundCluster()));
 
 /** Node name → token id of every bound token on the server. */
 async function boundOnServer(): Promise<Map<string, string>> {

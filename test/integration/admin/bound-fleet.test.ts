@@ -8,23 +8,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { before, test } from 'node:test';
 import { join, type JoinRequest } from '../../../agent/index.js';
-import { testCluster, type ClusterHandle } from '../../harness/index.js';
+import type { ClusterHandle } from '../../harness/index.js';
 import { kubejoinInProcess } from '../../helpers/cli-in-process.js';
-import { ensureBuilt, uniqueName } from '../../helpers/cli.js';
+import { uniqueName } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/poll.js';
 import { tempDir } from '../../helpers/temp.js';
-import { decisionsOf, prepareApprover, startApprover, type DecisionLine } from './bound-helpers.js';
+import { boundCluster, decisionsOf, startApprover, type DecisionLine } from './bound-helpers.js';
 
 const SIZE = Number(process.env.KUBEJOIN_TEST_BOUND_FLEET) > 0 ? Number(process.env.KUBEJOIN_TEST_BOUND_FLEET) : 200;
 
 let c: ClusterHandle;
 let approverKc: string;
 
-before(async () => {
-  await ensureBuilt();
-  c = await testCluster();
-  approverKc = await prepareApprover(c);
-});
+before(async () => ({ c, approverKc } = await boundCluster()));
 
 async function joinOne(dir: string, token: string, node: string): Promise<string | undefined> {
   const request: JoinRequest = {

@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClusterHandle } from '../../harness/index.js';
+import { after } from 'node:test';
+import { testCluster, type ClusterHandle } from '../../harness/index.js';
 import { clientKubeconfig } from '../../harness/kubeconfig.js';
 import { kubejoinInProcess } from '../../helpers/cli-in-process.js';
-import { CLI, cliEnv, fileStoreFlags, run, tokenJoinArgs, writeTokenFile, type Run } from '../../helpers/cli.js';
+import { CLI, cliEnv, ensureBuilt, fileStoreFlags, run, tokenJoinArgs, writeTokenFile, type Run } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/poll.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -49,6 +50,13 @@ export async function prepareApprover(c: ClusterHandle): Promise<string> {
   });
   writeFileSync(kc, text, { mode: 0o600 });
   return kc;
+}
+
+/** A bound-token test file's `before`: the built CLI, the shared cluster and the approver's kubeconfig. */
+export async function boundCluster(): Promise<{ c: ClusterHandle; approverKc: string }> {
+  await ensureBuilt();
+  const c = await testCluster();
+  return { c, approverKc: await prepareApprover(c) };
 }
 
 /** `token create --node-name <node> -o json [extra]`; waits until discovery can use it. */
@@ -120,7 +128,7 @@ export interface Approver {
 }
 
 /** `cluster approve --watch` with `kc`, its decision lines collected as they come; `children` holds it until it ends. */
-export function runApprover(kc: string, children: Set<ChildProcess>): Approver {
+function runApprover(kc: string, children: Set<ChildProcess>): Approver {
   const child = startApprover(kc);
   children.add(child);
   const lines: Approver['lines'] = [];
@@ -136,6 +144,15 @@ export function runApprover(kc: string, children: Set<ChildProcess>): Approver {
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exit = new Promise<number | null>((r) => child.on('close', (code) => (children.delete(child), r(code))));
   return { lines, stderr: () => err, exit, child };
+}
+
+/** `runApprover` for one test file: every approver it starts and that still runs is killed (SIGKILL) after the file. */
+export function approversOfFile(): (kc: string) => Approver {
+  const children = new Set<ChildProcess>();
+  after(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
+  return (kc) => runApprover(kc, children);
 }
 
 export async function secretExists(c: ClusterHandle, id: string): Promise<boolean> {

@@ -3,19 +3,15 @@
 // failed join: one that fails before its CSR, or whose CSR is denied, leaves the token usable.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { testCluster, type ClusterHandle } from '../../harness/index.js';
-import { ensureBuilt, uniqueName } from '../../helpers/cli.js';
+import type { ClusterHandle } from '../../harness/index.js';
+import { uniqueName } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/poll.js';
-import { approveOnce, boundToken, pendingCsrs, prepareApprover, secretExists, startJoin } from './bound-helpers.js';
+import { approveOnce, boundCluster, boundToken, pendingCsrs, secretExists, startJoin } from './bound-helpers.js';
 
 let c: ClusterHandle;
 let approverKc: string;
 
-before(async () => {
-  await ensureBuilt();
-  c = await testCluster();
-  approverKc = await prepareApprover(c);
-});
+before(async () => ({ c, approverKc } = await boundCluster()));
 
 async function signatureGone(id: string): Promise<true | undefined> {
   const res = await c.request({ path: '/api/v1/namespaces/kube-public/configmaps/cluster-info' });

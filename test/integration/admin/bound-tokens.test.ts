@@ -7,19 +7,15 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { testCluster, type ClusterHandle } from '../../harness/index.js';
-import { ensureBuilt, uniqueName, assertNoSecret } from '../../helpers/cli.js';
+import type { ClusterHandle } from '../../harness/index.js';
+import { uniqueName, assertNoSecret } from '../../helpers/cli.js';
 import { filesUnder } from '../../helpers/temp.js';
-import { approveOnce, boundToken, csrsOf, pendingCsrs, prepareApprover, startJoin } from './bound-helpers.js';
+import { approveOnce, boundCluster, boundToken, csrsOf, pendingCsrs, startJoin } from './bound-helpers.js';
 
 let c: ClusterHandle;
 let approverKc: string;
 
-before(async () => {
-  await ensureBuilt();
-  c = await testCluster();
-  approverKc = await prepareApprover(c);
-});
+before(async () => ({ c, approverKc } = await boundCluster()));
 
 test('a bound token joins as its node: the stock approver leaves its CSR pending, cluster approve --once approves it', async () => {
   const node = uniqueName('edge');
