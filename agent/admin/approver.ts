@@ -1,10 +1,9 @@
-import type { KubejoinError } from '../errors.js';
 import { tokenSecretName } from '../protocol/token.js';
 import type { AdminClient } from './client.js';
 import { KUBELET_CLIENT_SIGNER, bindingOf } from './bound.js';
 import { decide, isApproved, isPending, ownedTokenId, type CsrLike, type Decision } from './approve-decide.js';
 import { listBoundTokenSecrets, listKubeletCsrs, setCondition } from './csr-client.js';
-import { runPassLoop } from './pass-loop.js';
+import { runPassLoop, type WatchOptions } from './pass-loop.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './request-timeout.js';
 
 export { decisionLine } from './approve-decide.js';
@@ -133,12 +132,8 @@ export async function approveOnce(api: ApproveApi, now: () => number, onOutcome:
   }
 }
 
-export interface ApproveWatchOptions {
-  signal: AbortSignal;
-  now: () => number;
+export interface ApproveWatchOptions extends WatchOptions {
   onOutcome: (o: Outcome) => void;
-  onError: (err: KubejoinError) => void;
-  resyncMs?: number;
 }
 
 /**
@@ -147,14 +142,13 @@ export interface ApproveWatchOptions {
  * loop, pass-loop.ts; docs/protocol.md §10.6), until `signal` aborts.
  */
 export function watchAndApprove(api: ApproveApi, opts: ApproveWatchOptions): Promise<void> {
+  const { now, onOutcome, ...loop } = opts;
   return runPassLoop({
-    signal: opts.signal,
-    pass: async () => ({ versions: { [CSRS_PATH]: (await approvePass(api, opts.now, opts.onOutcome)).resourceVersion } }),
-    onError: opts.onError,
+    ...loop,
+    pass: async () => ({ versions: { [CSRS_PATH]: (await approvePass(api, now, onOutcome)).resourceVersion } }),
     watch: (...args) => api.watch(...args),
     // A watch silent this long past its timeout is replaced: --request-timeout, as every call.
     graceMs: api.target.requestTimeoutMs,
-    ...(opts.resyncMs === undefined ? {} : { resyncMs: opts.resyncMs }),
     watches: [
       {
         path: CSRS_PATH,

@@ -35,6 +35,15 @@ export interface PassLoopOptions {
   watchDelayMs?: (attempt: number) => number;
 }
 
+/**
+ * What a command that runs on this loop (`cluster approve --watch`, `cluster sign --watch`) takes
+ * besides its own callback: the loop's stop signal, error sink and timing, and the clock its
+ * passes read.
+ */
+export interface WatchOptions extends Pick<PassLoopOptions, 'signal' | 'onError' | 'resyncMs' | 'debounceMs' | 'watchDelayMs'> {
+  now: () => number;
+}
+
 const asError = (e: unknown): KubejoinError => (e instanceof KubejoinError ? e : new KubejoinError('internal', String((e as Error)?.message ?? e)));
 
 /** Runs passes until `signal` aborts. Never overlaps two passes; a poke during one runs another after it. */

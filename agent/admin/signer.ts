@@ -5,7 +5,7 @@ import type { AdminClient } from './client.js';
 import { CLUSTER_INFO_NAME, CLUSTER_INFO_NAMESPACE, JWS_KEY_PREFIX, KUBECONFIG_KEY } from './cluster-info.js';
 import { expiryOf, signingTokenOf, TOKEN_NAMESPACE, type SecretLike } from './token-secret.js';
 import { TOKEN_SECRET_TYPE } from '../protocol/token.js';
-import { runPassLoop } from './pass-loop.js';
+import { runPassLoop, type WatchOptions } from './pass-loop.js';
 
 // `cluster sign`: the BootstrapSigner's job (kube-controller-manager, pkg/controller/bootstrap),
 // for clusters that do not run it. Same rules: sign the `kubeconfig` string as stored, for every
@@ -104,19 +104,9 @@ export async function signOnce(api: SignApi, now: () => number, dryRun = false):
   }
 }
 
-export interface WatchOptions {
-  signal: AbortSignal;
-  now: () => number;
+export interface SignWatchOptions extends WatchOptions {
   /** Called after each pass (written or not). */
   onPass: (result: SignResult) => void;
-  /** A watch or pass failed; the watcher retries. */
-  onError: (err: KubejoinError) => void;
-  /** Full resync interval (ms) besides events and expiries. Default 5 minutes. */
-  resyncMs?: number;
-  /** Quiet period after an event before a pass (ms). Default 200. */
-  debounceMs?: number;
-  /** Wait before re-watch n after trouble (default: the capped, jittered backoff). */
-  watchDelayMs?: (attempt: number) => number;
 }
 
 const SECRETS_PATH = `/api/v1/namespaces/${TOKEN_NAMESPACE}/secrets`;
@@ -128,24 +118,21 @@ type WatchApi = SignApi & Pick<AdminClient, 'watch'> & Partial<Pick<AdminClient,
  * cluster-info, a second after a signed token expires (its signature must go), every resync
  * interval, and when a watch has been silent for 15 s (docs/protocol.md §10.6), until `signal` aborts.
  */
-export function watchAndSign(api: WatchApi, opts: WatchOptions): Promise<void> {
+export function watchAndSign(api: WatchApi, opts: SignWatchOptions): Promise<void> {
+  const { now, onPass, ...loop } = opts;
   return runPassLoop({
-    signal: opts.signal,
+    ...loop,
     pass: async () => {
-      const result = await signOnce(api, opts.now);
-      opts.onPass(result);
+      const result = await signOnce(api, now);
+      onPass(result);
       return {
         versions: { [SECRETS_PATH]: result.secretsVersion },
-        ...(result.nextExpiryMs === undefined ? {} : { nextPassInMs: Math.max(0, result.nextExpiryMs - opts.now()) + 1000 }),
+        ...(result.nextExpiryMs === undefined ? {} : { nextPassInMs: Math.max(0, result.nextExpiryMs - now()) + 1000 }),
       };
     },
-    onError: opts.onError,
     watch: (...args) => api.watch(...args),
     // A watch silent this long past its timeout is replaced: --request-timeout, as every call.
     ...(api.target ? { graceMs: api.target.requestTimeoutMs } : {}),
-    ...(opts.resyncMs === undefined ? {} : { resyncMs: opts.resyncMs }),
-    ...(opts.debounceMs === undefined ? {} : { debounceMs: opts.debounceMs }),
-    ...(opts.watchDelayMs ? { watchDelayMs: opts.watchDelayMs } : {}),
     watches: [
       {
         path: SECRETS_PATH,
