@@ -1,5 +1,7 @@
 // kubejoin beside the official Go join path (issue 7), on ONE local control plane:
-//   1. cold CLI join wall: `node dist/cli.mjs join` (file store) vs refjoin vs `node -e 0`
+//   1. cold CLI join wall: `node dist/cli.mjs join` (file store) vs refjoin vs `node -e 0`, on the
+//      machine's Node and, when the packaging cache has it, on the supported runtime
+//      (build/packages/versions.env) with a warm and with an empty compile cache
 //   2. engine join in a warm process (its own phase timings) vs refjoin's in-process total
 //   3. peak RSS of the join process (GNU time %M) vs `node -e 0` vs refjoin
 //   4. `kubejoin --version` wall vs `node -e 0`
@@ -35,7 +37,7 @@ import { worker, type BenchContext } from './context.js';
 import { figuresOf } from './figures.js';
 import { runFleets } from './fleet.js';
 import { kubectlSection } from './kubectl.js';
-import { hasGnuTime, lastJson, run, runWithPeakRss, type Ran } from './measure.js';
+import { compileCacheEnv, compileCacheFiles, hasGnuTime, lastJson, run, runWithPeakRss, type Ran } from './measure.js';
 import { findPackaged, packagedFigures } from './packaged.js';
 import { ensureRefjoin } from './refjoin.js';
 import { median, round } from './stats.js';
@@ -116,22 +118,24 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     // Sections 1, 3, 4: cold processes, interleaved (the order rotates every round); one
     // unmeasured round first warms the page cache. Wall-time runs and peak-RSS runs (under
     // GNU time) are separate, so that neither disturbs the other.
-    type Kind = 'node' | 'cli' | 'cli-json' | 'go' | 'version' | 'pkg-node' | 'pkg-version' | 'pkg-cli';
+    type Kind = 'node' | 'cli' | 'cli-json' | 'go' | 'version' | 'cli-rt' | 'cli-rt-first' | 'pkg-node' | 'pkg-version' | 'pkg-cli';
     const pkg = findPackaged();
     if (pkg.missing.length) log(`section 7 (packaged executable) is partly or wholly skipped: missing ${pkg.missing.join('; ')}`);
+    if (!pkg.runtimeNode) log('section 1: the npm CLI on the supported runtime is skipped: it is not in the packaging cache (build/packages/node-runtime.sh)');
     const KINDS: Kind[] = [
       'node', 'cli', 'cli-json', 'go', 'version',
+      ...(pkg.runtimeNode ? (['cli-rt', 'cli-rt-first'] as const) : []),
       ...(pkg.runtimeNode ? (['pkg-node'] as const) : []),
       ...(pkg.exe ? (['pkg-version', 'pkg-cli'] as const) : []),
     ];
-    const wall: Record<Kind, number[]> = { node: [], cli: [], 'cli-json': [], go: [], version: [], 'pkg-node': [], 'pkg-version': [], 'pkg-cli': [] };
-    const rss: Record<Kind, number[]> = { node: [], cli: [], 'cli-json': [], go: [], version: [], 'pkg-node': [], 'pkg-version': [], 'pkg-cli': [] };
+    const wall: Record<Kind, number[]> = { node: [], cli: [], 'cli-json': [], go: [], version: [], 'cli-rt': [], 'cli-rt-first': [], 'pkg-node': [], 'pkg-version': [], 'pkg-cli': [] };
+    const rss: Record<Kind, number[]> = { node: [], cli: [], 'cli-json': [], go: [], version: [], 'cli-rt': [], 'cli-rt-first': [], 'pkg-node': [], 'pkg-version': [], 'pkg-cli': [] };
     const goInProcess: GoSingle['phasesMs'][] = [];
     const cliWindows: Window[] = [];
     const goWindows: Window[] = [];
     const once = async (kind: Kind, measure: 'wall' | 'rss' | false): Promise<void> => {
       const name = `${kind}-${measure || 'warmup'}-${seq++}`;
-      const exec = (cmd: string, args: string[]): Promise<Ran & { peakRssKiB?: number | null }> => (measure === 'rss' ? runWithPeakRss(cmd, args, { env }) : run(cmd, args, { env }));
+      const exec = (cmd: string, args: string[], e = env): Promise<Ran & { peakRssKiB?: number | null }> => (measure === 'rss' ? runWithPeakRss(cmd, args, { env: e }) : run(cmd, args, { env: e }));
       let r: Ran & { peakRssKiB?: number | null };
       switch (kind) {
         case 'node':
@@ -147,6 +151,15 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
           if (!checkCli(r, name, kind === 'cli-json')) return;
           if (measure) cliWindows.push(r);
           break;
+        case 'cli-rt':
+        case 'cli-rt-first': {
+          // Its compile cache: one for every run (the warm-up round fills it), or a new one each time.
+          const cacheHome = join(work, kind === 'cli-rt' ? 'cache-warm' : `cache-${name}`);
+          r = await exec(pkg.runtimeNode!, cliArgs(name, false), compileCacheEnv(env, cacheHome));
+          if (!checkCli(r, name, false)) return;
+          if (compileCacheFiles(cacheHome) === 0) failures.push(`CLI join ${name} on node ${pkg.runtimeVersion}: no compile cache written in ${cacheHome}`);
+          break;
+        }
         case 'pkg-node':
           r = await exec(pkg.runtimeNode!, ['-e', '0']);
           break;
@@ -220,7 +233,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     log(`the control plane's CPU at rest, ms per s: ${JSON.stringify(idleCpuMsPerSec)}`);
     const fleet = await runFleets(ctx, fleetSizes, fleetRuns);
 
-    const figures = figuresOf({ wall, rss, goInProcess, warmOk, reqCli, reqEngine, reqGo, fleet, fleetSizes, fleetRuns });
+    const nodes = { machine: process.version, ...(pkg.runtimeNode ? { runtime: pkg.runtimeVersion! } : {}) };
+    const figures = figuresOf({ wall, rss, nodes, goInProcess, warmOk, reqCli, reqEngine, reqGo, fleet, fleetSizes, fleetRuns });
 
     // Section 7: the packaged executable.
     figures.push(...packagedFigures(pkg, wall, rss));

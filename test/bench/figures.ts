@@ -1,12 +1,29 @@
 // The benchmark's table: each measurement as a figure beside its baseline, with the
 // target where the issue sets one.
+import { readFileSync } from 'node:fs';
 import type { WorkerJoin } from './engine-worker.js';
 import { median, MiB, ratio } from './stats.js';
 import type { BenchReport, Figure, FleetRun, GoSingle } from './types.js';
 
+/** Cold kinds: `cli-rt` is the npm CLI on the supported runtime with a warm compile cache, `cli-rt-first` with an empty one. */
+type ColdKind = 'node' | 'cli' | 'cli-json' | 'go' | 'version' | 'cli-rt' | 'cli-rt-first';
+
+const ENGINES = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } }).engines.node;
+
+/** Whether Node `version` (e.g. v20.20.2) is one package.json's `engines` (">=x.y.z") supports. */
+export function supportedNode(version: string, engines = ENGINES): boolean {
+  const min = />=\s*v?(\d+)\.(\d+)\.(\d+)/.exec(engines)?.slice(1).map(Number);
+  const have = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version)?.slice(1).map(Number);
+  if (!min || !have) return false;
+  const i = have.findIndex((n, k) => n !== min[k]);
+  return i < 0 || have[i]! > min[i]!;
+}
+
 export interface Measured {
-  wall: Record<'node' | 'cli' | 'cli-json' | 'go' | 'version', number[]>;
-  rss: Record<'node' | 'cli' | 'cli-json' | 'go' | 'version', number[]>;
+  wall: Record<ColdKind, number[]>;
+  rss: Record<ColdKind, number[]>;
+  /** The Node versions the npm CLI ran on: the machine's (the bench's own) and the supported runtime's, when it was there. */
+  nodes: { machine: string; runtime?: string };
   goInProcess: GoSingle['phasesMs'][];
   warmOk: WorkerJoin[];
   reqCli: BenchReport['requests']['kubejoin'];
@@ -28,9 +45,23 @@ export function figuresOf(m: Measured): Figure[] {
   const engineTotal = median(warmOk.map((j) => j.durationMs));
   const mRss = { node: MiB(median(rss.node)), cli: MiB(median(rss.cli)), cliJson: MiB(median(rss['cli-json'])), go: MiB(median(rss.go)) };
 
-  const cold = ratio(mWall.cli, mWall.go);
-  fig({ id: 'cold.cli', section: 1, label: 'cold CLI join, wall', unit: 'ms', value: mWall.cli, baseline: mWall.go, baselineLabel: 'Go reference, cold', target: '<= 2.0x', met: cold !== null && cold <= 2.0 });
-  fig({ id: 'cold.cli-vs-node', section: 1, label: 'cold CLI join, wall', unit: 'ms', value: mWall.cli, baseline: mWall.node, baselineLabel: 'node -e 0' });
+  // The npm CLI's target, <= 2.5x the Go path, holds on a runtime package.json's engines
+  // supports; on another (a machine's Node 20) the row is information only.
+  const cliTarget = (value: number | null): Pick<Figure, 'target' | 'met'> => {
+    const r = ratio(value, mWall.go);
+    return { target: '<= 2.5x', met: r !== null && r <= 2.5 };
+  };
+  const machine = `cold CLI join, node ${m.nodes.machine} (this machine's), wall`;
+  const onMachine = { section: 1, label: machine, unit: 'ms', value: mWall.cli } as const;
+  fig({ ...onMachine, id: 'cold.cli', baseline: mWall.go, baselineLabel: 'Go reference, cold', ...(supportedNode(m.nodes.machine) ? cliTarget(mWall.cli) : {}) });
+  fig({ ...onMachine, id: 'cold.cli-vs-node', baseline: mWall.node, baselineLabel: 'node -e 0' });
+  if (m.nodes.runtime !== undefined) {
+    const rt = `cold CLI join, node v${m.nodes.runtime.replace(/^v/, '')}`;
+    const [warm, first] = [median(wall['cli-rt']), median(wall['cli-rt-first'])];
+    const go = { section: 1, unit: 'ms', baseline: mWall.go, baselineLabel: 'Go reference, cold' } as const;
+    fig({ ...go, id: 'cold.cli-supported', label: `${rt} (supported runtime), warm compile cache, wall`, value: warm, ...cliTarget(warm) });
+    fig({ ...go, id: 'cold.cli-supported-first', label: `${rt}, first run (empty compile cache), wall`, value: first, ...cliTarget(first) });
+  }
   fig({ id: 'cold.cli-json', section: 1, label: 'cold CLI join -o json (+device facts), wall', unit: 'ms', value: mWall.cliJson, baseline: mWall.go, baselineLabel: 'Go reference, cold' });
   const jsonExtra = mWall.cliJson !== null && mWall.cli !== null ? mWall.cliJson - mWall.cli : null;
   fig({ id: 'cold.cli-json-vs-text', section: 1, label: 'cold CLI join -o json, wall', unit: 'ms', value: mWall.cliJson, baseline: mWall.cli, baselineLabel: 'the same join, text', target: '<= +10 ms', met: jsonExtra !== null && jsonExtra <= 10 });

@@ -1,7 +1,7 @@
 // Running a command once and measuring it: wall time (measured here, around spawn to exit)
 // and, in separate runs, peak RSS from GNU time's %M (the kernel's ru_maxrss of the child).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,24 @@ export async function runWithPeakRss(cmd: string, args: readonly string[], opts:
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `env` for the npm CLI with its compile cache in `cacheHome` (XDG_CACHE_HOME: the CLI keeps it in
+ * <cacheHome>/kubejoin/compile-cache, agent/cli/compile-cache.ts): a fresh directory is a first
+ * run, a reused one a warm cache. Node's own cache variables are dropped, so that the cache
+ * measured is the one the CLI chooses.
+ */
+export function compileCacheEnv(env: NodeJS.ProcessEnv, cacheHome: string): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, XDG_CACHE_HOME: cacheHome };
+  for (const k of ['NODE_COMPILE_CACHE', 'NODE_DISABLE_COMPILE_CACHE', 'KUBEJOIN_NO_COMPILE_CACHE']) delete out[k];
+  return out;
+}
+
+/** How many files the CLI's compile cache under `cacheHome` holds (0: none written). */
+export function compileCacheFiles(cacheHome: string): number {
+  const dir = join(cacheHome, 'kubejoin', 'compile-cache');
+  return existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length : 0;
 }
 
 /** The last line of stdout that parses as JSON (the CLI's result event, refjoin's summary). */
