@@ -36,7 +36,7 @@ import { figuresOf } from './figures.js';
 import { runFleets } from './fleet.js';
 import { kubectlSection } from './kubectl.js';
 import { hasGnuTime, lastJson, run, runWithPeakRss, type Ran } from './measure.js';
-import { findPackaged, packagedFigures } from './packaged.js';
+import { findPackaged, installedCopy, packagedFigures } from './packaged.js';
 import { ensureRefjoin } from './refjoin.js';
 import { median, round } from './stats.js';
 import type { BenchOptions, BenchReport, CliResultEvent, GoSingle } from './types.js';
@@ -119,6 +119,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     type Kind = 'node' | 'cli' | 'cli-json' | 'go' | 'version' | 'pkg-node' | 'pkg-version' | 'pkg-cli';
     const pkg = findPackaged();
     if (pkg.missing.length) log(`section 7 (packaged executable) is partly or wholly skipped: missing ${pkg.missing.join('; ')}`);
+    if (pkg.exe) pkg.exe = await installedCopy(pkg.exe, join(work, 'packaged'));
     const KINDS: Kind[] = [
       'node', 'cli', 'cli-json', 'go', 'version',
       ...(pkg.runtimeNode ? (['pkg-node'] as const) : []),
@@ -180,7 +181,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     }
 
     // Section 8: kubectl through the keychain (cold processes too, so before the warm sections).
-    const kubectl = await kubectlSection({ c, endpoint, cli: CLI, work, tokenFile, rounds: runs * 4, failures, log });
+    const packaged = pkg.exe ? { exe: pkg.exe, runtimeNode: pkg.runtimeNode } : { skipped: `missing ${pkg.missing.join('; ')}` };
+    const kubectl = await kubectlSection({ c, endpoint, cli: CLI, packaged, work, tokenFile, rounds: runs * 4, failures, log });
     if (kubectl.skipped) log(`section 8 skipped: ${kubectl.skipped}`);
 
     // Section 2: the engine in a warm process.

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runBench } from '../bench/bench.js';
+import { findPackaged } from '../bench/packaged.js';
 import { table } from '../bench/report.js';
 import { ensureBuilt } from '../helpers/cli.js';
 
@@ -61,7 +62,10 @@ test('npm run bench -- --quick: every figure is present and every join succeeds'
     // Section 9: the cluster's cost per join.
     ...COST_IDS,
     // Section 8 needs a D-Bus session and gnome-keyring of its own (it says why when it skips).
-    ...(['dbus-daemon', 'gnome-keyring-daemon', 'gdbus', 'kubectl'].every((t) => existsSync(`/usr/bin/${t}`)) ? ['kubectl.keychain', 'kubectl.plugin'] : []),
+    // With the packaged executable (npm run package), its keychain kubeconfig too.
+    ...(['dbus-daemon', 'gnome-keyring-daemon', 'gdbus', 'kubectl'].every((t) => existsSync(`/usr/bin/${t}`))
+      ? ['kubectl.keychain', 'kubectl.plugin', ...(findPackaged().exe ? ['kubectl.keychain-packaged', 'kubectl.plugin-packaged'] : [])]
+      : []),
   ]) {
     assert.ok(ids.includes(id), `figure ${id} is missing (have: ${ids.join(', ')})`);
   }
