@@ -7,7 +7,8 @@
 //   6. fleets of N joins at once in one process: the engine (Promise.all over join()) vs
 //      `refjoin --count N`
 //   8. kubectl through the keychain: `kubectl auth whoami` with the keychain kubeconfig (the
-//      exec plugin runs every call) vs the file kubeconfig, in a keyring of the bench's own
+//      exec plugin runs every call) vs the file kubeconfig, in a keyring of the bench's own; the
+//      packaged executable as the plugin too, when dist/packages has it
 //   7. the packaged executable (npm run package, issue 13): `--version` and a cold join beside
 //      `node -e 0` (the system's and its own runtime's), the Go path and the current CLI;
 //      peak RSS; the deb's size. Skipped, with the reason printed, when it is not built.
