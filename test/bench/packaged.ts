@@ -55,6 +55,7 @@ export async function installedCopy(exe: string, dir: string): Promise<string> {
   try {
     const buf = Buffer.alloc(64 * 1024);
     for (let n; (n = (await from.read(buf, 0, buf.length, null)).bytesRead) > 0; ) await out.write(buf, 0, n);
+    await out.chmod(0o755); // whatever the umask
   } finally {
     await from.close();
     await out.close();
