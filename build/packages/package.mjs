@@ -31,7 +31,7 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ['ignore'
 
 const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-const ARCHES = [
+const ALL_ARCHES = [
   { arch: 'x64', deb: 'amd64', rpm: 'x86_64', node: env('KUBEJOIN_PKG_NODE_X64'), keytar: env('KUBEJOIN_PKG_KEYTAR_X64'), strip: 'strip', exec: [] },
   {
     arch: 'arm64',
@@ -43,6 +43,11 @@ const ARCHES = [
     exec: ['qemu-aarch64-static'],
   },
 ];
+// KUBEJOIN_PKG_ARCHES=x64 builds one architecture only (for measuring a change locally; the
+// arm64 snapshot under qemu takes minutes). A release builds both.
+const only = process.env.KUBEJOIN_PKG_ARCHES?.split(',').filter(Boolean);
+const ARCHES = only ? ALL_ARCHES.filter((a) => only.includes(a.arch)) : ALL_ARCHES;
+if (!ARCHES.some((a) => a.arch === 'x64')) throw new Error('KUBEJOIN_PKG_ARCHES must include x64 (the man page is made by the x64 executable)');
 const started = Date.now();
 
 rmSync(OUT, { recursive: true, force: true });

@@ -9,7 +9,8 @@
 //   6. fleets of N joins at once in one process: the engine (Promise.all over join()) vs
 //      `refjoin --count N`
 //   8. kubectl through the keychain: `kubectl auth whoami` with the keychain kubeconfig (the
-//      exec plugin runs every call) vs the file kubeconfig, in a keyring of the bench's own
+//      exec plugin runs every call) vs the file kubeconfig, in a keyring of the bench's own; the
+//      packaged executable as the plugin too, when dist/packages has it
 //   7. the packaged executable (npm run package, issue 13): `--version` and a cold join beside
 //      `node -e 0` (the system's and its own runtime's), the Go path and the current CLI;
 //      peak RSS; the deb's size. Skipped, with the reason printed, when it is not built.
@@ -38,7 +39,7 @@ import { figuresOf } from './figures.js';
 import { runFleets } from './fleet.js';
 import { kubectlSection } from './kubectl.js';
 import { compileCacheEnv, compileCacheFiles, hasGnuTime, lastJson, run, runWithPeakRss, type Ran } from './measure.js';
-import { findPackaged, packagedFigures } from './packaged.js';
+import { findPackaged, installedCopy, packagedFigures } from './packaged.js';
 import { ensureRefjoin } from './refjoin.js';
 import { median, round } from './stats.js';
 import type { BenchOptions, BenchReport, CliResultEvent, GoSingle } from './types.js';
@@ -122,6 +123,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const pkg = findPackaged();
     if (pkg.missing.length) log(`section 7 (packaged executable) is partly or wholly skipped: missing ${pkg.missing.join('; ')}`);
     if (!pkg.runtimeNode) log('section 1: the npm CLI on the supported runtime is skipped: it is not in the packaging cache (build/packages/node-runtime.sh)');
+    if (pkg.exe) pkg.exe = await installedCopy(pkg.exe, join(work, 'packaged'));
     const KINDS: Kind[] = [
       'node', 'cli', 'cli-json', 'go', 'version',
       ...(pkg.runtimeNode ? (['cli-rt', 'cli-rt-first'] as const) : []),
@@ -193,7 +195,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     }
 
     // Section 8: kubectl through the keychain (cold processes too, so before the warm sections).
-    const kubectl = await kubectlSection({ c, endpoint, cli: CLI, work, tokenFile, rounds: runs * 4, failures, log });
+    const packaged = pkg.exe ? { exe: pkg.exe, runtimeNode: pkg.runtimeNode } : { skipped: `missing ${pkg.missing.join('; ')}` };
+    const kubectl = await kubectlSection({ c, endpoint, cli: CLI, packaged, work, tokenFile, rounds: runs * 4, failures, log });
     if (kubectl.skipped) log(`section 8 skipped: ${kubectl.skipped}`);
 
     // Section 2: the engine in a warm process.

@@ -3,6 +3,9 @@
 // nodes are joined here, in a D-Bus session and gnome-keyring of the bench's own (a throw-away
 // login keyring, as test/tools/run-tests.sh makes); then kubectl's own wall time for
 // `kubectl auth whoami`, file vs keychain, interleaved with the plugin alone and `node -e 0`.
+// With the packaged executable (dist/packages, `npm run package`), a third node is joined by
+// that executable with `--store keychain`, so its kubeconfig's exec command is the executable
+// itself, and that kubeconfig and the executable's `credential` alone join the rounds.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -64,6 +67,8 @@ export async function kubectlSection(o: {
   /** Where joins connect (the counting front); cluster-info names it as the server. */
   endpoint: string;
   cli: string;
+  /** The packaged executable (as installed: test/bench/packaged.ts), or why it is left out. */
+  packaged: { exe: string; runtimeNode?: string } | { skipped: string };
   work: string;
   tokenFile: string;
   rounds: number;
@@ -81,33 +86,52 @@ export async function kubectlSection(o: {
     ];
     const kcConf = join(dir, 'keychain.conf');
     const fileConf = join(dir, 'file.conf');
-    for (const [name, store, conf] of [['bench-kubectl-keychain', 'keychain', kcConf], ['bench-kubectl-file', 'file', fileConf]] as const) {
-      const r = await run(process.execPath, joinArgs(name, store, conf), { env: kr.env });
+    const pkgConf = join(dir, 'packaged.conf');
+    const pkg = 'exe' in o.packaged ? o.packaged : undefined;
+    if (!pkg) o.log(`section 8: the packaged executable is left out: ${'skipped' in o.packaged ? o.packaged.skipped : ''}`);
+    const joins = [
+      [process.execPath, 'bench-kubectl-keychain', 'keychain', kcConf],
+      [process.execPath, 'bench-kubectl-file', 'file', fileConf],
+      ...(pkg ? [[pkg.exe, 'bench-kubectl-packaged', 'keychain', pkgConf]] : []),
+    ] as const;
+    for (const [exe, name, store, conf] of joins) {
+      const args = joinArgs(name, store, conf);
+      const r = await run(exe, exe === process.execPath ? args : args.slice(1), { env: kr.env });
       if (r.code !== 0) {
-        o.failures.push(`section 8: join --store ${store}: exit ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
-        return { figures: [], raw: {}, skipped: `the ${store} join failed` };
+        o.failures.push(`section 8: join --store ${store} (${name}): exit ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
+        return { figures: [], raw: {}, skipped: `the ${store} join of ${name} failed` };
       }
     }
-    const kinds = {
-      file: ['kubectl', ['--kubeconfig', fileConf, 'auth', 'whoami']],
-      keychain: ['kubectl', ['--kubeconfig', kcConf, 'auth', 'whoami']],
-      plugin: [process.execPath, [o.cli, 'credential', '--server', `https://${o.endpoint}`, '--node-name', 'bench-kubectl-keychain']],
+    type Kind = 'file' | 'keychain' | 'plugin' | 'node' | 'packaged' | 'pkg-plugin' | 'pkg-node';
+    const whoami = (conf: string): [string, string[]] => ['kubectl', ['--kubeconfig', conf, 'auth', 'whoami']];
+    const credential = (name: string): string[] => ['credential', '--server', `https://${o.endpoint}`, '--node-name', name];
+    const kinds: Partial<Record<Kind, [string, string[]]>> = {
+      file: whoami(fileConf),
+      keychain: whoami(kcConf),
+      plugin: [process.execPath, [o.cli, ...credential('bench-kubectl-keychain')]],
       node: [process.execPath, ['-e', '0']],
-    } as const;
-    const raw: Record<keyof typeof kinds, number[]> = { file: [], keychain: [], plugin: [], node: [] };
-    const names = Object.keys(kinds) as (keyof typeof kinds)[];
-    o.log(`section 8: kubectl auth whoami, file vs keychain kubeconfig: ${o.rounds} interleaved round(s)`);
+      ...(pkg && {
+        packaged: whoami(pkgConf),
+        'pkg-plugin': [pkg.exe, credential('bench-kubectl-packaged')],
+        ...(pkg.runtimeNode && { 'pkg-node': [pkg.runtimeNode, ['-e', '0']] }),
+      }),
+    };
+    const raw: Record<Kind, number[]> = { file: [], keychain: [], plugin: [], node: [], packaged: [], 'pkg-plugin': [], 'pkg-node': [] };
+    const names = Object.keys(kinds) as Kind[];
+    o.log(`section 8: kubectl auth whoami, file vs keychain kubeconfig${pkg ? ' (npm and packaged)' : ''}: ${o.rounds} interleaved round(s)`);
     for (let i = -1; i < o.rounds; i++) {
       for (let j = 0; j < names.length; j++) {
         const k = names[(Math.max(i, 0) + j) % names.length]!;
-        const [cmd, args] = kinds[k];
+        const [cmd, args] = kinds[k]!;
         const r = await run(cmd, [...args], { env: kr.env });
         if (r.code !== 0) o.failures.push(`section 8: ${k}: exit ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
         else if (i >= 0) raw[k].push(r.wallMs);
       }
     }
-    const m = { file: median(raw.file), keychain: median(raw.keychain), plugin: median(raw.plugin), node: median(raw.node) };
-    const extra = m.keychain !== null && m.file !== null ? m.keychain - m.file : null;
+    const m = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, median(v)])) as Record<Kind, number | null>;
+    const over = (v: number | null): number | null => (v !== null && m.file !== null ? v - m.file : null);
+    const extra = over(m.keychain);
+    const pkgExtra = over(m.packaged);
     const figures: Figure[] = [
       {
         id: 'kubectl.keychain',
@@ -123,6 +147,31 @@ export async function kubectlSection(o: {
       },
       { id: 'kubectl.plugin', section: 8, label: 'kubejoin credential alone', unit: 'ms', value: m.plugin, baseline: m.node, baselineLabel: 'node -e 0', ratio: ratio(m.plugin, m.node) },
     ];
+    if (pkg) {
+      figures.push({
+        id: 'kubectl.keychain-packaged',
+        section: 8,
+        label: 'kubectl auth whoami, keychain kubeconfig of the packaged executable (runs it as the plugin)',
+        unit: 'ms',
+        value: m.packaged,
+        baseline: m.file,
+        baselineLabel: 'the same kubectl, file kubeconfig',
+        ratio: ratio(m.packaged, m.file),
+        target: '<= +70 ms (packaged)',
+        met: pkgExtra !== null && pkgExtra <= 70,
+      });
+      const base = pkg.runtimeNode ? { value: m['pkg-node'], label: 'node -e 0 (its runtime)' } : { value: m.node, label: 'node -e 0' };
+      figures.push({
+        id: 'kubectl.plugin-packaged',
+        section: 8,
+        label: 'packaged kubejoin credential alone',
+        unit: 'ms',
+        value: m['pkg-plugin'],
+        baseline: base.value,
+        baselineLabel: base.label,
+        ratio: ratio(m['pkg-plugin'], base.value),
+      });
+    }
     return { figures, raw };
   } finally {
     kr.stop();

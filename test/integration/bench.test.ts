@@ -69,7 +69,10 @@ test('npm run bench -- --quick: every figure is present and every join succeeds'
     // Section 9: the cluster's cost per join.
     ...COST_IDS,
     // Section 8 needs a D-Bus session and gnome-keyring of its own (it says why when it skips).
-    ...(['dbus-daemon', 'gnome-keyring-daemon', 'gdbus', 'kubectl'].every((t) => existsSync(`/usr/bin/${t}`)) ? ['kubectl.keychain', 'kubectl.plugin'] : []),
+    // With the packaged executable (npm run package), its keychain kubeconfig too.
+    ...(['dbus-daemon', 'gnome-keyring-daemon', 'gdbus', 'kubectl'].every((t) => existsSync(`/usr/bin/${t}`))
+      ? ['kubectl.keychain', 'kubectl.plugin', ...(findPackaged().exe ? ['kubectl.keychain-packaged', 'kubectl.plugin-packaged'] : [])]
+      : []),
   ]) {
     assert.ok(ids.includes(id), `figure ${id} is missing (have: ${ids.join(', ')})`);
   }
