@@ -36,12 +36,16 @@ export const directDialer: Dialer = (host, port, onResolved) => {
 };
 
 const contexts = new Map<string, tls.SecureContext>();
+let unverifiedContext: tls.SecureContext | undefined;
 
 /**
  * The TLS context of a trust: built from the pinned CA only (so NODE_EXTRA_CA_CERTS and the
- * system store never widen a pin), cached per bundle without client credentials.
+ * system store never widen a pin), cached per bundle without client credentials. The
+ * unverified discovery connection verifies nothing (docs/protocol.md §3.1), so its context has no
+ * CA at all: Node's default context would parse its whole bundled root store for it.
  */
 export function secureContextOf(trust: TrustContext): tls.SecureContext | undefined {
+  if (trust.kind === 'unverified') return (unverifiedContext ??= tls.createSecureContext({ ca: [] }));
   if (trust.kind !== 'pinned') return undefined;
   if (trust.cert || trust.key)
     return tls.createSecureContext({ ca: trust.ca, ...(trust.cert ? { cert: trust.cert } : {}), ...(trust.key ? { key: trust.key } : {}) });
