@@ -4,17 +4,19 @@ import { KubejoinError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
 import { fileStoreError } from './errno.js';
 import {
-  chmodDirNoFollow,
   ensureDir,
+  ownDir,
   readFileNoFollow,
   removeFile,
-  stageFile,
+  stageAll,
+  StageFailure,
   sweepTemporaries,
   syncDir,
+  tmpPathFor,
   writeFileAtomic,
   type StagedFile,
 } from './fs-atomic.js';
-import { commitTogether, recover } from './journal.js';
+import { commitTogether, journalFor, recover } from './journal.js';
 import { acquireRunLocks, type LockOptions, type Release } from './lock.js';
 import { readCredentialFile } from './read-credential.js';
 import { stopPoint } from './stop-point.js';
@@ -157,34 +159,42 @@ export class FileStore implements Store {
 
   async stage(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StagedCredential> {
     await this.prepare();
-    const staged: StagedFile[] = [];
-    const abort = async (): Promise<void> => {
-      for (const file of staged.splice(0)) await file.abort();
-    };
-    let path = this.pemPath;
+    const kubeconfigDir = dirname(this.kubeconfigPath);
+    // The run lock made both directories: here one open each, mode and kind checked (§1).
+    const dirs = await Promise.allSettled([ownDir(this.certDir, 0o700), kubeconfigDir === this.certDir ? undefined : ensureDir(kubeconfigDir, 0o700)]);
+    for (const [i, r] of dirs.entries()) if (r.status === 'rejected') throw fileStoreError('write', i === 0 ? this.pemPath : this.kubeconfigPath, r.reason);
+    // The pair, the kubeconfig and the journal naming both, written and fsynced at once.
+    const files = [
+      { path: this.pemPath, data: `${certPem.trim()}\n${keyPem.trim()}\n`, tmp: tmpPathFor(this.pemPath) },
+      {
+        path: this.kubeconfigPath,
+        data: renderKubeconfig(cluster, { kind: 'files', certFile: this.pemPath, keyFile: this.pemPath }),
+        tmp: tmpPathFor(this.kubeconfigPath),
+      },
+    ];
+    let staged: StagedFile[];
     try {
-      await ensureDir(this.certDir, 0o700);
-      await chmodDirNoFollow(this.certDir, 0o700);
-      staged.push(await stageFile(this.pemPath, `${certPem.trim()}\n${keyPem.trim()}\n`, 0o600));
-      path = this.kubeconfigPath;
-      await ensureDir(dirname(this.kubeconfigPath), 0o700);
-      staged.push(await stageFile(this.kubeconfigPath, renderKubeconfig(cluster, { kind: 'files', certFile: this.pemPath, keyFile: this.pemPath }), 0o600));
+      staged = await stageAll([...files, journalFor(files, join(this.certDir, JOURNAL))]);
     } catch (err) {
-      await abort();
-      throw fileStoreError('write', path, err);
+      throw err instanceof StageFailure ? fileStoreError('write', err.target, err.cause) : err;
     }
+    const journal = staged.pop()!;
+    const abort = async (): Promise<void> => {
+      await Promise.all([...staged.splice(0), journal].map((file) => file.abort()));
+    };
     crashPoint('credential-staged');
     stopPoint('credential-staged');
     return {
       abort,
       commit: async () => {
         try {
-          await commitTogether(staged, join(this.certDir, JOURNAL));
+          await commitTogether(staged, journal);
         } catch (err) {
           await abort();
           throw fileStoreError('put in place the credential in', this.certDir, err);
         }
         staged.length = 0;
+        // One fsync of the directory for the journal's removal and the pending key's.
         await removeFile(this.pendingPath).catch(() => undefined);
         await syncDir(this.certDir).catch(() => undefined);
         return this.describe();
