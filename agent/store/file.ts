@@ -17,7 +17,7 @@ import {
   type StagedFile,
 } from './fs-atomic.js';
 import { commitTogether, journalFor, recover } from './journal.js';
-import { acquireRunLocks, type LockOptions, type Release } from './lock.js';
+import { RunLockedStore } from './lock.js';
 import { readCredentialFile } from './read-credential.js';
 import { stopPoint } from './stop-point.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
@@ -38,14 +38,13 @@ export const CURRENT_PEM = 'kubelet-client-current.pem';
 export { PENDING_KEY, ROTATION_KEY, timestampedName } from './file-rotation.js';
 export const JOURNAL = '.kubejoin-commit.json';
 
-export class FileStore implements Store {
+export class FileStore extends RunLockedStore implements Store {
   readonly kind = 'file' as const;
   readonly certDir: string;
   readonly kubeconfigPath: string;
   /** The kubeconfig's client-certificate (normally <certDir>/kubelet-client-current.pem). */
   readonly currentPath: string;
   private prepared: Promise<void> | undefined;
-  private locked = false;
 
   constructor(
     place: Omit<FilePlace, 'currentPath'> & { currentPath?: string },
@@ -53,6 +52,7 @@ export class FileStore implements Store {
     /** Server and CA from the kubeconfig, for a store found through it (after the join). */
     readonly cluster?: ClusterRef,
   ) {
+    super();
     this.certDir = resolve(place.certDir);
     this.kubeconfigPath = resolve(place.kubeconfigPath);
     this.currentPath = resolve(place.currentPath ?? join(this.certDir, CURRENT_PEM));
@@ -87,21 +87,13 @@ export class FileStore implements Store {
     return [this.certDir, dirname(this.kubeconfigPath)];
   }
 
-  async lock(opts: LockOptions = {}): Promise<Release> {
-    const release = await acquireRunLocks(this.lockDirs, { ...opts, create: true });
-    this.locked = true;
-    return async () => {
-      this.locked = false;
-      await release();
-    };
-  }
-
   /**
    * Once per run, before anything is read: finish a half-done commit, sweep our temporaries.
    * Only under the run lock: a sweep must never remove the staged files of a live run.
    */
   private prepare(): Promise<void> {
-    if (!this.locked) return Promise.reject(new KubejoinError('internal', `the file store in ${this.certDir} was used without its run lock`));
+    const unlocked = this.unlocked(`the file store in ${this.certDir}`);
+    if (unlocked) return Promise.reject(unlocked);
     this.prepared ??= (async () => {
       try {
         await recover(join(this.certDir, JOURNAL), [this.pemPath, this.kubeconfigPath]);
