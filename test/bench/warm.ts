@@ -1,6 +1,6 @@
 // Section 2 of the bench alone (docs/performance.md, "Method" → "Warm engine"), against a
 // running control plane instead of one of its own, for work on the warm join:
-//   npx tsx test/bench/warm.ts [--cluster DIR] [--runs N] [--warmup N] [--base REV]
+//   npx tsx test/bench/warm.ts [--cluster DIR | --fresh] [--runs N] [--warmup N] [--base REV]
 //                              [--no-device-facts] [--cpu-prof DIR] [--out FILE]
 // The bench's method: the engine bundled like the CLI (bundle.ts) in a process of its own,
 // `warmup` joins first (default 2), then `runs` joins, each with its own phaseDurationsMs;
@@ -10,7 +10,10 @@
 // `git archive`, driven by this worker) as a third contender: a change measured before/after in
 // the same rounds. The joins connect to the apiserver directly (the bench goes through its
 // counting front, one more loopback hop for every contender; the shared cluster's cluster-info
-// is not ours to change). --cpu-prof writes each engine worker's CPU profile into DIR.
+// is not ours to change). A shared test cluster's cluster-info carries a signature for every
+// token its tests made, so discovery there parses far more than in the bench; --fresh starts a
+// control plane of its own as the bench does (controller-manager KCM_FLAGS) and stops it after.
+// --cpu-prof writes each engine worker's CPU profile into DIR.
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,7 +22,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { attachCluster } from '../harness/index.js';
+import { attachCluster, startCluster } from '../harness/index.js';
+import { KCM_FLAGS } from './bench.js';
 import { bundleEngineWorker, type Bundle } from './bundle.js';
 import type { WorkerConfig, WorkerJoin } from './engine-worker.js';
 import { lastJson, run } from './measure.js';
@@ -31,6 +35,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({
   options: {
     cluster: { type: 'string', default: process.env.KUBEJOIN_TEST_CLUSTER ?? '/tmp/kj-cluster' },
+    fresh: { type: 'boolean', default: false },
     runs: { type: 'string', default: '7' },
     warmup: { type: 'string', default: '2' },
     base: { type: 'string' },
@@ -97,7 +102,7 @@ function baseCheckout(rev: string): string {
 }
 
 const loadBefore = loadavg().map((n) => round(n, 2)!);
-const c = await attachCluster(values.cluster);
+const c = values.fresh ? await startCluster({ controllerManagerFlags: KCM_FLAGS }) : await attachCluster(values.cluster);
 const refjoin = await ensureRefjoin(log);
 const work = await mkdtemp(join(tmpdir(), 'kubejoin-warm-'));
 const token = await c.signedToken({ description: 'kubejoin warm bench' });
@@ -138,7 +143,7 @@ try {
   const samples: Record<string, Phases[]> = Object.fromEntries(names.map((n) => [n, []]));
   /** Per round, the engine's phases minus the base's (--base): paired, so the load of that round cancels. */
   const diffs: Phases[] = [];
-  log(`${runs} round(s) of ${names.join(', ')} against ${c.endpoint}, after ${warmup} warm-up join(s) each; load ${loadBefore.join(' ')}`);
+  log(`${runs} round(s) of ${names.join(', ')} against ${values.fresh ? 'a fresh cluster' : values.cluster} (${c.endpoint}), after ${warmup} warm-up join(s) each; load ${loadBefore.join(' ')}`);
   for (let i = 0; i < runs; i++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(i + k) % names.length]!;
@@ -178,7 +183,8 @@ try {
   if (baseDir) rmSync(baseDir, { recursive: true, force: true });
   await rm(work, { recursive: true, force: true });
   await c.deleteToken(token.split('.')[0]!).catch(() => undefined);
-  // Never c.stop(): the cluster is shared (attachCluster's stop() would end it). The admin
+  // An attached cluster is shared: never its stop() (attachCluster's would end it). The admin
   // client keeps a connection open, so the exit is explicit.
+  if (values.fresh) await c.stop();
   process.exit();
 }
