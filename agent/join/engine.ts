@@ -82,8 +82,8 @@ async function runJoin(req: JoinRequest, options: JoinOptions, emit: (e: JoinEve
       );
     }
     const issued = await approvalPhase(ctx, input, requested, cluster);
-    const staged = await storePhase(ctx, requested, issued, cluster);
-    const { identity, stored } = await verifyPhase(ctx, input, cluster, issued, requested, staged);
+    const staged = await storePhase(ctx, input, requested, issued, cluster);
+    const { identity, stored } = await verifyPhase(ctx, staged);
     return await finish({
       ok: true,
       nodeName: input.nodeName,

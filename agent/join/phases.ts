@@ -104,7 +104,7 @@ function bootstrapApi(ctx: JoinContext, input: Validated, cluster: VerifiedClust
 }
 
 /** The node credential, proven with a SelfSubjectReview over a node session to the verified server. */
-function prover(ctx: JoinContext, input: Validated, cluster: VerifiedCluster, onRetry?: (m: string, a: number) => void) {
+function prover(ctx: JoinContext, input: Validated, cluster: VerifiedCluster, onRetry?: (m: string, a: number) => void, signal = ctx.signal) {
   return async (certPem: string, keyPem: string, what: string): Promise<Identity> => {
     const session = openNodeSession(
       cluster,
@@ -112,7 +112,7 @@ function prover(ctx: JoinContext, input: Validated, cluster: VerifiedCluster, on
       {
         proxy: cluster.proxy,
         timeoutMs: REQUEST_TIMEOUT_MS,
-        signal: ctx.signal,
+        signal,
         ...(onRetry ? { onRetry } : {}),
         ...(ctx.options.retryDelayMs ? { delayMs: ctx.options.retryDelayMs } : {}),
       },
@@ -179,29 +179,51 @@ export function approvalPhase(ctx: JoinContext, input: Validated, requested: Req
   );
 }
 
-/** Staged only: the previous credential stays in place until the new one is verified. */
-export async function storePhase(ctx: JoinContext, requested: Requesting, issued: Issued, cluster: VerifiedCluster): Promise<StagedCredential> {
-  const { store } = requested;
-  ctx.staged = await ctx.phases.run(
-    'store-credentials',
-    () => store.stage(issued.pem, requested.key.pem, cluster),
-    () => `${store.kind} store: written, and put in place once the cluster accepts it (next step)`,
-  );
-  return ctx.staged;
+/** The staged credential, and its proof (the SelfSubjectReview) already under way. */
+export interface Staged {
+  staged: StagedCredential;
+  proof: Promise<Identity>;
+  /** The verify phase's progress: retries of the proof are told there (earlier ones replayed). */
+  tell: (p: (m: string, a?: number) => void) => void;
 }
 
-export function verifyPhase(
-  ctx: JoinContext,
-  input: Validated,
-  cluster: VerifiedCluster,
-  issued: Issued,
-  requested: Requesting,
-  staged: StagedCredential,
-): Promise<{ identity: Identity; stored: StoredCredential }> {
+/**
+ * Staged only: the previous credential stays in place until the new one is verified. The
+ * SelfSubjectReview with the new credential starts beside the writes (it needs only the pair
+ * in memory), so its round trip overlaps their fsyncs; nothing is put in place before it
+ * answers (the commit in verifyPhase). A failed staging stops it.
+ */
+export async function storePhase(ctx: JoinContext, input: Validated, requested: Requesting, issued: Issued, cluster: VerifiedCluster): Promise<Staged> {
+  const { store } = requested;
+  const told: [string, number][] = [];
+  let say: ((m: string, a?: number) => void) | undefined;
+  const onRetry = (m: string, a: number): void => (say ? say(m, a) : void told.push([m, a]));
+  const stop = new AbortController();
+  const proof = prover(ctx, input, cluster, onRetry, AbortSignal.any([ctx.signal, stop.signal]))(issued.pem, requested.key.pem, 'the new credential');
+  proof.catch(() => undefined); // awaited by verifyPhase; unobserved when the staging fails
+  try {
+    ctx.staged = await ctx.phases.run(
+      'store-credentials',
+      () => store.stage(issued.pem, requested.key.pem, cluster),
+      () => `${store.kind} store: written, and put in place once the cluster accepts it (next step)`,
+    );
+  } catch (err) {
+    stop.abort();
+    throw err;
+  }
+  const tell = (p: (m: string, a?: number) => void): void => {
+    say = p;
+    for (const [m, a] of told.splice(0)) p(m, a);
+  };
+  return { staged: ctx.staged, proof, tell };
+}
+
+export function verifyPhase(ctx: JoinContext, { staged, proof, tell }: Staged): Promise<{ identity: Identity; stored: StoredCredential }> {
   return ctx.phases.run(
     'verify-credentials',
     async (p) => {
-      const identity = await prover(ctx, input, cluster, p)(issued.pem, requested.key.pem, 'the new credential');
+      tell(p);
+      const identity = await proof;
       return { identity, stored: await staged.commit() };
     },
     (w) => `the cluster sees ${w.identity.username} (${w.identity.groups.join(', ')}); stored in ${w.stored.kind}: ${w.stored.location}`,

@@ -4,18 +4,20 @@ import { KubejoinError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
 import { fileStoreError } from './errno.js';
 import {
-  chmodDirNoFollow,
   ensureDir,
+  ownDir,
   readFileNoFollow,
   removeFile,
-  stageFile,
+  stageAll,
+  StageFailure,
   sweepTemporaries,
   syncDir,
+  tmpPathFor,
   writeFileAtomic,
   type StagedFile,
 } from './fs-atomic.js';
-import { commitTogether, recover } from './journal.js';
-import { acquireRunLocks, type LockOptions, type Release } from './lock.js';
+import { commitTogether, journalFor, recover } from './journal.js';
+import { RunLockedStore } from './lock.js';
 import { readCredentialFile } from './read-credential.js';
 import { stopPoint } from './stop-point.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
@@ -36,14 +38,13 @@ export const CURRENT_PEM = 'kubelet-client-current.pem';
 export { PENDING_KEY, ROTATION_KEY, timestampedName } from './file-rotation.js';
 export const JOURNAL = '.kubejoin-commit.json';
 
-export class FileStore implements Store {
+export class FileStore extends RunLockedStore implements Store {
   readonly kind = 'file' as const;
   readonly certDir: string;
   readonly kubeconfigPath: string;
   /** The kubeconfig's client-certificate (normally <certDir>/kubelet-client-current.pem). */
   readonly currentPath: string;
   private prepared: Promise<void> | undefined;
-  private locked = false;
 
   constructor(
     place: Omit<FilePlace, 'currentPath'> & { currentPath?: string },
@@ -51,6 +52,7 @@ export class FileStore implements Store {
     /** Server and CA from the kubeconfig, for a store found through it (after the join). */
     readonly cluster?: ClusterRef,
   ) {
+    super();
     this.certDir = resolve(place.certDir);
     this.kubeconfigPath = resolve(place.kubeconfigPath);
     this.currentPath = resolve(place.currentPath ?? join(this.certDir, CURRENT_PEM));
@@ -85,21 +87,13 @@ export class FileStore implements Store {
     return [this.certDir, dirname(this.kubeconfigPath)];
   }
 
-  async lock(opts: LockOptions = {}): Promise<Release> {
-    const release = await acquireRunLocks(this.lockDirs, { ...opts, create: true });
-    this.locked = true;
-    return async () => {
-      this.locked = false;
-      await release();
-    };
-  }
-
   /**
    * Once per run, before anything is read: finish a half-done commit, sweep our temporaries.
    * Only under the run lock: a sweep must never remove the staged files of a live run.
    */
   private prepare(): Promise<void> {
-    if (!this.locked) return Promise.reject(new KubejoinError('internal', `the file store in ${this.certDir} was used without its run lock`));
+    const unlocked = this.unlocked(`the file store in ${this.certDir}`);
+    if (unlocked) return Promise.reject(unlocked);
     this.prepared ??= (async () => {
       try {
         await recover(join(this.certDir, JOURNAL), [this.pemPath, this.kubeconfigPath]);
@@ -157,34 +151,42 @@ export class FileStore implements Store {
 
   async stage(certPem: string, keyPem: string, cluster: ClusterRef): Promise<StagedCredential> {
     await this.prepare();
-    const staged: StagedFile[] = [];
-    const abort = async (): Promise<void> => {
-      for (const file of staged.splice(0)) await file.abort();
-    };
-    let path = this.pemPath;
+    const kubeconfigDir = dirname(this.kubeconfigPath);
+    // The run lock made both directories: here one open each, mode and kind checked (§1).
+    const dirs = await Promise.allSettled([ownDir(this.certDir, 0o700), kubeconfigDir === this.certDir ? undefined : ensureDir(kubeconfigDir, 0o700)]);
+    for (const [i, r] of dirs.entries()) if (r.status === 'rejected') throw fileStoreError('write', i === 0 ? this.pemPath : this.kubeconfigPath, r.reason);
+    // The pair, the kubeconfig and the journal naming both, written and fsynced at once.
+    const files = [
+      { path: this.pemPath, data: `${certPem.trim()}\n${keyPem.trim()}\n`, tmp: tmpPathFor(this.pemPath) },
+      {
+        path: this.kubeconfigPath,
+        data: renderKubeconfig(cluster, { kind: 'files', certFile: this.pemPath, keyFile: this.pemPath }),
+        tmp: tmpPathFor(this.kubeconfigPath),
+      },
+    ];
+    let staged: StagedFile[];
     try {
-      await ensureDir(this.certDir, 0o700);
-      await chmodDirNoFollow(this.certDir, 0o700);
-      staged.push(await stageFile(this.pemPath, `${certPem.trim()}\n${keyPem.trim()}\n`, 0o600));
-      path = this.kubeconfigPath;
-      await ensureDir(dirname(this.kubeconfigPath), 0o700);
-      staged.push(await stageFile(this.kubeconfigPath, renderKubeconfig(cluster, { kind: 'files', certFile: this.pemPath, keyFile: this.pemPath }), 0o600));
+      staged = await stageAll([...files, journalFor(files, join(this.certDir, JOURNAL))]);
     } catch (err) {
-      await abort();
-      throw fileStoreError('write', path, err);
+      throw err instanceof StageFailure ? fileStoreError('write', err.target, err.cause) : err;
     }
+    const journal = staged.pop()!;
+    const abort = async (): Promise<void> => {
+      await Promise.all([...staged.splice(0), journal].map((file) => file.abort()));
+    };
     crashPoint('credential-staged');
     stopPoint('credential-staged');
     return {
       abort,
       commit: async () => {
         try {
-          await commitTogether(staged, join(this.certDir, JOURNAL));
+          await commitTogether(staged, journal);
         } catch (err) {
           await abort();
           throw fileStoreError('put in place the credential in', this.certDir, err);
         }
         staged.length = 0;
+        // One fsync of the directory for the journal's removal and the pending key's.
         await removeFile(this.pendingPath).catch(() => undefined);
         await syncDir(this.certDir).catch(() => undefined);
         return this.describe();

@@ -38,9 +38,16 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `data` to a temporary file beside `path` with the final mode, flushed to disk. */
-export async function stageFile(path: string, data: string, mode = 0o600): Promise<StagedFile> {
-  const tmp = join(dirname(path), `${TMP_PREFIX}${basename(path)}.${randomBytes(6).toString('hex')}`);
+/** A new temporary name beside `path` (ours: TMP_PREFIX). */
+export function tmpPathFor(path: string): string {
+  return join(dirname(path), `${TMP_PREFIX}${basename(path)}.${randomBytes(6).toString('hex')}`);
+}
+
+/**
+ * Writes `data` to a temporary file beside `path` (`tmp`, default a new one) with the final
+ * mode, flushed to disk.
+ */
+export async function stageFile(path: string, data: string, mode = 0o600, tmp = tmpPathFor(path)): Promise<StagedFile> {
   const fh = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   try {
     await fh.writeFile(data, 'utf8');
@@ -68,6 +75,29 @@ export async function stageFile(path: string, data: string, mode = 0o600): Promi
       await syncDir(dirname(path));
     },
   };
+}
+
+/** A staging that failed: the target it was for, and why. */
+export class StageFailure extends Error {
+  constructor(
+    readonly target: string,
+    override readonly cause: unknown,
+  ) {
+    super(`cannot stage ${target}`);
+  }
+}
+
+/**
+ * Stages several files at once: their fsyncs overlap (one commit of the file system's journal
+ * instead of one after the other). All or none: when one fails, the temporaries of the others
+ * are removed and the failure of the first in order is thrown (StageFailure).
+ */
+export async function stageAll(files: readonly { path: string; data: string; mode?: number; tmp?: string }[]): Promise<StagedFile[]> {
+  const settled = await Promise.allSettled(files.map((f) => stageFile(f.path, f.data, f.mode ?? 0o600, f.tmp)));
+  const failed = settled.findIndex((r) => r.status === 'rejected');
+  if (failed < 0) return settled.map((r) => (r as PromiseFulfilledResult<StagedFile>).value);
+  await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.abort() : undefined)));
+  throw new StageFailure(files[failed]!.path, (settled[failed] as PromiseRejectedResult).reason);
 }
 
 /**
@@ -105,6 +135,21 @@ export async function ensureDir(dir: string, mode = 0o700): Promise<void> {
   const st = await lstat(dir);
   if (st.isSymbolicLink()) throw Object.assign(new Error(`${dir} is a symbolic link`), { code: 'ELOOP', path: dir });
   if (!st.isDirectory()) throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR', path: dir });
+}
+
+/**
+ * A directory of ours with `mode`: its mode set through a descriptor opened with O_NOFOLLOW
+ * (a symlink fails with ELOOP, a file with ENOTDIR, as in ensureDir); created (and its
+ * missing parents) only when missing. One open where it exists (the run lock made it).
+ */
+export async function ownDir(dir: string, mode = 0o700): Promise<void> {
+  try {
+    await chmodDirNoFollow(dir, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await ensureDir(dir, mode);
+    await chmodDirNoFollow(dir, mode);
+  }
 }
 
 /** chmod of a directory through a descriptor opened with O_NOFOLLOW: never a symlink's target. */

@@ -2,11 +2,11 @@ import { dirname, basename } from 'node:path';
 import { rename } from 'node:fs/promises';
 import { KubejoinError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
-import { TMP_PREFIX, lstatFile, readFileNoFollow, removeFile, syncDir, writeFileAtomic, type StagedFile } from './fs-atomic.js';
+import { TMP_PREFIX, lstatFile, readFileNoFollow, removeFile, syncDir, tmpPathFor, type StagedFile } from './fs-atomic.js';
 
-// Several files renamed as one unit (docs/stores.md §1): once every file is staged and
-// fsynced, a journal naming the (temporary, target) pairs is written atomically; then the
-// renames happen and the journal is removed. A run killed between the journal and its
+// Several files renamed as one unit (docs/stores.md §1): the files and a journal naming the
+// (temporary, target) pairs are staged and fsynced together; at commit the journal is renamed
+// into place (directory fsynced), then the renames happen and the journal is removed. A run killed between the journal and its
 // removal is finished by the next run (`recover`), before anything else: all files are
 // renamed, or (no journal) none are, and the temporaries are swept.
 
@@ -15,17 +15,31 @@ interface Entry {
   path: string;
 }
 
-/** Renames all staged files into place as one unit, recorded in `journalPath`. */
-export async function commitTogether(files: readonly StagedFile[], journalPath: string): Promise<void> {
+/**
+ * The journal naming `files`, staged with them (written and fsynced under a temporary name,
+ * not yet in effect: a run killed before commitTogether leaves only temporaries to sweep).
+ */
+export function journalFor(files: readonly { tmp: string; path: string }[], journalPath: string): { path: string; data: string; tmp: string } {
+  const entries: Entry[] = files.map((f) => ({ tmp: f.tmp, path: f.path }));
+  return { path: journalPath, data: `${JSON.stringify(entries)}\n`, tmp: tmpPathFor(journalPath) };
+}
+
+/**
+ * Renames all staged files into place as one unit, recorded in `journal` (staged by
+ * journalFor): the journal is renamed into place (directory fsynced), then the files, then it
+ * is removed. The caller fsyncs the journal's directory after that removal (and its own).
+ */
+export async function commitTogether(files: readonly StagedFile[], journal: StagedFile): Promise<void> {
   const entries: Entry[] = files.map((f) => ({ tmp: f.tmp, path: f.path }));
   // A staged file that is gone was removed by someone else: committing the rest would put
   // half a credential in place (or nothing, reported as done). Nothing is renamed then.
-  for (const e of entries) await assertStaged(e);
-  await writeFileAtomic(journalPath, `${JSON.stringify(entries)}\n`, 0o600);
+  const checked = await Promise.allSettled([...entries, journal].map(assertStaged));
+  const gone = checked.find((r) => r.status === 'rejected');
+  if (gone) throw gone.reason;
+  await journal.commit();
   crashPoint('journal-written');
   await applyEntries(entries, true);
-  await removeFile(journalPath);
-  await syncDir(dirname(journalPath));
+  await removeFile(journal.path);
 }
 
 /** Fails (exit 7) when a staged file is no longer there; the target is left as it is. */
@@ -49,7 +63,7 @@ async function applyEntries(entries: readonly Entry[], strict = false): Promise<
     // Recovery: already renamed by the run that died (or by an earlier recovery): nothing to do.
     if (strict || (await lstatFile(e.tmp))) await rename(e.tmp, e.path);
   }
-  for (const dir of new Set(entries.map((e) => dirname(e.path)))) await syncDir(dir);
+  await Promise.all([...new Set(entries.map((e) => dirname(e.path)))].map(syncDir));
 }
 
 /**

@@ -25,7 +25,7 @@ import {
 } from './keychain-entries.js';
 import type { CertAndKey, StoredItem } from './pem-pair.js';
 import { assertStaged } from './journal.js';
-import { acquireRunLocks, type LockOptions, type Release } from './lock.js';
+import { RunLockedStore } from './lock.js';
 import { renderKubeconfig } from '../protocol/kubeconfig.js';
 import { defaultKubeconfigPath } from './paths.js';
 import type { ClusterRef, ExistingCredential, StagedCredential, Store, StoreTarget } from './types.js';
@@ -65,7 +65,7 @@ export interface KeychainPlace {
   signal?: AbortSignal;
 }
 
-export class KeychainStore implements Store {
+export class KeychainStore extends RunLockedStore implements Store {
   readonly kind = 'keychain' as const;
   private readonly service: string;
   readonly kubeconfigPath: string;
@@ -75,7 +75,6 @@ export class KeychainStore implements Store {
   private readonly env: NodeJS.ProcessEnv;
   /** This run loaded or wrote the pending entry: a denial removes it. */
   private hasPending = false;
-  private locked = false;
 
   constructor(
     private readonly place: KeychainPlace,
@@ -83,6 +82,7 @@ export class KeychainStore implements Store {
     /** Server and CA from the kubeconfig, for a store found through it (after the join). */
     readonly cluster?: ClusterRef,
   ) {
+    super();
     this.service = keychainService(place.env);
     this.kubeconfigPath = resolve(place.kubeconfigPath);
     this.nodeName = place.nodeName;
@@ -109,18 +109,10 @@ export class KeychainStore implements Store {
     return [dirname(this.kubeconfigPath)];
   }
 
-  async lock(opts: LockOptions = {}): Promise<Release> {
-    const release = await acquireRunLocks(this.lockDirs, { ...opts, create: true });
-    this.locked = true;
-    return async () => {
-      this.locked = false;
-      await release();
-    };
-  }
-
   async loadPendingKey(): Promise<string | undefined> {
     // Only under the run lock: a sweep must never remove the staged kubeconfig of a live run.
-    if (!this.locked) throw new KubejoinError('internal', `the keychain store was used without its run lock on ${dirname(this.kubeconfigPath)}`);
+    const unlocked = this.unlocked(`the keychain store on ${dirname(this.kubeconfigPath)}`);
+    if (unlocked) throw unlocked;
     await sweepTemporaries(dirname(this.kubeconfigPath));
     try {
       const [pem] = await this.run([{ op: 'get', service: this.service, account: this.account('pending-key') }]);

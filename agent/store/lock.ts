@@ -223,3 +223,27 @@ export async function withRunLocks<T>(dirs: readonly string[], opts: LockOptions
     await release();
   }
 }
+
+/**
+ * The run lock of a store (file.ts, keychain.ts): `lock()` holds every directory of
+ * `lockDirs` (created 0700 if missing) until the returned function is called. A store's
+ * start-up recovery and sweep run only while `locked` (docs/stores.md §1, §8).
+ */
+export abstract class RunLockedStore {
+  abstract readonly lockDirs: string[];
+  protected locked = false;
+
+  async lock(opts: LockOptions = {}): Promise<Release> {
+    const release = await acquireRunLocks(this.lockDirs, { ...opts, create: true });
+    this.locked = true;
+    return async () => {
+      this.locked = false;
+      await release();
+    };
+  }
+
+  /** The internal error of a store used without its run lock (`what`: the store and where). */
+  protected unlocked(what: string): KubejoinError | undefined {
+    return this.locked ? undefined : new KubejoinError('internal', `${what} was used without its run lock`);
+  }
+}

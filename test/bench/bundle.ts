@@ -18,11 +18,12 @@ export interface Bundle {
   remove(): Promise<void>;
 }
 
-export async function bundleEngineWorker(): Promise<Bundle> {
-  const outdir = join(ROOT, '.state', 'bench', `worker-${process.pid}-${Date.now()}`);
+/** `root`: another checkout of the repository (test/bench/warm.ts --base), the engine of another commit. */
+export async function bundleEngineWorker(root = ROOT): Promise<Bundle> {
+  const outdir = join(root, '.state', 'bench', `worker-${process.pid}-${Date.now()}`);
   await mkdir(outdir, { recursive: true });
   await build({
-    absWorkingDir: ROOT,
+    absWorkingDir: root,
     entryPoints: { 'engine-worker': 'test/bench/engine-worker.ts' },
     outdir,
     outExtension: { '.js': '.mjs' },

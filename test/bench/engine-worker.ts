@@ -3,12 +3,15 @@
 // agent/index.ts). argv[2] is a JSON WorkerConfig; prints ONE JSON line (WorkerReport).
 //   warm:  `warmup` joins, then `runs` joins one after another (the engine's own timings)
 //   fleet: `count` joins at once (Promise.all over join()), all started together
+//   serve: `warmup` joins, then one join per node name read from stdin, one JSON line
+//          (WorkerJoin) each, until stdin ends (test/bench/warm.ts interleaves it with Go)
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join as joinPath } from 'node:path';
 import { join, type JoinRequest, type JoinResult } from '../../agent/index.js';
 
 export interface WorkerConfig {
-  mode: 'warm' | 'fleet';
+  mode: 'warm' | 'fleet' | 'serve';
   endpoint: string;
   tokenFile: string;
   caCertHash: string;
@@ -73,6 +76,16 @@ async function main(): Promise<void> {
   const joins: WorkerJoin[] = [];
   let startedAt: number;
   let t0: number;
+  if (cfg.mode === 'serve') {
+    for (let i = 0; i < (cfg.warmup ?? 1); i++) {
+      const w = await joinOne(cfg, token, `${cfg.prefix}-warmup-${i}`);
+      process.stdout.write(`${JSON.stringify({ warmup: true, ...w })}\n`);
+    }
+    for await (const line of createInterface({ input: process.stdin })) {
+      if (line.trim()) process.stdout.write(`${JSON.stringify(await joinOne(cfg, token, line.trim()))}\n`);
+    }
+    return;
+  }
   if (cfg.mode === 'warm') {
     for (let i = 0; i < (cfg.warmup ?? 1); i++) warmup.push(await joinOne(cfg, token, `${cfg.prefix}-warmup-${i}`));
     startedAt = Date.now();

@@ -150,4 +150,37 @@ describe('file store: symlinks, sweeping, cleanup, journal', () => {
     assert.deepEqual(await ls(join(d, 'pki')), ['kubelet-client-current.pem', PENDING_KEY], 'no journal, no temporary');
     assert.ok(!(await readdir(d)).some((f) => f.startsWith(TMP_PREFIX)), 'the staged kubeconfig is removed');
   });
+
+  it("invalid: staging fails at the kubeconfig: exit 7 naming it; the pair's and the journal's temporaries, written at the same time, are removed", async (t) => {
+    const d = await dir(t);
+    const key = '-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n';
+    const cert = '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n';
+    // A name the file system takes, but not with our temporary's prefix and suffix added.
+    const kubeconfigOut = join(d, 'conf', 'k'.repeat(240));
+    const s = FileStore.forTarget({ nodeName: 'n', server: 'https://x', certDir: join(d, 'pki'), kubeconfigOut, env: {} }, 'test');
+    t.after(await s.lock({ waitMs: 0 }));
+    await s.savePendingKey(key);
+    await fails(s.stage(cert, key, { server: 'https://x', caPem: cert }), new RegExp(`cannot write ${kubeconfigOut}: the name is too long \\(ENAMETOOLONG\\)`));
+    assert.deepEqual(await ls(join(d, 'pki')), [PENDING_KEY], 'no temporary, no journal; the pending key kept');
+    assert.deepEqual(await ls(join(d, 'conf')), []);
+  });
+
+  it('valid: a staged credential never committed (the run killed) leaves only temporaries: the next run sweeps them, the previous pair stays', async (t) => {
+    const d = await dir(t);
+    const key = '-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n';
+    const cert = '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n';
+    const first = store(d);
+    const release = await first.lock({ waitMs: 0 });
+    await first.save(cert, key, { server: 'https://x', caPem: cert });
+    const before = [await readFile(join(d, 'pki', 'kubelet-client-current.pem')), await readFile(join(d, 'kubelet.conf'))];
+    await first.stage(cert.replace('BBBB', 'CCCC'), key, { server: 'https://y', caPem: cert });
+    const staged = (await ls(join(d, 'pki'))).filter((f) => f.startsWith(TMP_PREFIX));
+    assert.equal(staged.length, 2, `the pair and the journal, both temporaries: ${staged.join(', ')}`);
+    assert.ok(!(await ls(join(d, 'pki'))).includes(JOURNAL), 'the journal is not in effect before the commit');
+    await release();
+    assert.equal(await (await locked(t, d)).loadPendingKey(), undefined);
+    assert.deepEqual([await readFile(join(d, 'pki', 'kubelet-client-current.pem')), await readFile(join(d, 'kubelet.conf'))], before, 'byte-identical');
+    assert.deepEqual(await ls(join(d, 'pki')), ['kubelet-client-current.pem']);
+    assert.ok(!(await readdir(d)).some((f) => f.startsWith(TMP_PREFIX)));
+  });
 });
