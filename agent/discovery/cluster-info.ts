@@ -33,10 +33,17 @@ export async function getClusterInfo(endpoint: string, agent: TrustAgent, opts: 
   }
 }
 
-/** The ConfigMap's kubeconfig and its signatures by token id. */
+/**
+ * The ConfigMap's kubeconfig and its signatures by token id. A signature is looked up, not
+ * copied out: a cluster that enrolls a fleet with one token per node has a signature for each
+ * (hundreds), and a join needs one of them (docs/performance.md, "Profile of a cold join").
+ */
 export interface ClusterInfoData {
   kubeconfig: string;
-  signatures: Record<string, string>;
+  /** The JWS signature for this token id, when cluster-info has one as a string. */
+  signatureOf(id: string): string | undefined;
+  /** Every token id cluster-info has a signature for. */
+  signedIds(): string[];
 }
 
 /** What one answer says: the data, or why there is none (`unprepared`: retrying will not help soon). */
@@ -71,7 +78,13 @@ export function parseClusterInfo(res: Response): ClusterInfoAnswer {
   const fields = isRecord(data) ? data : {};
   const kubeconfig = fields[KUBECONFIG_KEY];
   if (typeof kubeconfig !== 'string') return { kind: 'unprepared', status, reason: `kube-public/cluster-info has no "${KUBECONFIG_KEY}" key` };
-  const signatures: Record<string, string> = {};
-  for (const [k, v] of Object.entries(fields)) if (k.startsWith(JWS_KEY_PREFIX) && typeof v === 'string') signatures[k.slice(JWS_KEY_PREFIX.length)] = v;
-  return { kind: 'ok', data: { kubeconfig, signatures } };
+  const signatureOf = (id: string): string | undefined => {
+    const v = Object.hasOwn(fields, JWS_KEY_PREFIX + id) ? fields[JWS_KEY_PREFIX + id] : undefined;
+    return typeof v === 'string' ? v : undefined;
+  };
+  const signedIds = (): string[] =>
+    Object.keys(fields)
+      .filter((k) => k.startsWith(JWS_KEY_PREFIX) && typeof fields[k] === 'string')
+      .map((k) => k.slice(JWS_KEY_PREFIX.length));
+  return { kind: 'ok', data: { kubeconfig, signatureOf, signedIds } };
 }

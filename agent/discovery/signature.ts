@@ -78,7 +78,7 @@ export async function checkSignature(endpoint: string, info: Signed, token: Boot
   const authentic = answer.data;
   if (authentic.kubeconfig !== info.kubeconfig)
     throw changedOnTheWay(endpoint, token.id, 'its kubeconfig differs from the copy read over the pin-verified connection');
-  if (authentic.signatures[token.id] !== info.signature) {
+  if (authentic.signatureOf(token.id) !== info.signature) {
     throw changedOnTheWay(endpoint, token.id, 'its signature differs from the one read over the pin-verified connection');
   }
   throw wrongSecret(token.id);

@@ -58,7 +58,7 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
       const res = await getClusterInfo(endpoint, opts.agent, { timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now())), signal });
       const answer = parseClusterInfo(res);
       if (answer.kind !== 'ok') return { done: false, ...answer };
-      const signature = answer.data.signatures[tokenId];
+      const signature = answer.data.signatureOf(tokenId);
       if (signature === undefined) return { done: false, kind: 'unsigned', reason: `no JWS signature for token id "${tokenId}" in cluster-info yet` };
       const reading = readServerDate(res.date);
       return { done: true, info: { kubeconfig: answer.data.kubeconfig, signature, ...(reading ? { clock: reading } : {}) } };

@@ -74,7 +74,7 @@ export async function checkClusterInfo(ctx: DoctorContext): Promise<Outcome> {
       evidence,
     );
   }
-  const ids = Object.keys(answer.data.signatures);
+  const ids = answer.data.signedIds();
   const listed = ids.length > 8 ? `${ids.slice(0, 8).join(', ')} and ${ids.length - 8} more` : ids.join(', ') || '(none)';
   evidence.push(`server in it: ${server}`, `signed for token ids: ${listed}`);
   return pass('readable anonymously', evidence);

@@ -17,7 +17,7 @@ export async function checkSignature(ctx: DoctorContext): Promise<Outcome> {
   if (!info) return skip('not run: cluster-info could not be read');
   if (!ctx.token) return skip('no token given (--token-file): the signature for it cannot be checked');
   const { id, secret } = ctx.token;
-  const signature = info.signatures[id];
+  const signature = info.signatureOf(id);
   if (!signature) {
     return fail(
       'token-refused',
