@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run package: the edge packages (issue 13) into dist/packages/:
+# npm run package: the edge packages into dist/packages/:
 #   kubejoin-<version>-linux-{x64,arm64}          single executables (Node SEA, no Node.js needed)
 #   kubejoin_<version>_{amd64,arm64}.deb, kubejoin-<version>-1.{x86_64,aarch64}.rpm (nfpm)
 #   keytar-linux-{x64,arm64}.node                 the keychain addon, shipped beside the executable

@@ -1,4 +1,4 @@
-// kubejoin beside the official Go join path (issue 7), on ONE local control plane:
+// kubejoin beside the official Go join path, on ONE local control plane:
 //   1. cold CLI join wall: `node dist/cli.mjs join` (file store) vs refjoin vs `node -e 0`, on the
 //      machine's Node and, when the packaging cache has it, on the supported runtime
 //      (build/packages/versions.env) with a warm and with an empty compile cache
@@ -11,7 +11,7 @@
 //   8. kubectl through the keychain: `kubectl auth whoami` with the keychain kubeconfig (the
 //      exec plugin runs every call) vs the file kubeconfig, in a keyring of the bench's own; the
 //      packaged executable as the plugin too, when dist/packages has it
-//   7. the packaged executable (npm run package, issue 13): `--version` and a cold join beside
+//   7. the packaged executable (npm run package): `--version` and a cold join beside
 //      `node -e 0` (the system's and its own runtime's), the Go path and the current CLI;
 //      peak RSS; the deb's size. Skipped, with the reason printed, when it is not built.
 //   9. the cluster's cost per join: kube-apiserver, etcd and controller-manager CPU time over

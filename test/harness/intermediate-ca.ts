@@ -1,4 +1,4 @@
-// An external kubelet-client signer that signs with an intermediate CA (issue 12): the
+// An external kubelet-client signer that signs with an intermediate CA: the
 // intermediate is signed by the cluster CA that discovery pins, and every certificate it
 // issues is uploaded as status.certificate = leaf then intermediate, the way external signers
 // hand out chains. Start the cluster with EXTERNAL_SIGNER_FLAGS (kube-controller-manager still

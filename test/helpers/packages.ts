@@ -1,4 +1,4 @@
-// The edge packages of `npm run package` (issue 13), shared by the package tests: where they
+// The edge packages of `npm run package`, shared by the package tests: where they
 // are, how to run commands against them, and how to run one with no Node.js visible.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';

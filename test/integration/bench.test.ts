@@ -1,4 +1,4 @@
-// The benchmark (issue 7) in quick mode against a real control plane: one run of each
+// The benchmark in quick mode against a real control plane: one run of each
 // measurement and a fleet of 10, the kubejoin CLI and engine beside the Go reference.
 // Checks that every figure is present (the cluster's cost per join too: control-plane CPU,
 // TLS handshakes, requests by code) and every join succeeded. It asserts NO timing:

@@ -26,7 +26,7 @@ import {
 } from '../helpers/packages.js';
 import { workdir } from '../helpers/temp.js';
 
-// The edge packages of `npm run package` (issue 13) as an operator receives them: checksums,
+// The edge packages of `npm run package` as an operator receives them: checksums,
 // executables for both architectures, the deb and rpm contents and scripts, the systemd
 // units, the man page and completions. The joins are in packages-join.test.ts.
 

@@ -8,7 +8,7 @@ import { assertNoSecret, keychainJoinArgs, uniqueName, tokenJoinArgs, fileStoreF
 import { EXE_ARM64, EXE_X64, ok, reportMissingPackages, run, skipReason, usePackages, whoami, withoutNode } from '../helpers/packages.js';
 import { workdir } from '../helpers/temp.js';
 
-// The edge packages of `npm run package` (issue 13) at work: the x64 deb unpacked, its
+// The edge packages of `npm run package` at work: the x64 deb unpacked, its
 // /usr/bin/kubejoin joining the real control plane with no Node.js visible; the arm64
 // executable joining under qemu-user-static; the keytar addon from /usr/lib/kubejoin; doctor.
 // Without dist/packages the tests fail under CI=true and are skipped otherwise.

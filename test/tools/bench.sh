@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run bench [-- --quick] [-- --runs N --fleet 50,200,500 --fleet-runs N --out FILE]
-# kubejoin beside the official Go join path on one local control plane (issue 7); not part
+# kubejoin beside the official Go join path on one local control plane; not part
 # of `npm test`. Builds what it lacks first: node_modules (npm ci), dist/ (npm run build),
 # the control-plane binaries (test/control-plane/build.sh, ~6 min the first time) and the
 # Go reference refjoin (built by the bench itself into ~/.cache/kubejoin/refjoin/).

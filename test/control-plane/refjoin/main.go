@@ -1,4 +1,4 @@
-// refjoin: the Go reference for kubejoin's benchmark (issue 7). It obtains a node client
+// refjoin: the Go reference for kubejoin's benchmark. It obtains a node client
 // credential exactly as `kubeadm join` + the kubelet do, with the official code and nothing
 // else:
 //
