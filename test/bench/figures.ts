@@ -1,5 +1,5 @@
 // The benchmark's table: each measurement as a figure beside its baseline, with the
-// target where the issue sets one.
+// target where it has one (docs/performance.md).
 import { readFileSync } from 'node:fs';
 import type { WorkerJoin } from './engine-worker.js';
 import { median, MiB, ratio } from './stats.js';

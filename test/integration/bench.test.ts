@@ -88,7 +88,7 @@ test('npm run bench -- --quick: every figure is present and every join succeeds'
     const f = report.figures.find((x) => x.id === id)!;
     assert.ok(f.value! > 0 && f.baseline! > 0, `${id}: ${f.value} against ${f.baseline}: not a measured cost`);
   }
-  // Each target of the issue is reported (met or not: not asserted).
+  // Each target is reported (met or not: not asserted).
   if (!CLI_TARGET_IDS.includes('cold.cli'))
     assert.equal(report.figures.find((f) => f.id === 'cold.cli')?.target, undefined, `node ${process.version}: cold.cli is information only`);
   for (const id of [
