@@ -63,8 +63,15 @@ export function figuresOf(m: Measured): Figure[] {
     fig({ ...go, id: 'cold.cli-supported-first', label: `${rt}, first run (empty compile cache), wall`, value: first, ...cliTarget(first) });
   }
   fig({ id: 'cold.cli-json', section: 1, label: 'cold CLI join -o json (+device facts), wall', unit: 'ms', value: mWall.cliJson, baseline: mWall.go, baselineLabel: 'Go reference, cold' });
-  const jsonExtra = mWall.cliJson !== null && mWall.cli !== null ? mWall.cliJson - mWall.cli : null;
-  fig({ id: 'cold.cli-json-vs-text', section: 1, label: 'cold CLI join -o json, wall', unit: 'ms', value: mWall.cliJson, baseline: mWall.cli, baselineLabel: 'the same join, text', target: '<= +10 ms', met: jsonExtra !== null && jsonExtra <= 10 });
+  // What -o json adds is the median of the per-round differences: both joins of a round run
+  // back to back under the same load, which the difference of two medians does not cancel.
+  const paired = wall.cli.length === wall['cli-json'].length ? wall['cli-json'].map((v, i) => v - wall.cli[i]!) : [];
+  const jsonExtra = median(paired);
+  const extra = jsonExtra === null ? 'n/a' : `${jsonExtra >= 0 ? '+' : ''}${jsonExtra.toFixed(1)} ms`;
+  fig({
+    id: 'cold.cli-json-vs-text', section: 1, label: `cold CLI join -o json, wall (over text, paired per round: ${extra})`, unit: 'ms', value: mWall.cliJson, baseline: mWall.cli,
+    baselineLabel: 'the same join, text', target: '<= +10 ms', met: jsonExtra !== null && jsonExtra <= 10,
+  });
   fig({ id: 'cold.go-vs-node', section: 1, label: 'Go reference join, wall', unit: 'ms', value: mWall.go, baseline: mWall.node, baselineLabel: 'node -e 0' });
 
   const warmRatio = ratio(engineTotal, goTotal);

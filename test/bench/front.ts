@@ -88,10 +88,13 @@ function parseHello(msg: Buffer): Hello | null {
 export async function startFront(upstreamPort: number, upstreamHost = '127.0.0.1'): Promise<Front> {
   const conns: Connection[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
+  // Nagle's algorithm off on both legs, as Node's HTTP client and Go's net package set it: with
+  // it on, a small write waits for the peer's delayed ACK (40 ms on Linux) and the front, not
+  // the client, would set the pace of a join.
+  const server: Server = createServer({ noDelay: true }, (client) => {
     const c: Connection = { at: Date.now(), handshake: false, resumed: false, offered: false, tls13: false };
     conns.push(c);
-    const upstream = connect(upstreamPort, upstreamHost);
+    const upstream = connect({ port: upstreamPort, host: upstreamHost, noDelay: true });
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
