@@ -73,8 +73,8 @@ export async function parseProvision(text: string, path: string, readTokenFile: 
   const problems: string[] = file.problems.map((p) => redactText(p, []));
   if (!file.readable) return failed(problems);
   const say = (where: string, message: string): void => void problems.push(redactText(`${where}: ${message}`, []));
-  const values = new Map<Key, { value: unknown; line: string }>([...file.values].map(([k, v]) => [k, { value: v.value, line: v.where }]));
-  const lineOf = (k: Key): string => values.get(k)?.line ?? path;
+  const values = file.values;
+  const lineOf = (k: Key): string => values.get(k)?.where ?? path;
   const reported = new Set<Key>();
   const sayKey = (k: Key, message: string): void => {
     reported.add(k);
