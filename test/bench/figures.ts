@@ -19,6 +19,25 @@ export function supportedNode(version: string, engines = ENGINES): boolean {
   return i < 0 || have[i]! > min[i]!;
 }
 
+type GoPhases = GoSingle['phasesMs'];
+
+/** The engine's phases grouped as the Go path's five (refjoin's phasesMs), with their labels. */
+export const GO_PHASES: readonly (readonly [Exclude<keyof GoPhases, 'total'>, string, readonly string[]])[] = [
+  ['discovery', 'discovery', ['validate', 'discover', 'verify-signature', 'pin-ca', 'verify-server']],
+  ['csr', 'CSR (key + request)', ['request-certificate']],
+  ['wait', 'wait (approval + issue)', ['await-approval']],
+  ['files', 'files (store)', ['store-credentials']],
+  ['verify', 'verify (SelfSubjectReview)', ['verify-credentials']],
+];
+
+/** One engine join's phase durations in the Go path's five, and its total. */
+export function asGoPhases(j: WorkerJoin): GoPhases {
+  const d = j.phaseDurationsMs as Record<string, number | undefined>;
+  const out = { total: j.durationMs } as GoPhases;
+  for (const [go, , engine] of GO_PHASES) out[go] = engine.reduce((sum, p) => sum + (d[p] ?? 0), 0);
+  return out;
+}
+
 export interface Measured {
   wall: Record<ColdKind, number[]>;
   rss: Record<ColdKind, number[]>;
@@ -76,18 +95,10 @@ export function figuresOf(m: Measured): Figure[] {
 
   const warmRatio = ratio(engineTotal, goTotal);
   fig({ id: 'warm.total', section: 2, label: 'engine join, warm process', unit: 'ms', value: engineTotal, baseline: goTotal, baselineLabel: 'Go reference, in-process total', target: '<= 1.0x', met: warmRatio !== null && warmRatio <= 1.0 });
-  const phaseOf = (j: WorkerJoin, ...ps: string[]): number => ps.reduce((s, p) => s + ((j.phaseDurationsMs as Record<string, number | undefined>)[p] ?? 0), 0);
-  const phases: [string, string[], keyof GoSingle['phasesMs']][] = [
-    ['discovery', ['validate', 'discover', 'verify-signature', 'pin-ca', 'verify-server'], 'discovery'],
-    ['CSR (key + request)', ['request-certificate'], 'csr'],
-    ['wait (approval + issue)', ['await-approval'], 'wait'],
-    ['files (store)', ['store-credentials'], 'files'],
-    ['verify (SelfSubjectReview)', ['verify-credentials'], 'verify'],
-  ];
-  for (const [label, enginePhases, goPhase] of phases) {
+  for (const [goPhase, label] of GO_PHASES) {
     fig({
       id: `warm.phase.${goPhase}`, section: 2, label: `  phase: ${label}`, unit: 'ms',
-      value: median(warmOk.map((j) => phaseOf(j, ...enginePhases))), baseline: median(goInProcess.map((p) => p[goPhase])), baselineLabel: 'Go reference, same phase',
+      value: median(warmOk.map((j) => asGoPhases(j)[goPhase])), baseline: median(goInProcess.map((p) => p[goPhase])), baselineLabel: 'Go reference, same phase',
     });
   }
 

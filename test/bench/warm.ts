@@ -26,6 +26,7 @@ import { attachCluster, startCluster } from '../harness/index.js';
 import { KCM_FLAGS } from './bench.js';
 import { bundleEngineWorker, type Bundle } from './bundle.js';
 import type { WorkerConfig, WorkerJoin } from './engine-worker.js';
+import { asGoPhases, GO_PHASES } from './figures.js';
 import { lastJson, run } from './measure.js';
 import { ensureRefjoin } from './refjoin.js';
 import { median, ratio, round } from './stats.js';
@@ -48,21 +49,6 @@ const runs = Number(values.runs);
 const warmup = Number(values.warmup);
 const log = (l: string): void => void process.stderr.write(`[warm] ${l}\n`);
 type Phases = GoSingle['phasesMs'];
-const PHASES: [keyof Phases, string[]][] = [
-  ['discovery', ['validate', 'discover', 'verify-signature', 'pin-ca', 'verify-server']],
-  ['csr', ['request-certificate']],
-  ['wait', ['await-approval']],
-  ['files', ['store-credentials']],
-  ['verify', ['verify-credentials']],
-];
-
-/** The engine's phases in the Go path's five (figures.ts), and its total. */
-function asGoPhases(j: WorkerJoin): Phases {
-  const d = j.phaseDurationsMs as Record<string, number | undefined>;
-  const out = { total: j.durationMs } as Phases;
-  for (const [go, engine] of PHASES) out[go] = engine.reduce((s, p) => s + (d[p] ?? 0), 0);
-  return out;
-}
 
 /** An engine worker in serve mode: one join per line written, one JSON line back. */
 class Served {
@@ -163,7 +149,7 @@ try {
   }
   const loadAfter = loadavg().map((n) => round(n, 2)!);
   const med = (name: string, k: keyof Phases): number | null => round(median(samples[name]!.map((p) => p[k])), 2);
-  const keys: (keyof Phases)[] = [...PHASES.map(([k]) => k), 'total'];
+  const keys: (keyof Phases)[] = [...GO_PHASES.map(([k]) => k), 'total'];
   const rows = [['phase (median ms)', ...names, ...engines.map((e) => `${e.name}/Go`)]];
   for (const k of keys) rows.push([k, ...names.map((n) => String(med(n, k))), ...engines.map((e) => `${round(ratio(med(e.name, k), med('Go', k)), 2)}x`)]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
