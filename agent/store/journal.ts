@@ -6,9 +6,9 @@ import { TMP_PREFIX, lstatFile, readFileNoFollow, removeFile, syncDir, tmpPathFo
 
 // Several files renamed as one unit (docs/stores.md §1): the files and a journal naming the
 // (temporary, target) pairs are staged and fsynced together; at commit the journal is renamed
-// into place (directory fsynced), then the renames happen and the journal is removed. A run killed between the journal and its
-// removal is finished by the next run (`recover`), before anything else: all files are
-// renamed, or (no journal) none are, and the temporaries are swept.
+// into place (directory fsynced), then the renames happen and the journal is removed. A run
+// killed between the journal and its removal is finished by the next run (`recover`), before
+// anything else: all files are renamed, or (no journal) none are, and the temporaries are swept.
 
 interface Entry {
   tmp: string;
