@@ -7,15 +7,26 @@ import { isRecord } from '../protocol/objects.js';
 // Reading kube-public/cluster-info (docs/protocol.md §3.1-3.2): one GET, capped, and what the
 // answer says. Shared by the discovery poll and the doctor, so both read it the same way.
 
-export function clusterInfoUrl(endpoint: string): string {
-  return `https://${endpoint}${CLUSTER_INFO_PATH}`;
+/**
+ * How a read is served (docs/protocol.md §3.1): `fresh` is a quorum read, which the API server
+ * answers from etcd; `cached` asks for any version (resourceVersion=0), which it answers from
+ * its watch cache, without an etcd read, possibly a few ms behind etcd.
+ */
+export type Freshness = 'fresh' | 'cached';
+
+export function clusterInfoUrl(endpoint: string, freshness: Freshness = 'fresh'): string {
+  return `https://${endpoint}${CLUSTER_INFO_PATH}${freshness === 'cached' ? '?resourceVersion=0' : ''}`;
 }
 
 /** One GET of cluster-info; an answer over the cap is an untrusted server (exit 3). */
-export async function getClusterInfo(endpoint: string, agent: TrustAgent, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<Response> {
+export async function getClusterInfo(
+  endpoint: string,
+  agent: TrustAgent,
+  opts: { timeoutMs: number; signal?: AbortSignal; freshness?: Freshness },
+): Promise<Response> {
   try {
     return await request({
-      url: clusterInfoUrl(endpoint),
+      url: clusterInfoUrl(endpoint, opts.freshness),
       agent,
       timeoutMs: opts.timeoutMs,
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -6,7 +6,7 @@ import { clusterOf, type ClusterEntry } from '../protocol/kubeconfig.js';
 import type { PinSet } from '../protocol/pin.js';
 import type { BootstrapToken } from '../protocol/token.js';
 import { readServerDate, type ClockReading } from '../protocol/clock-skew.js';
-import { getClusterInfo, parseClusterInfo } from './cluster-info.js';
+import { getClusterInfo, parseClusterInfo, type Freshness } from './cluster-info.js';
 import { checkPinnedCA, type PinnedCA } from './pins.js';
 import { certificateTimeHint, clockFailure } from './clock.js';
 
@@ -37,6 +37,8 @@ export interface PollOptions {
   delayMs?: (attempt: number) => number;
   /** A transport error that must end the wait at once (a TLS verification failure). */
   fatal?: (err: TransportError) => KubejoinError | undefined;
+  /** Every read a quorum read; by default the first asks the API server's cache (§3.1). */
+  freshOnly?: boolean;
 }
 
 export type WaitKind = 'unreachable' | 'refused' | 'unprepared' | 'unsigned';
@@ -53,9 +55,13 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
   const deadline = Date.now() + opts.timeoutMs;
   const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
   let last: Waiting = { kind: 'unreachable', reason: `cannot reach https://${endpoint}: no attempt finished` };
-  const once = async (): Promise<Attempt> => {
+  const read = async (freshness: Freshness): Promise<Attempt> => {
     try {
-      const res = await getClusterInfo(endpoint, opts.agent, { timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now())), signal });
+      const res = await getClusterInfo(endpoint, opts.agent, {
+        timeoutMs: Math.max(1, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now())),
+        signal,
+        freshness,
+      });
       const answer = parseClusterInfo(res);
       if (answer.kind !== 'ok') return { done: false, ...answer };
       const signature = answer.data.signatureOf(tokenId);
@@ -80,6 +86,15 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
       }
       return { done: false, kind: 'unreachable', reason: `cannot reach https://${endpoint}: ${err.message}` };
     }
+  };
+  // The first read asks the API server's watch cache: no etcd read (docs/protocol.md §3.1). A
+  // copy without our signature or without the ConfigMap may only be behind etcd, so etcd is
+  // asked at once, before any wait; every later attempt reads from etcd.
+  let reads = opts.freshOnly ? 1 : 0;
+  const once = async (): Promise<Attempt> => {
+    if (reads++ > 0) return read('fresh');
+    const cached = await read('cached');
+    return cached.done || (cached.kind !== 'unsigned' && cached.kind !== 'unprepared') ? cached : read('fresh');
   };
   try {
     return await retrying(
@@ -172,18 +187,23 @@ export function validateClusterCA(kubeconfig: string, pins: PinSet, unsafeSkip: 
  * and require the kubeconfig string to be byte-equal.
  */
 export async function refetchVerified(endpoint: string, tokenId: string, first: ClusterInfo, opts: PollOptions): Promise<void> {
-  const second = await fetchSignedClusterInfo(endpoint, tokenId, {
-    ...opts,
-    fatal: (err) =>
-      isTlsVerificationError(err)
-        ? (clockFailure(err, first.clock, endpoint) ??
-          new KubejoinError('untrusted-cluster', `the server at ${endpoint} could not be verified with the pinned CA: ${err.message}`, {
-            hint:
-              certificateTimeHint(err, first.clock) ??
-              'The server certificate must be issued by the pinned CA and name the endpoint (IP or DNS name) you gave. If it is not, do not trust this server.',
-          }))
-        : undefined,
-  });
+  const verified = (freshOnly: boolean): Promise<ClusterInfo> =>
+    fetchSignedClusterInfo(endpoint, tokenId, {
+      ...opts,
+      freshOnly,
+      fatal: (err) =>
+        isTlsVerificationError(err)
+          ? (clockFailure(err, first.clock, endpoint) ??
+            new KubejoinError('untrusted-cluster', `the server at ${endpoint} could not be verified with the pinned CA: ${err.message}`, {
+              hint:
+                certificateTimeHint(err, first.clock) ??
+                'The server certificate must be issued by the pinned CA and name the endpoint (IP or DNS name) you gave. If it is not, do not trust this server.',
+            }))
+          : undefined,
+    });
+  // A copy from the API server's cache may lag a change etcd already has: etcd decides (§3.6).
+  let second = await verified(false);
+  if (second.kubeconfig !== first.kubeconfig) second = await verified(true);
   if (second.kubeconfig !== first.kubeconfig) {
     throw new KubejoinError('untrusted-cluster', 'cluster-info changed between the unverified and the verified fetch: the server cannot be trusted');
   }

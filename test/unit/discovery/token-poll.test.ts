@@ -1,46 +1,38 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import https from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { fetchSignedClusterInfo, type PollOptions } from '../../../agent/discovery/token.js';
 import { KubejoinError } from '../../../agent/errors.js';
 import { sharedAgent } from '../../../agent/transport/http.js';
 import { servingCertificate } from '../../helpers/certs.js';
 import { TOKEN_ID } from '../../helpers/fixtures.js';
+import {
+  CACHED,
+  FORBIDDEN,
+  FRESH,
+  KUBECONFIG,
+  NO_KUBECONFIG,
+  NOT_FOUND,
+  SIGNATURE,
+  SIGNED,
+  UNSIGNED,
+  scriptedServer,
+  type Reply,
+  type Scripted,
+} from './scripted-server.js';
 
-// The discovery poll loop (fetchSignedClusterInfo, docs/protocol.md §3.1-3.2) against a tiny
-// HTTPS server of our own on 127.0.0.1 that answers each GET with the next scripted reply
-// (the last one repeats). The real bootstrapsigner is covered by the integration tests.
+// The discovery poll loop (fetchSignedClusterInfo, docs/protocol.md §3.1-3.2) against a
+// scripted HTTPS server of our own (./scripted-server.ts). Its first read asks the cache.
 
-type Reply = { status: number; body?: unknown; raw?: string };
-const KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters: []\n';
-const SIGNATURE = 'eyJhbGciOiJIUzI1NiIsImtpZCI6ImFiY2RlZiJ9..c2lnbmF0dXJl';
-const configMap = (data: Record<string, string>): Reply => ({ status: 200, body: { kind: 'ConfigMap', data } });
-const SIGNED = configMap({ kubeconfig: KUBECONFIG, [`jws-kubeconfig-${TOKEN_ID}`]: SIGNATURE });
-const UNSIGNED = configMap({ kubeconfig: KUBECONFIG, 'jws-kubeconfig-zzzzzz': SIGNATURE });
-const NO_KUBECONFIG = configMap({ [`jws-kubeconfig-${TOKEN_ID}`]: SIGNATURE });
-const NOT_FOUND: Reply = { status: 404, body: { kind: 'Status', code: 404 } };
-const FORBIDDEN: Reply = { status: 403, body: { kind: 'Status', code: 403 } };
-
-let server: https.Server;
+let server: Scripted;
 let endpoint: string;
-let script: Reply[] = [];
-let paths: string[] = [];
-
 before(async () => {
-  server = https.createServer(await servingCertificate(), (req, res) => {
-    paths.push(req.url ?? '');
-    const reply = (script.length > 1 ? script.shift() : script[0]) ?? { status: 500 };
-    res.writeHead(reply.status, { 'Content-Type': 'application/json' }).end(reply.raw ?? JSON.stringify(reply.body ?? {}));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  endpoint = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await scriptedServer();
+  endpoint = server.endpoint;
 });
-after(() => new Promise<void>((r) => server.close(() => r())));
-beforeEach(() => {
-  script = [];
-  paths = [];
-});
+after(() => server.close());
+beforeEach(() => server.reset());
+const script = (replies: Reply[]): void => void (server.script = replies);
 
 /**
  * Options that try four times, 50 ms apart, then ask for a delay past the deadline, which
@@ -83,22 +75,22 @@ function failure(category: string, pattern: RegExp): (e: unknown) => boolean {
 
 describe('discovery poll loop: waiting for our signature', () => {
   it('valid: signed at once: one GET of kube-public/cluster-info, no retry', async () => {
-    script = [SIGNED];
+    script([SIGNED]);
     const opts = options();
     const { clock, ...served } = await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts);
     assert.deepEqual(served, { kubeconfig: KUBECONFIG, signature: SIGNATURE });
     assert.ok(clock && Number.isFinite(clock.serverAt) && Number.isFinite(clock.skewMs), "the server's Date header is measured");
-    assert.deepEqual(paths, ['/api/v1/namespaces/kube-public/configmaps/cluster-info']);
+    assert.deepEqual(server.paths, [CACHED], "one GET, answered from the API server's cache");
     assert.deepEqual(opts.retries, []);
   });
 
   it('valid: retries while the signature is absent, then returns the exact served strings', async () => {
-    script = [UNSIGNED, UNSIGNED, SIGNED];
+    script([UNSIGNED, UNSIGNED, SIGNED]);
     const opts = options();
     const { clock, ...served } = await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts);
     assert.deepEqual(served, { kubeconfig: KUBECONFIG, signature: SIGNATURE });
     assert.ok(clock && Number.isFinite(clock.serverAt) && Number.isFinite(clock.skewMs), "the server's Date header is measured");
-    assert.equal(paths.length, 3);
+    assert.deepEqual(server.paths, [CACHED, FRESH, FRESH, FRESH], 'the cache first, etcd at once, then etcd on every retry');
     const reason = `no JWS signature for token id "${TOKEN_ID}" in cluster-info yet`;
     assert.deepEqual(opts.retries, [
       [reason, 2],
@@ -108,7 +100,7 @@ describe('discovery poll loop: waiting for our signature', () => {
   });
 
   it('valid: waits through an unprepared cluster and a server error until it is signed', async () => {
-    script = [NOT_FOUND, { status: 503 }, NO_KUBECONFIG, SIGNED];
+    script([NOT_FOUND, { status: 503 }, NO_KUBECONFIG, SIGNED]);
     const opts = options();
     await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts);
     assert.deepEqual(
@@ -168,10 +160,11 @@ describe('discovery poll loop: the error at the deadline names the last reason',
   ];
   for (const [name, replies, category, pattern] of cases) {
     it(name, async () => {
-      script = [...replies];
+      script([...replies]);
       const opts = options();
       await assert.rejects(fetchSignedClusterInfo(endpoint, TOKEN_ID, opts), failure(category, pattern));
-      assert.equal(paths.length, 4, 'asked four times');
+      assert.equal(server.paths[0], CACHED, 'the first attempt asks the cache');
+      assert.deepEqual(server.paths.slice(-3), [FRESH, FRESH, FRESH], 'every retry asks etcd');
       assert.deepEqual(
         opts.retries.map(([, attempt]) => attempt),
         [2, 3, 4],
@@ -204,7 +197,7 @@ describe('discovery poll loop: the error at the deadline names the last reason',
 
 describe('discovery poll loop: delay and cancellation', () => {
   it('valid: asks the delay function for each next attempt, in order', async () => {
-    script = [UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED, SIGNED];
+    script([UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED, UNSIGNED, SIGNED]);
     const delays: number[] = [];
     const opts = options({ delayMs: (attempt) => (delays.push(attempt), 20) });
     await fetchSignedClusterInfo(endpoint, TOKEN_ID, opts);
@@ -216,31 +209,31 @@ describe('discovery poll loop: delay and cancellation', () => {
   });
 
   it('invalid: a delay that would pass the deadline ends the wait at once, without sleeping', async () => {
-    script = [UNSIGNED];
+    script([UNSIGNED]);
     const opts = options({ timeoutMs: 60_000, delayMs: () => 120_000 });
     const started = Date.now();
     await assert.rejects(fetchSignedClusterInfo(endpoint, TOKEN_ID, opts), failure('token-refused', /after 60 s of discovery/));
-    assert.equal(paths.length, 1);
+    assert.deepEqual(server.paths, [CACHED, FRESH]);
     assert.deepEqual(opts.retries, []);
     assert.ok(Date.now() - started < 10_000, 'did not sleep towards the deadline');
   });
 
   it('invalid: aborted while waiting between attempts: rejects with the abort reason, no further request', async () => {
-    script = [UNSIGNED];
+    script([UNSIGNED]);
     const controller = new AbortController();
     const reason = new Error('cancelled by the test');
     const opts = options({ timeoutMs: 60_000, signal: controller.signal, delayMs: () => 30_000, onRetry: () => controller.abort(reason) });
     const started = Date.now();
     await assert.rejects(fetchSignedClusterInfo(endpoint, TOKEN_ID, opts), (e: unknown) => e === reason);
     assert.ok(Date.now() - started < 10_000, 'the 30 s wait was cut short');
-    assert.equal(paths.length, 1);
+    assert.deepEqual(server.paths, [CACHED, FRESH]);
   });
 
   it('invalid: already aborted: rejects with the abort reason without a request', async () => {
-    script = [SIGNED];
+    script([SIGNED]);
     const reason = new Error('cancelled before');
     await assert.rejects(fetchSignedClusterInfo(endpoint, TOKEN_ID, options({ signal: AbortSignal.abort(reason) })), (e: unknown) => e === reason);
-    assert.equal(paths.length, 0);
+    assert.deepEqual(server.paths, []);
   });
 
   it('invalid: a transport error the caller marks fatal ends the wait at once', async () => {
@@ -251,7 +244,7 @@ describe('discovery poll loop: delay and cancellation', () => {
       timeoutMs: 60_000,
       fatal: (err) => (seen.push(err.message), fatal),
     });
-    script = [SIGNED];
+    script([SIGNED]);
     await assert.rejects(fetchSignedClusterInfo(endpoint, TOKEN_ID, opts), (e: unknown) => e === fatal);
     assert.equal(seen.length, 1);
     assert.deepEqual(opts.retries, []);
