@@ -1,6 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { testCluster, type ClusterHandle } from '../harness/index.js';
@@ -40,6 +40,8 @@ async function joinVia(t: Parameters<typeof workdir>[0], hostile: Hostile, extra
     'no Authorization header ever reached the hostile server',
   );
   assert.deepEqual(await filesUnder(dir), ['token'], 'nothing written');
+  // filesUnder lists regular files: no directory and no lock (a symbolic link) either.
+  assert.deepEqual(await readdir(dir), ['token'], 'no directory, no lock left');
   return r;
 }
 
