@@ -5,7 +5,8 @@ import { CLUSTER_INFO_PATH, JWS_KEY_PREFIX, KUBECONFIG_KEY } from '../protocol/c
 import { isRecord } from '../protocol/objects.js';
 
 // Reading kube-public/cluster-info (docs/protocol.md §3.1-3.2): one GET, capped, and what the
-// answer says. Shared by the discovery poll and the doctor, so both read it the same way.
+// answer says. Shared by the discovery poll and the doctor, so both judge an answer the same
+// way (discovery asks the API server's cache first, the doctor etcd).
 
 /**
  * How a read is served (docs/protocol.md §3.1): `fresh` is a quorum read, which the API server
