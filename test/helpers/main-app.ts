@@ -30,6 +30,9 @@ export async function startTestApp(config: Partial<AppConfig> = {}, engine = scr
     log: (line) => logs.push(line),
     loadProvision: async (): Promise<ProvisionResult> => ({ ok: false, missing: true, problems: ['no provisioning file'] }),
     sleepSecond: () => new Promise((r) => setImmediate(r)),
+    // The app keeps a joined machine's credential fresh from its start; a test app never
+    // touches this machine's (on a joined machine, or as root: /etc/kubernetes/kubelet.conf).
+    runRotation: (opts) => new Promise<number>((resolve) => opts.signal.addEventListener('abort', () => resolve(0), { once: true })),
     ...config,
   });
   running.push(app);
