@@ -99,7 +99,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const goArgs = (name: string, extra: string[] = []): string[] => [
       endpoint, '--token-file', tokenFile, '--discovery-token-ca-cert-hash', c.caCertHash, '--node-name', name, '--cert-dir', join(work, name), ...extra,
     ];
-    const ctx: BenchContext = { c, endpoint, front, pids, auditLog, audit, work, env, tokenFile, refjoin, bundle, failures, log, goArgs };
+    const pkg = findPackaged();
+    const engineNode = pkg.runtimeNode ? { path: pkg.runtimeNode, version: `v${pkg.runtimeVersion!}` } : { path: process.execPath, version: process.version };
+    const ctx: BenchContext = { c, endpoint, front, pids, auditLog, audit, work, env, tokenFile, refjoin, bundle, engineNode, failures, log, goArgs };
     /** A CLI join succeeded: exit 0, and (-o json) an ok result or (text) the credential on disk. */
     const checkCli = (r: Ran, name: string, json: boolean): boolean => {
       const ev = json ? lastJson<CliResultEvent>(r.stdout) : undefined;
@@ -120,9 +122,11 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     // unmeasured round first warms the page cache. Wall-time runs and peak-RSS runs (under
     // GNU time) are separate, so that neither disturbs the other.
     type Kind = 'node' | 'cli' | 'cli-json' | 'go' | 'version' | 'cli-rt' | 'cli-rt-first' | 'pkg-node' | 'pkg-version' | 'pkg-cli';
-    const pkg = findPackaged();
     if (pkg.missing.length) log(`section 7 (packaged executable) is partly or wholly skipped: missing ${pkg.missing.join('; ')}`);
-    if (!pkg.runtimeNode) log('section 1: the npm CLI on the supported runtime is skipped: it is not in the packaging cache (build/packages/node-runtime.sh)');
+    if (!pkg.runtimeNode) {
+      log('section 1: the npm CLI on the supported runtime is skipped: it is not in the packaging cache (build/packages/node-runtime.sh)');
+      log(`sections 2 and 6: the engine runs on this process's node ${process.version} instead`);
+    }
     if (pkg.exe) pkg.exe = await installedCopy(pkg.exe, join(work, 'packaged'));
     const KINDS: Kind[] = [
       'node', 'cli', 'cli-json', 'go', 'version',
@@ -200,8 +204,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     if (kubectl.skipped) log(`section 8 skipped: ${kubectl.skipped}`);
 
     // Section 2: the engine in a warm process.
-    log(`section 2: ${runs} engine join(s) in a warm process (after ${WARMUP_JOINS} warm-up joins; device facts ${deviceFactsWarm ? 'on' : 'off'})`);
-    const warm = await worker(bundle.worker, {
+    log(`section 2: ${runs} engine join(s) in a warm process on node ${engineNode.version} (after ${WARMUP_JOINS} warm-up joins; device facts ${deviceFactsWarm ? 'on' : 'off'})`);
+    const warm = await worker(engineNode.path, bundle.worker, {
       mode: 'warm', endpoint, tokenFile, caCertHash: c.caCertHash, prefix: 'engine-warm', dir: work, runs, warmup: WARMUP_JOINS, deviceFacts: deviceFactsWarm,
     }, env);
     for (const j of [...warm.warmup, ...warm.joins]) if (!j.ok) failures.push(`warm engine join ${j.node}: ${j.error ?? 'failed'}`);
@@ -247,7 +251,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const goVersion = await promisify(execFile)('go', ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).then((r) => r.stdout.trim(), () => 'unknown');
     return {
       meta: {
-        date: new Date().toISOString(), quick, runs, fleetRuns, node: process.version, go: goVersion, kubernetes: c.version,
+        date: new Date().toISOString(), quick, runs, fleetRuns, node: process.version, engineNode: engineNode.version, go: goVersion, kubernetes: c.version,
         cpus: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgBefore, loadavgAfter: loadavg().map((n) => round(n, 2)!),
         controllerManagerFlags: KCM_FLAGS, idleCpuMsPerSec, clkTck: CLK_TCK, rssMethod, deviceFactsWarm, deviceFactsFleet: false,
       },

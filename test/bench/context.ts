@@ -22,15 +22,20 @@ export interface BenchContext {
   tokenFile: string;
   refjoin: string;
   bundle: Bundle;
+  /**
+   * The Node that runs the engine worker (sections 2 and 6): the supported runtime the packages
+   * carry when it is cached, as section 1 measures the CLI on it; else this process's Node.
+   */
+  engineNode: { path: string; version: string };
   failures: string[];
   log: (line: string) => void;
   /** refjoin's arguments for a join as node `name`. */
   goArgs: (name: string, extra?: string[]) => string[];
 }
 
-/** Runs the bundled engine worker with `cfg`; its one JSON line is the report. */
-export async function worker(script: string, cfg: WorkerConfig, env: NodeJS.ProcessEnv): Promise<WorkerReport> {
-  const r = await run(process.execPath, [script, JSON.stringify(cfg)], { env, timeoutMs: 15 * 60_000 });
+/** Runs the bundled engine worker with `cfg` on `node`; its one JSON line is the report. */
+export async function worker(node: string, script: string, cfg: WorkerConfig, env: NodeJS.ProcessEnv): Promise<WorkerReport> {
+  const r = await run(node, [script, JSON.stringify(cfg)], { env, timeoutMs: 15 * 60_000 });
   const report = lastJson<WorkerReport>(r.stdout);
   if (r.code !== 0 || !report) throw new Error(`engine worker (${cfg.mode}) exit ${r.code}: ${r.stderr.trim().slice(0, 500)}`);
   return report;

@@ -47,7 +47,7 @@ export async function runFleets(ctx: BenchContext, fleetSizes: readonly number[]
             requestsPerJoin: 0, failedAnswers: 0, peakRssMiB: MiB(out.peakRssKiB), ...(out.errors ? { errors: out.errors } : {}),
           };
         } else {
-          const rep2 = await worker(bundle.worker, { mode: 'fleet', endpoint, tokenFile, caCertHash: c.caCertHash, prefix, dir, count: size, deviceFacts: false }, env).catch((err: Error) => {
+          const rep2 = await worker(ctx.engineNode.path, bundle.worker, { mode: 'fleet', endpoint, tokenFile, caCertHash: c.caCertHash, prefix, dir, count: size, deviceFacts: false }, env).catch((err: Error) => {
             failures.push(`engine fleet of ${size}: ${err.message}`);
             return undefined;
           });

@@ -62,7 +62,7 @@ export function table(report: BenchReport): string {
   const m = report.meta;
   out.push(
     '',
-    `${m.quick ? 'QUICK (one run, small fleet): no figure here is a measurement. ' : ''}Medians over ${m.runs} run(s) (fleets: ${m.fleetRuns}); node ${m.node}, ${m.go}, Kubernetes ${m.kubernetes}; ` +
+    `${m.quick ? 'QUICK (one run, small fleet): no figure here is a measurement. ' : ''}Medians over ${m.runs} run(s) (fleets: ${m.fleetRuns}); node ${m.node} (engine: ${m.engineNode}), ${m.go}, Kubernetes ${m.kubernetes}; ` +
       `${m.cores} x ${m.cpus}; load average before ${m.loadavgBefore.join(' ')}, after ${m.loadavgAfter.join(' ')}.`,
     `Cluster cost (section 9): CPU = utime + stime of each component (/proc/<pid>/stat, CLK_TCK ${m.clkTck}) over each fleet, not net of its rest rate ` +
       `(ms per s: ${Object.entries(m.idleCpuMsPerSec).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}); TLS at a counting front before the apiserver.`,

@@ -91,6 +91,8 @@ export interface BenchReport {
     runs: number;
     fleetRuns: number;
     node: string;
+    /** The Node of the engine worker (sections 2 and 6). */
+    engineNode: string;
     go: string;
     kubernetes: string;
     cpus: string;
