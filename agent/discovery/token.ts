@@ -90,9 +90,10 @@ export async function fetchSignedClusterInfo(endpoint: string, tokenId: string, 
   // The first read asks the API server's watch cache: no etcd read (docs/protocol.md §3.1). A
   // copy without our signature or without the ConfigMap may only be behind etcd, so etcd is
   // asked at once, before any wait; every later attempt reads from etcd.
-  let reads = opts.freshOnly ? 1 : 0;
+  let cacheFirst = !opts.freshOnly;
   const once = async (): Promise<Attempt> => {
-    if (reads++ > 0) return read('fresh');
+    if (!cacheFirst) return read('fresh');
+    cacheFirst = false;
     const cached = await read('cached');
     return cached.done || (cached.kind !== 'unsigned' && cached.kind !== 'unprepared') ? cached : read('fresh');
   };

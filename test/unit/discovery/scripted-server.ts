@@ -34,31 +34,11 @@ export interface Scripted {
 }
 
 export async function scriptedServer(): Promise<Scripted> {
-  const state = { script: [] as Reply[], cache: undefined as Reply | undefined, paths: [] as string[] };
-  const server = https.createServer(await servingCertificate(), (req, res) => {
-    const url = req.url ?? '';
-    state.paths.push(url);
-    const reply = (url === CACHED ? (state.cache ?? state.script[0]) : state.script.length > 1 ? state.script.shift() : state.script[0]) ?? { status: 500 };
-    res.writeHead(reply.status, { 'Content-Type': 'application/json' }).end(reply.raw ?? JSON.stringify(reply.body ?? {}));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    endpoint: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    get script() {
-      return state.script;
-    },
-    set script(s) {
-      state.script = s;
-    },
-    get cache() {
-      return state.cache;
-    },
-    set cache(c) {
-      state.cache = c;
-    },
-    get paths() {
-      return state.paths;
-    },
+  const state: Scripted = {
+    endpoint: '',
+    script: [],
+    cache: undefined,
+    paths: [],
     reset() {
       state.script = [];
       state.cache = undefined;
@@ -66,4 +46,13 @@ export async function scriptedServer(): Promise<Scripted> {
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+  const server = https.createServer(await servingCertificate(), (req, res) => {
+    const url = req.url ?? '';
+    state.paths.push(url);
+    const reply = (url === CACHED ? (state.cache ?? state.script[0]) : state.script.length > 1 ? state.script.shift() : state.script[0]) ?? { status: 500 };
+    res.writeHead(reply.status, { 'Content-Type': 'application/json' }).end(reply.raw ?? JSON.stringify(reply.body ?? {}));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  state.endpoint = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return state;
 }
