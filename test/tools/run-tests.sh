@@ -16,17 +16,43 @@ if [ -z "${KUBEJOIN_TEST_SETUP_DONE:-}" ]; then
 fi
 
 if [ -z "${KUBEJOIN_IN_DBUS:-}" ] && command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
-  exec env KUBEJOIN_IN_DBUS=1 dbus-run-session -- bash "$0" "$@"
-fi
-if [ -n "${KUBEJOIN_IN_DBUS:-}" ] && [ -z "${GNOME_KEYRING_CONTROL:-}" ]; then
-  # A throw-away login keyring for this session only (its own data directory, so the
-  # user's keyrings are neither used nor touched), unlocked with a throw-away password.
+  # A throw-away login keyring for this run only (its own data directory, so the user's
+  # keyrings are neither used nor touched), unlocked with a throw-away password. The session
+  # bus starts it on first use through a service file in that directory, which comes before
+  # the system's in the bus's search path, and starts it the same way again if it exits: a
+  # crash of gnome-keyring-daemon then costs the calls in flight, not every keychain test after
+  # it. Each start and exit, and the daemon's output, are logged there and reported at the end.
   keyring_home=$(mktemp -d -t kubejoin-keyring.XXXXXX)
-  trap 'rm -rf "$keyring_home"' EXIT
-  export XDG_DATA_HOME="$keyring_home"
-  eval "$(printf 'kubejoin-test\n' | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)"
-  export GNOME_KEYRING_CONTROL
+  mkdir -p "$keyring_home/dbus-1/services"
+  cat >"$keyring_home/keyring.sh" <<SCRIPT
+#!/bin/sh
+echo "start \$(date -u +%FT%TZ)" >>"$keyring_home/starts"
+printf 'kubejoin-test\\n' | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --foreground --components=secrets >>"$keyring_home/daemon.log" 2>&1
+{ echo "exit \$? \$(date -u +%FT%TZ)" >>"$keyring_home/starts"; } 2>/dev/null
+SCRIPT
+  chmod 0755 "$keyring_home/keyring.sh"
+  printf '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=%s/keyring.sh\n' "$keyring_home" >"$keyring_home/dbus-1/services/org.freedesktop.secrets.service"
+  exec env KUBEJOIN_IN_DBUS=1 KUBEJOIN_KEYRING_HOME="$keyring_home" XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash "$0" "$@"
 fi
+if [ -n "${KUBEJOIN_KEYRING_HOME:-}" ]; then
+  keyring_home=$KUBEJOIN_KEYRING_HOME
+  trap 'rm -rf "$keyring_home"' EXIT
+  # Started now, not by the first keychain test.
+  if command -v gdbus >/dev/null && ! gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.StartServiceByName org.freedesktop.secrets 0 >/dev/null; then
+    echo "run-tests: the session's gnome-keyring-daemon did not start: $(tail -n 5 "$keyring_home/daemon.log" 2>/dev/null)" >&2
+  fi
+fi
+keyring_report() {
+  [ -n "${keyring_home:-}" ] && [ -f "$keyring_home/starts" ] || return 0
+  local starts
+  starts=$(grep -c '^start' "$keyring_home/starts")
+  if [ "$starts" -gt 1 ]; then
+    echo "run-tests: the session's gnome-keyring-daemon exited during the run and was started again ($starts starts):" >&2
+    sed 's/^/run-tests:   /' "$keyring_home/starts" >&2
+    tail -n 20 "$keyring_home/daemon.log" | sed 's/^/run-tests:   daemon: /' >&2
+  fi
+}
 
 if [ -z "${KUBEJOIN_TEST_CLUSTER:-}" ]; then
   state=$(mktemp -d -t kubejoin-test-cluster.XXXXXX)
@@ -82,4 +108,5 @@ second_pass() {
 if [ $# -eq 0 ] || [ "${KUBEJOIN_TEST_PASS:-}" = second ]; then
   second_pass || status=$?
 fi
+keyring_report
 exit "$status"
