@@ -131,27 +131,15 @@ function conversation(
 ): void {
   let authenticated = false;
   let pending = Buffer.alloc(0);
-  let session: string | undefined;
   let items: string[] | undefined;
-  let asked = false;
   socket.on('error', reject);
   socket.on('close', () => reject(new Error('the bus closed the connection')));
   socket.on('connect', () => socket.write(`\0AUTH EXTERNAL ${Buffer.from(String(process.getuid!())).toString('hex')}\r\n`));
   const send = (serial: number, call: Call): boolean => socket.write(message(serial, call));
-  const getSecrets = (): void => {
-    if (session === undefined || items === undefined || asked) return;
-    asked = true;
-    if (items.length === 0) return resolve({ locked: false });
-    send(4, {
-      ...SECRETS,
-      member: 'GetSecrets',
-      sig: 'aoo',
-      body: (w) => {
-        w.array(4, () => w.s(items![0]!));
-        w.s(session!);
-      },
-    });
-  };
+  // One call to the Secret Service at a time, each sent once the one before it is answered, so
+  // that every way out but the timeout leaves no call in flight: gnome-keyring (seen with 42.1,
+  // reported with 50) aborts, and takes every program's keyring with it, when a client that asked
+  // for a session is gone before the session is made (docs/stores.md §2).
   socket.on('data', (chunk: Buffer) => {
     pending = Buffer.concat([pending, chunk]);
     if (!authenticated) {
@@ -161,10 +149,9 @@ function conversation(
       authenticated = true;
       pending = pending.subarray(eol + 2);
       socket.write('BEGIN\r\n');
-      // Pipelined: the bus answers in order, the Secret Service on its own.
+      // Pipelined behind Hello, which the bus answers itself, before it passes on the next call.
       send(1, { dest: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', iface: 'org.freedesktop.DBus', member: 'Hello' });
-      send(2, { ...SECRETS, member: 'OpenSession', sig: 'sv', body: (w) => (w.s('plain'), w.g('s'), w.s('')) });
-      send(3, {
+      send(2, {
         ...SECRETS,
         member: 'SearchItems',
         sig: 'a{ss}',
@@ -182,16 +169,28 @@ function conversation(
     pending = pending.subarray(used);
     for (const r of found) {
       if (r.error) return reject(new Error('the Secret Service answered with an error'));
-      if (r.to === 2) session = r.values[1] as string;
-      if (r.to === 3) {
+      if (r.to === 2) {
         items = r.values[0] as string[]; // unlocked ones only; locked ones: keytar's way
         if (want === 'locked') return resolve({ locked: items.length === 0 && (r.values[1] as string[]).length > 0 });
+        if (items.length === 0) return resolve({ locked: false });
+        send(3, { ...SECRETS, member: 'OpenSession', sig: 'sv', body: (w) => (w.s('plain'), w.g('s'), w.s('')) });
+      }
+      if (r.to === 3) {
+        const session = r.values[1] as string;
+        send(4, {
+          ...SECRETS,
+          member: 'GetSecrets',
+          sig: 'aoo',
+          body: (w) => {
+            w.array(4, () => w.s(items![0]!));
+            w.s(session);
+          },
+        });
       }
       if (r.to === 4) {
         const secret = (r.values[0] as Map<unknown, Value>).get(items![0]) as Value[] | undefined;
         return resolve({ locked: false, ...(secret ? { secret: (secret[2] as Buffer).toString('utf8') } : {}) });
       }
     }
-    getSecrets();
   });
 }

@@ -1,9 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runKeytar } from '../../agent/store/keytar-child.js';
-import { keytarAttributes, readUnlockedSecret, SecretServiceTimeout } from '../../agent/store/secret-service.js';
+import { busSocketPath, keytarAttributes, lockedEntry, readUnlockedSecret, SecretServiceTimeout } from '../../agent/store/secret-service.js';
+import { busRelay, type Event } from './bus-relay.js';
+import { ROOT } from '../helpers/paths.js';
 import { privateKeyring } from './private-keyring.js';
 
 // docs/stores.md §2: `kubejoin credential` reads its entry from the Secret Service over D-Bus,
@@ -41,5 +44,45 @@ describe('Secret Service read over D-Bus (a real gnome-keyring)', { skip: haveKe
     });
     assert.ok(Date.now() - started < 3000, 'bounded by its timeout');
     kr.thaw();
+  });
+
+  it('asks one thing at a time, a session only for an unlocked entry, and leaves no call in flight', async (t) => {
+    // gnome-keyring aborts when a client that asked for a session is gone before the session
+    // is made (docs/stores.md §2): every call is sent once the one before it is answered.
+    const kr = await privateKeyring(t);
+    // In a process of its own: this process's keytar helper is bound to the first test's bus.
+    execFileSync(process.execPath, ['-e', "require('keytar').setPassword('kj-ss', 'n#credential', 'the secret')"], { env: kr.env, cwd: ROOT });
+    const relay = await busRelay(t, busSocketPath(kr.env.DBUS_SESSION_BUS_ADDRESS)!);
+    const env = { DBUS_SESSION_BUS_ADDRESS: relay.address };
+    const ask = async (run: () => Promise<unknown>, value: unknown, members: string[]): Promise<void> => {
+      const before = relay.connections.length;
+      assert.equal(await run(), value);
+      await new Promise((r) => setTimeout(r, 100)); // the relay sees the hang-up
+      const log = relay.connections[before]!;
+      assert.deepEqual(
+        log.filter((e) => e.kind === 'call').map((e) => (e as { member: string }).member),
+        members,
+      );
+      const calls = log.filter((e): e is Extract<Event, { kind: 'call' }> => e.kind === 'call');
+      const answered = (serial: number, upTo: number): boolean => log.slice(0, upTo).some((e) => e.kind === 'reply' && e.to === serial);
+      for (const [i, c] of calls.entries()) {
+        // Hello and the first Secret Service call go together; every later call waits for the one before.
+        if (i >= 2) assert.ok(answered(calls[i - 1]!.serial, log.indexOf(c)), `${c.member} sent before ${calls[i - 1]!.member} was answered`);
+      }
+      const hangup = log.findIndex((e) => e.kind === 'hangup');
+      assert.ok(hangup > 0, 'the reader hung up');
+      for (const c of calls) assert.ok(answered(c.serial, hangup), `${c.member} still in flight at the hang-up`);
+    };
+    await ask(() => readUnlockedSecret(env, keytarAttributes('kj-ss', 'n#credential'), 5000), 'the secret', [
+      'Hello',
+      'SearchItems',
+      'OpenSession',
+      'GetSecrets',
+    ]);
+    await ask(() => readUnlockedSecret(env, keytarAttributes('kj-ss', 'absent'), 5000), undefined, ['Hello', 'SearchItems']);
+    await ask(() => lockedEntry(env, keytarAttributes('kj-ss', 'n#credential'), 5000), false, ['Hello', 'SearchItems']);
+    await kr.lock();
+    await ask(() => lockedEntry(env, keytarAttributes('kj-ss', 'n#credential'), 5000), true, ['Hello', 'SearchItems']);
+    await ask(() => readUnlockedSecret(env, keytarAttributes('kj-ss', 'n#credential'), 5000), undefined, ['Hello', 'SearchItems']);
   });
 });
