@@ -141,16 +141,17 @@ export function message(serial: number, call: Call): Buffer {
   return Buffer.from(w.bytes);
 }
 
-/** A reply: its serial, whether it is an error, and its body values. */
-export interface Reply {
-  to: number;
-  error: boolean;
-  values: Value[];
+/** A whole message: its type (1 call, 2 return, 3 error, 4 signal), serial, header fields by code, and body. */
+export interface Message {
+  type: number;
+  serial: number;
+  fields: Map<number, Value>;
+  body: () => Value[];
 }
 
-/** Complete messages at the start of `buf`, and how many bytes they took. */
-export function replies(buf: Buffer): { found: Reply[]; used: number } {
-  const found: Reply[] = [];
+/** Whole messages at the start of `buf`, and how many bytes they took. */
+export function messages(buf: Buffer): { found: Message[]; used: number } {
+  const found: Message[] = [];
   let at = 0;
   while (buf.length - at >= 16) {
     if (buf[at] !== 'l'.charCodeAt(0)) throw new Error('big-endian D-Bus messages are not read here');
@@ -159,13 +160,29 @@ export function replies(buf: Buffer): { found: Reply[]; used: number } {
     const bodyStart = at + Math.ceil((16 + fieldsLen) / 8) * 8;
     if (buf.length < bodyStart + bodyLen) break;
     const msg = buf.subarray(at, bodyStart + bodyLen);
-    const fields = new Map((new Reader(msg, 12).read('a(yv)')[0] as Value[][]).map(([code, value]) => [code as number, value]));
-    const type = msg[1];
-    if ((type === 2 || type === 3) && typeof fields.get(5) === 'number') {
-      const sig = (fields.get(8) as string | undefined) ?? '';
-      found.push({ to: fields.get(5) as number, error: type === 3, values: new Reader(msg, bodyStart - at).read(sig) });
-    }
+    const fields = new Map((new Reader(msg, 12).read('a(yv)')[0] as Value[][]).map(([code, value]) => [code as number, value!]));
+    const sig = (fields.get(8) as string | undefined) ?? '';
+    const bodyAt = bodyStart - at;
+    found.push({ type: msg[1]!, serial: msg.readUInt32LE(8), fields, body: () => new Reader(msg, bodyAt).read(sig) });
     at = bodyStart + bodyLen;
   }
   return { found, used: at };
+}
+
+/** A reply: its serial, whether it is an error, and its body values. */
+export interface Reply {
+  to: number;
+  error: boolean;
+  values: Value[];
+}
+
+/** The replies among the whole messages at the start of `buf`, and how many bytes those took. */
+export function replies(buf: Buffer): { found: Reply[]; used: number } {
+  const { found, used } = messages(buf);
+  return {
+    found: found
+      .filter((m) => (m.type === 2 || m.type === 3) && typeof m.fields.get(5) === 'number')
+      .map((m) => ({ to: m.fields.get(5) as number, error: m.type === 3, values: m.body() })),
+    used,
+  };
 }

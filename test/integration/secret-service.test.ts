@@ -59,11 +59,11 @@ describe('Secret Service read over D-Bus (a real gnome-keyring)', { skip: haveKe
       assert.equal(await run(), value);
       await new Promise((r) => setTimeout(r, 100)); // the relay sees the hang-up
       const log = relay.connections[before]!;
+      const calls = log.filter((e): e is Extract<Event, { kind: 'call' }> => e.kind === 'call');
       assert.deepEqual(
-        log.filter((e) => e.kind === 'call').map((e) => (e as { member: string }).member),
+        calls.map((c) => c.member),
         members,
       );
-      const calls = log.filter((e): e is Extract<Event, { kind: 'call' }> => e.kind === 'call');
       const answered = (serial: number, upTo: number): boolean => log.slice(0, upTo).some((e) => e.kind === 'reply' && e.to === serial);
       for (const [i, c] of calls.entries()) {
         // Hello and the first Secret Service call go together; every later call waits for the one before.
