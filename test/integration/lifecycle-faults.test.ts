@@ -73,6 +73,12 @@ describe('rotation under faults (own cluster)', () => {
     const s = await status(m);
     assert.equal(s.code, 0, s.r.stdout);
     assert.equal(s.json.certificate?.serialNumber, [...agent.stdout.matchAll(/rotated: serial [0-9A-F]+ -> ([0-9A-F]+)/g)].at(-1)![1], agent.stdout);
+    // The controller-manager's informers come back on their own backoff (client-go's, up to
+    // 30 s after an outage); the tests after this one need its bootstrap signer, so the cluster
+    // is handed on only once it signs a new token again.
+    const probe = (await cluster.createToken()).split('.')[0]!;
+    await cluster.waitForSignature(probe, 120_000);
+    await cluster.deleteToken(probe);
   });
 
   it('SIGKILL while the rotation waits for approval: the old credential works; status names the pending CSR; after approval, renew reuses it', async (t) => {
